@@ -1,0 +1,79 @@
+package display
+
+import "context"
+
+// MIME types used across the project.
+const (
+	MIMEText     = "text/plain"
+	MIMEHTML     = "text/html"
+	MIMEMarkdown = "text/markdown"
+	MIMEPNG      = "image/png"
+	MIMEJSON     = "application/json"
+)
+
+// Bundle is one displayable value: MIME type → content. Text types hold a
+// string; image/png holds the raw PNG bytes ([]byte) — front ends encode them
+// as they need (base64 for Jupyter, half-blocks or a file for a terminal).
+type Bundle struct {
+	Data     map[string]any
+	Metadata map[string]any
+}
+
+// Text returns a bundle holding only plain text.
+func Text(s string) Bundle { return Bundle{Data: map[string]any{MIMEText: s}} }
+
+// PlainText returns the text/plain representation of b, or "".
+func (b Bundle) PlainText() string {
+	s, _ := b.Data[MIMEText].(string)
+	return s
+}
+
+// Sink receives the output of a running cell. Implementations must be safe for
+// use from several goroutines.
+type Sink interface {
+	// Stream writes text to the named stream, "stdout" or "stderr".
+	Stream(name, text string)
+	// Display shows b. A non-empty id names the display so that a later call
+	// with the same id and update=true replaces it in place.
+	Display(b Bundle, id string, update bool)
+}
+
+// Displayer is implemented by values that know how to render themselves.
+type Displayer interface {
+	Display() Bundle
+}
+
+// CellError is the error a cell reports: a name, a message and a traceback.
+type CellError struct {
+	Name      string
+	Value     string
+	Traceback []string
+}
+
+func (e *CellError) Error() string { return e.Name + ": " + e.Value }
+
+// CompletionStatus values returned by Evaluator.IsComplete.
+const (
+	Complete   = "complete"
+	Incomplete = "incomplete"
+	Invalid    = "invalid"
+	Unknown    = "unknown"
+)
+
+// Evaluator runs cells. The session package implements it; the REPL and the
+// Jupyter kernel drive it.
+type Evaluator interface {
+	// Eval runs one cell. Output goes to sink while it runs; the value of
+	// the cell's last expression, if any, is returned as a bundle. Errors
+	// (including recovered panics) are returned as *CellError. Cancelling
+	// ctx interrupts the cell.
+	Eval(ctx context.Context, code string, sink Sink) (*Bundle, error)
+	// Complete returns candidate completions for the text before cursor
+	// (a byte offset), and the byte range [start, end) they replace.
+	Complete(code string, cursor int) (matches []string, start, end int)
+	// Inspect returns documentation for the symbol at cursor.
+	Inspect(code string, cursor int) (Bundle, bool)
+	// IsComplete tells whether code is a complete cell; indent is a
+	// suggested indentation for the next line when incomplete.
+	IsComplete(code string) (status, indent string)
+}

@@ -1,0 +1,395 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"xprompt/core"
+)
+
+// rows returns the row count and width of t viewed as (N, D) over its last axis.
+func rows(t *core.Tensor) (n, d int) {
+	if t.Rank() == 0 {
+		return 1, 1
+	}
+	d = t.Dim(-1)
+	if d == 0 {
+		return 0, 0
+	}
+	return t.Len() / d, d
+}
+
+func (cpuBackend) Softmax(x, y *core.Tensor, log bool) {
+	n, d := rows(x)
+	if y.Len() != x.Len() {
+		panic(fmt.Sprintf("cpu.Softmax: x %v, y %v", x.Dims(), y.Dims()))
+	}
+	parallelFor(n, max(1, 4096/max(d, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			softmaxRow(x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d], log)
+		}
+	})
+}
+
+// softmaxRow writes softmax (or log-softmax) of xs into ys and returns the
+// row's log-sum-exp.
+func softmaxRow(xs, ys []float32, log bool) float64 {
+	m := float32(math.Inf(-1))
+	for _, v := range xs {
+		m = max(m, v)
+	}
+	var s float64
+	for i, v := range xs {
+		e := math.Exp(float64(v - m))
+		ys[i] = float32(e)
+		s += e
+	}
+	lse := float64(m) + math.Log(s)
+	if log {
+		for i, v := range xs {
+			ys[i] = float32(float64(v) - lse)
+		}
+	} else {
+		inv := float32(1 / s)
+		for i := range ys {
+			ys[i] *= inv
+		}
+	}
+	return lse
+}
+
+func (cpuBackend) SoftmaxBackward(y, gy, gx *core.Tensor, log bool) {
+	n, d := rows(y)
+	parallelFor(n, max(1, 4096/max(d, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			ys, g, dx := y.Data[r*d:(r+1)*d], gy.Data[r*d:(r+1)*d], gx.Data[r*d:(r+1)*d]
+			if log { // dx = g − softmax·Σg
+				var s float64
+				for _, v := range g {
+					s += float64(v)
+				}
+				for i := range dx {
+					dx[i] += g[i] - float32(math.Exp(float64(ys[i]))*s)
+				}
+			} else { // dx = y·(g − Σ y·g)
+				var s float64
+				for i := range g {
+					s += float64(ys[i]) * float64(g[i])
+				}
+				for i := range dx {
+					dx[i] += ys[i] * (g[i] - float32(s))
+				}
+			}
+		}
+	})
+}
+
+func (cpuBackend) CrossEntropy(logits *core.Tensor, targets []int32, weights []float32, ignore int32, dlogits *core.Tensor) (float64, float64) {
+	n, v := rows(logits)
+	if len(targets) != n || (weights != nil && len(weights) != n) || (dlogits != nil && dlogits.Len() != logits.Len()) {
+		panic(fmt.Sprintf("cpu.CrossEntropy: logits %v with %d targets, %d weights", logits.Dims(), len(targets), len(weights)))
+	}
+	losses := make([]float64, n)
+	parallelFor(n, max(1, 4096/max(v, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xs := logits.Data[r*v : (r+1)*v]
+			t := targets[r]
+			w := float32(1)
+			if weights != nil {
+				w = weights[r]
+			}
+			if t == ignore || w == 0 {
+				if dlogits != nil {
+					clear(dlogits.Data[r*v : (r+1)*v])
+				}
+				continue
+			}
+			if t < 0 || int(t) >= v {
+				panic(fmt.Sprintf("cpu.CrossEntropy: target %d out of range [0,%d) at row %d", t, v, r))
+			}
+			m := float32(math.Inf(-1))
+			for _, x := range xs {
+				m = max(m, x)
+			}
+			var s float64
+			for _, x := range xs {
+				s += math.Exp(float64(x - m))
+			}
+			lse := float64(m) + math.Log(s)
+			losses[r] = float64(w) * (lse - float64(xs[t]))
+			if dlogits != nil {
+				d := dlogits.Data[r*v : (r+1)*v]
+				for i, x := range xs {
+					d[i] = w * float32(math.Exp(float64(x)-lse))
+				}
+				d[t] -= w
+			}
+		}
+	})
+	var loss, weight float64
+	for r, t := range targets {
+		if t == ignore {
+			continue
+		}
+		loss += losses[r]
+		if weights != nil {
+			weight += float64(weights[r])
+		} else {
+			weight++
+		}
+	}
+	return loss, weight
+}
+
+func (cpuBackend) RMSNorm(x, w, y, rstd *core.Tensor, eps float32) {
+	n, d := rows(x)
+	if w.Len() != d || y.Len() != x.Len() || rstd.Len() != n {
+		panic(fmt.Sprintf("cpu.RMSNorm: x %v, w %v, y %v, rstd %v", x.Dims(), w.Dims(), y.Dims(), rstd.Dims()))
+	}
+	parallelFor(n, max(1, 8192/max(d, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xs, ys := x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d]
+			var ss float64
+			for _, v := range xs {
+				ss += float64(v) * float64(v)
+			}
+			rs := float32(1 / math.Sqrt(ss/float64(d)+float64(eps)))
+			rstd.Data[r] = rs
+			for i, v := range xs {
+				ys[i] = v * rs * w.Data[i]
+			}
+		}
+	})
+}
+
+func (cpuBackend) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
+	n, d := rows(x)
+	// dx = rs·(g·w − x̂·mean(g·w·x̂)), x̂ = x·rs;  dw = Σ g·x̂.
+	var gwParts [][]float64
+	var mu sync.Mutex
+	parallelFor(n, max(1, 8192/max(d, 1)), func(lo, hi int) {
+		var acc []float64
+		if gw != nil {
+			acc = make([]float64, d)
+		}
+		for r := lo; r < hi; r++ {
+			xs, g := x.Data[r*d:(r+1)*d], gy.Data[r*d:(r+1)*d]
+			rs := rstd.Data[r]
+			var dot float64
+			for i, v := range xs {
+				dot += float64(g[i]*w.Data[i]) * float64(v*rs)
+			}
+			mean := float32(dot / float64(d))
+			if gx != nil {
+				dx := gx.Data[r*d : (r+1)*d]
+				for i, v := range xs {
+					dx[i] += rs * (g[i]*w.Data[i] - v*rs*mean)
+				}
+			}
+			for i := range acc {
+				acc[i] += float64(g[i] * xs[i] * rs)
+			}
+		}
+		if acc != nil {
+			mu.Lock()
+			gwParts = append(gwParts, acc)
+			mu.Unlock()
+		}
+	})
+	if gw != nil {
+		for _, p := range gwParts {
+			for i, v := range p {
+				gw.Data[i] += float32(v)
+			}
+		}
+	}
+}
+
+func (cpuBackend) LayerNorm(x, w, b, y, mean, rstd *core.Tensor, eps float32) {
+	n, d := rows(x)
+	if (w != nil && w.Len() != d) || (b != nil && b.Len() != d) || y.Len() != x.Len() || mean.Len() != n || rstd.Len() != n {
+		panic(fmt.Sprintf("cpu.LayerNorm: x %v, y %v, mean %v, rstd %v", x.Dims(), y.Dims(), mean.Dims(), rstd.Dims()))
+	}
+	parallelFor(n, max(1, 8192/max(d, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xs, ys := x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d]
+			var s, ss float64
+			for _, v := range xs {
+				s += float64(v)
+			}
+			mu := s / float64(d)
+			for _, v := range xs {
+				ss += (float64(v) - mu) * (float64(v) - mu)
+			}
+			rs := 1 / math.Sqrt(ss/float64(d)+float64(eps))
+			mean.Data[r], rstd.Data[r] = float32(mu), float32(rs)
+			for i, v := range xs {
+				o := float32((float64(v) - mu) * rs)
+				if w != nil {
+					o *= w.Data[i]
+				}
+				if b != nil {
+					o += b.Data[i]
+				}
+				ys[i] = o
+			}
+		}
+	})
+}
+
+func (cpuBackend) LayerNormBackward(x, w, mean, rstd, gy, gx, gw, gb *core.Tensor) {
+	n, d := rows(x)
+	// x̂ = (x−μ)·rs, ĝ = g·w; dx = rs·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)).
+	for r := 0; r < n; r++ {
+		xs, g := x.Data[r*d:(r+1)*d], gy.Data[r*d:(r+1)*d]
+		mu, rs := mean.Data[r], rstd.Data[r]
+		var sg, sgx float64
+		for i, v := range xs {
+			gh := g[i]
+			if w != nil {
+				gh *= w.Data[i]
+			}
+			xh := (v - mu) * rs
+			sg += float64(gh)
+			sgx += float64(gh * xh)
+			if gw != nil {
+				gw.Data[i] += g[i] * xh
+			}
+			if gb != nil {
+				gb.Data[i] += g[i]
+			}
+		}
+		if gx == nil {
+			continue
+		}
+		mg, mgx := float32(sg/float64(d)), float32(sgx/float64(d))
+		dx := gx.Data[r*d : (r+1)*d]
+		for i, v := range xs {
+			gh := g[i]
+			if w != nil {
+				gh *= w.Data[i]
+			}
+			dx[i] += rs * (gh - mg - (v-mu)*rs*mgx)
+		}
+	}
+}
+
+// ropeTable caches cos/sin of pos·θᵢ for one (hd, base), grown on demand.
+type ropeTable struct {
+	mu       sync.RWMutex
+	cos, sin []float32 // [pos*(hd/2)+i]
+	npos     int
+}
+
+var ropeTables sync.Map // key ropeKey → *ropeTable
+
+type ropeKey struct {
+	hd   int
+	base float32
+}
+
+func ropeCosSin(hd int, base float32, maxPos int) (cos, sin []float32) {
+	v, _ := ropeTables.LoadOrStore(ropeKey{hd, base}, &ropeTable{})
+	tb := v.(*ropeTable)
+	tb.mu.RLock()
+	if tb.npos > maxPos {
+		cos, sin = tb.cos, tb.sin
+		tb.mu.RUnlock()
+		return
+	}
+	tb.mu.RUnlock()
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	if tb.npos <= maxPos {
+		n := max(2*tb.npos, maxPos+1, 64)
+		half := hd / 2
+		c, s := make([]float32, n*half), make([]float32, n*half)
+		for p := 0; p < n; p++ {
+			for i := 0; i < half; i++ {
+				theta := math.Pow(float64(base), -2*float64(i)/float64(hd))
+				sv, cv := math.Sincos(float64(p) * theta)
+				c[p*half+i], s[p*half+i] = float32(cv), float32(sv)
+			}
+		}
+		tb.cos, tb.sin, tb.npos = c, s, n
+	}
+	return tb.cos, tb.sin
+}
+
+func (cpuBackend) RoPE(x, out *core.Tensor, positions []int32, base float32, inverse, accumulate bool) {
+	if x.Rank() != 4 || x.Len() != out.Len() || x.Dim(3)%2 != 0 {
+		panic(fmt.Sprintf("cpu.RoPE: x %v (want B,H,T,hd with even hd), out %v", x.Dims(), out.Dims()))
+	}
+	b, h, t, hd := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
+	if positions != nil && len(positions) != b*t {
+		panic(fmt.Sprintf("cpu.RoPE: %d positions for B·T = %d", len(positions), b*t))
+	}
+	maxPos := t - 1
+	for _, p := range positions {
+		if p < 0 {
+			panic(fmt.Sprintf("cpu.RoPE: negative position %d", p))
+		}
+		maxPos = max(maxPos, int(p))
+	}
+	cos, sin := ropeCosSin(hd, base, maxPos)
+	half := hd / 2
+	sign := float32(1)
+	if inverse {
+		sign = -1
+	}
+	parallelFor(b*h*t, 256, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			ti, bi := r%t, r/(h*t)
+			p := ti
+			if positions != nil {
+				p = int(positions[bi*t+ti])
+			}
+			c, s := cos[p*half:(p+1)*half], sin[p*half:(p+1)*half]
+			xs, ys := x.Data[r*hd:(r+1)*hd], out.Data[r*hd:(r+1)*hd]
+			for i := 0; i < half; i++ {
+				x0, x1 := xs[2*i], xs[2*i+1]
+				si := sign * s[i]
+				y0, y1 := x0*c[i]-x1*si, x0*si+x1*c[i]
+				if accumulate {
+					ys[2*i] += y0
+					ys[2*i+1] += y1
+				} else {
+					ys[2*i], ys[2*i+1] = y0, y1
+				}
+			}
+		}
+	})
+}
+
+func (cpuBackend) SwiGLU(x, y *core.Tensor) {
+	n, d2 := rows(x)
+	h := d2 / 2
+	if d2%2 != 0 || y.Len() != n*h {
+		panic(fmt.Sprintf("cpu.SwiGLU: x %v (last axis must be even), y %v", x.Dims(), y.Dims()))
+	}
+	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			a, b, o := x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], y.Data[r*h:(r+1)*h]
+			for i, av := range a {
+				o[i] = av * sigmoid(av) * b[i]
+			}
+		}
+	})
+}
+
+func (cpuBackend) SwiGLUBackward(x, gy, gx *core.Tensor) {
+	n, d2 := rows(x)
+	h := d2 / 2
+	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			a, b, g := x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], gy.Data[r*h:(r+1)*h]
+			ga, gb := gx.Data[r*d2:r*d2+h], gx.Data[r*d2+h:(r+1)*d2]
+			for i, av := range a {
+				s := sigmoid(av)
+				ga[i] += g[i] * b[i] * s * (1 + av*(1-s))
+				gb[i] += g[i] * av * s
+			}
+		}
+	})
+}

@@ -1,0 +1,171 @@
+package ops
+
+import (
+	"fmt"
+
+	"xprompt/core"
+)
+
+// Reshape returns x with a new shape of the same size; one dimension may be −1.
+func Reshape(x *core.Tensor, shape ...int) *core.Tensor {
+	shape = append([]int(nil), shape...)
+	infer, n := -1, 1
+	for i, d := range shape {
+		if d == -1 {
+			if infer >= 0 {
+				panic(fmt.Sprintf("ops.Reshape: more than one −1 in %v", shape))
+			}
+			infer = i
+			continue
+		}
+		n *= d
+	}
+	if infer >= 0 && n > 0 && x.Len()%n == 0 {
+		shape[infer] = x.Len() / n
+		n *= shape[infer]
+	}
+	if n != x.Len() {
+		panic(fmt.Sprintf("ops.Reshape: cannot reshape %v into %v", x.Dims(), shape))
+	}
+	out := x.Detach().View(shape...)
+	return core.Record(out, "reshape", []*core.Tensor{x}, func(g *core.Tensor) {
+		x.AccumulateGrad(g.Data)
+	})
+}
+
+// Permute reorders axes: output axis i is input axis perm[i].
+func Permute(x *core.Tensor, perm ...int) *core.Tensor {
+	r := x.Rank()
+	if len(perm) != r {
+		panic(fmt.Sprintf("ops.Permute: perm %v for shape %v", perm, x.Dims()))
+	}
+	seen := make([]bool, r)
+	shape := make([]int, r)
+	inv := make([]int, r)
+	for i, p := range perm {
+		if p < 0 || p >= r || seen[p] {
+			panic(fmt.Sprintf("ops.Permute: perm %v is not a permutation of %d axes", perm, r))
+		}
+		seen[p] = true
+		shape[i] = x.Dim(p)
+		inv[p] = i
+	}
+	be := backendOf(x)
+	out := core.Zeros(shape...)
+	be.Permute(x, out, perm, false)
+	return core.Record(out, "permute", []*core.Tensor{x}, func(g *core.Tensor) {
+		be.Permute(g, x.EnsureGrad(), inv, true)
+	})
+}
+
+// Transpose swaps axes a and b (negative values count from the end).
+func Transpose(x *core.Tensor, a, b int) *core.Tensor {
+	r := x.Rank()
+	if a < 0 {
+		a += r
+	}
+	if b < 0 {
+		b += r
+	}
+	if a < 0 || a >= r || b < 0 || b >= r {
+		panic(fmt.Sprintf("ops.Transpose: axes %d,%d out of range for shape %v", a, b, x.Dims()))
+	}
+	perm := make([]int, r)
+	for i := range perm {
+		perm[i] = i
+	}
+	perm[a], perm[b] = b, a
+	return Permute(x, perm...)
+}
+
+// Concat joins tensors along axis; they must agree on every other axis.
+func Concat(axis int, xs ...*core.Tensor) *core.Tensor {
+	if len(xs) == 0 {
+		panic("ops.Concat: no tensors")
+	}
+	r := xs[0].Rank()
+	if axis < 0 {
+		axis += r
+	}
+	if axis < 0 || axis >= r {
+		panic(fmt.Sprintf("ops.Concat: axis out of range for shape %v", xs[0].Dims()))
+	}
+	shape := xs[0].Shape()
+	shape[axis] = 0
+	for _, x := range xs {
+		if x.Rank() != r {
+			panic(fmt.Sprintf("ops.Concat: shapes %v and %v differ in rank", xs[0].Dims(), x.Dims()))
+		}
+		for i, d := range x.Dims() {
+			if i != axis && d != shape[i] {
+				panic(fmt.Sprintf("ops.Concat: shapes %v and %v differ on axis %d", xs[0].Dims(), x.Dims(), i))
+			}
+		}
+		shape[axis] += x.Dim(axis)
+	}
+	be := backendOf(xs...)
+	out := core.Zeros(shape...)
+	off := 0
+	offs := make([]int, len(xs))
+	for i, x := range xs {
+		offs[i] = off
+		be.CopyAxis(x, out, axis, 0, off, x.Dim(axis), false)
+		off += x.Dim(axis)
+	}
+	return core.Record(out, "concat", xs, func(g *core.Tensor) {
+		for i, x := range xs {
+			if x.RequiresGrad() {
+				be.CopyAxis(g, x.EnsureGrad(), axis, offs[i], 0, x.Dim(axis), true)
+			}
+		}
+	})
+}
+
+// Slice returns x[..., start:end, ...] along axis.
+func Slice(x *core.Tensor, axis, start, end int) *core.Tensor {
+	r := x.Rank()
+	if axis < 0 {
+		axis += r
+	}
+	if axis < 0 || axis >= r || start < 0 || end > x.Dim(axis) || start > end {
+		panic(fmt.Sprintf("ops.Slice: [%d:%d] on axis %d of shape %v", start, end, axis, x.Dims()))
+	}
+	shape := x.Shape()
+	shape[axis] = end - start
+	be := backendOf(x)
+	out := core.Zeros(shape...)
+	be.CopyAxis(x, out, axis, start, 0, end-start, false)
+	return core.Record(out, "slice", []*core.Tensor{x}, func(g *core.Tensor) {
+		be.CopyAxis(g, x.EnsureGrad(), axis, 0, start, end-start, true)
+	})
+}
+
+// Gather returns rows of the 2-D table: out[i] = table[ids[i]], with shape
+// (shape..., D) where shape is the ids' shape (default: len(ids)).
+func Gather(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
+	if table.Rank() != 2 {
+		panic(fmt.Sprintf("ops.Gather: table must be 2-D, got %v", table.Dims()))
+	}
+	if len(shape) == 0 {
+		shape = []int{len(ids)}
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if n != len(ids) {
+		panic(fmt.Sprintf("ops.Gather: %d ids for shape %v", len(ids), shape))
+	}
+	be := backendOf(table)
+	out := core.Zeros(append(append([]int(nil), shape...), table.Dim(1))...)
+	be.GatherRows(table, ids, out)
+	ids = append([]int32(nil), ids...)
+	return core.Record(out, "gather", []*core.Tensor{table}, func(g *core.Tensor) {
+		be.ScatterAddRows(g, ids, table.EnsureGrad())
+	})
+}
+
+// Embedding looks up token embeddings: table (V, D), ids of the given shape.
+func Embedding(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
+	return Gather(table, ids, shape...)
+}
