@@ -21,6 +21,7 @@ type Backend interface {
 	NeuralNet
 	AttentionKernels
 	ConvKernels
+	QuantizeKernels
 	OptimizerKernels
 }
 
@@ -149,6 +150,13 @@ type ConvKernels interface {
 	Im2Col(x, cols *Tensor, kh, kw, stride, pad int)
 	// Col2Im adds the columns back into gx (B, C, H, W): the adjoint of Im2Col.
 	Col2Im(cols, gx *Tensor, kh, kw, stride, pad int)
+}
+
+// QuantizeKernels holds the vector-quantisation search.
+type QuantizeKernels interface {
+	// NearestCodes finds, for each row of x (N, D), the nearest row of the
+	// codebook (K, D) in squared Euclidean distance: ids[i] and dist[i].
+	NearestCodes(x, codebook *Tensor, ids []int32, dist []float32)
 }
 
 // AdamWConfig holds the hyper-parameters of one AdamW step.

@@ -73,3 +73,29 @@ func (cpuBackend) Col2Im(cols, gx *core.Tensor, kh, kw, stride, pad int) {
 		}
 	})
 }
+
+func (cpuBackend) NearestCodes(x, codebook *core.Tensor, ids []int32, dist []float32) {
+	n, d := rows(x)
+	if codebook.Rank() != 2 || codebook.Dim(1) != d || len(ids) != n || len(dist) != n {
+		panic(fmt.Sprintf("cpu.NearestCodes: x %v, codebook %v, %d ids, %d dists", x.Dims(), codebook.Dims(), len(ids), len(dist)))
+	}
+	k := codebook.Dim(0)
+	parallelFor(n, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xs := x.Data[i*d : (i+1)*d]
+			best, bestD := int32(-1), float32(0)
+			for c := 0; c < k; c++ {
+				cs := codebook.Data[c*d : (c+1)*d]
+				var s float32
+				for j, v := range xs {
+					e := v - cs[j]
+					s += e * e
+				}
+				if best < 0 || s < bestD {
+					best, bestD = int32(c), s
+				}
+			}
+			ids[i], dist[i] = best, bestD
+		}
+	})
+}
