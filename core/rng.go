@@ -18,6 +18,10 @@ func NewRNG(seed uint64) *RNG {
 	return &RNG{src: src, r: rand.New(src)}
 }
 
+// Rand returns the generator as a *rand.Rand (for packages that take one);
+// it draws from, and advances, the same state.
+func (g *RNG) Rand() *rand.Rand { return g.r }
+
 // Uint64 returns a uniformly random 64-bit value.
 func (g *RNG) Uint64() uint64 { return g.r.Uint64() }
 

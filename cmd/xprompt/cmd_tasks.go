@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"xprompt/img"
+	"xprompt/tasks"
+)
+
+func init() {
+	register("tasks", "list the task families, or show examples of one", runTasks)
+}
+
+// familyRecord is one line of `xprompt tasks --json`.
+type familyRecord struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	HeldOut bool   `json:"held_out"`
+	Reverse string `json:"reverse"`
+}
+
+func runTasks(args []string) error {
+	if len(args) > 0 && args[0] == "show" {
+		return runTasksShow(args[1:])
+	}
+	fs := newFlags("tasks", "[--json] | show NAME [--out FILE.png] [--n 4] [--seed S] [--size 32]")
+	asJSON := fs.Bool("json", false, "one JSON object per family and line")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	return listFamilies(os.Stdout, *asJSON)
+}
+
+// listFamilies writes every family as JSON lines or as a table.
+func listFamilies(w io.Writer, asJSON bool) error {
+	fams := tasks.All()
+	if asJSON {
+		enc := json.NewEncoder(w)
+		for _, f := range fams {
+			if err := enc.Encode(familyRecord{Name: f.Name, Kind: f.Kind, HeldOut: f.HeldOut, Reverse: f.Reverse}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tKIND\tSPLIT\tREVERSE\tINVERTIBLE")
+	for _, f := range fams {
+		split, rev, inv := "seen", f.Reverse, ""
+		if f.HeldOut {
+			split = "held-out"
+		}
+		if rev == "" {
+			rev = "-"
+		}
+		if f.Invertible {
+			inv = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, f.Kind, split, rev, inv)
+	}
+	return tw.Flush()
+}
+
+func runTasksShow(args []string) error {
+	fs := newFlags("tasks show", "NAME [--out FILE.png] [--n 4] [--seed S] [--size 32]")
+	out := fs.String("out", "", "PNG file for the example grid (default NAME.png)")
+	n := fs.Int("n", 4, "number of examples")
+	seed := fs.Uint64("seed", 1, "random seed")
+	size := fs.Int("size", 32, "image side in pixels")
+	scale := fs.Int("scale", 4, "nearest-neighbour upscaling of the grid")
+	// Flags may come before or after NAME.
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: tasks show needs a family name (see 'xprompt tasks')", errUsage)
+	}
+	name := fs.Arg(0)
+	if err := parseFlags(fs, fs.Args()[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *n < 1 || *n > 64 || *size < tasks.MinSize || *size > 256 || *scale < 1 || *scale > 16 {
+		return fmt.Errorf("%w: need 1 ≤ n ≤ 64, %d ≤ size ≤ 256, 1 ≤ scale ≤ 16", errUsage, tasks.MinSize)
+	}
+	fam, err := tasks.ByName(name)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *out == "" {
+		*out = name + ".png"
+	}
+	rng := tasks.NewRand(*seed)
+	exs := make([]tasks.Example, *n)
+	for i := range exs {
+		exs[i] = fam.Sample(rng, *size)
+	}
+	if err := img.SavePNG(*out, tasks.Sheet(exs, *scale)); err != nil {
+		return err
+	}
+	fmt.Printf("%s — %d examples, columns input | output, written to %s\n", fam, *n, *out)
+	for i, e := range exs {
+		fmt.Printf("%d. %s\n", i+1, e.Instruction)
+		if e.Text != "" && e.Output == nil {
+			fmt.Printf("   target text: %s\n", e.Text)
+		}
+		if e.Description != "" {
+			fmt.Printf("   change: %s\n", e.Description)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package model
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"xprompt/core"
+)
+
+func TestHalfRoundTrip(t *testing.T) {
+	for _, c := range []struct {
+		in   float32
+		bits uint16
+	}{{0, 0}, {1, 0x3c00}, {-2, 0xc000}, {65504, 0x7bff}, {1e6, 0x7c00}, {5.960464477539063e-08, 1}, {0.333251953125, 0x3555}} {
+		if got := toHalf(c.in); got != c.bits {
+			t.Fatalf("toHalf(%g) = %#04x, want %#04x", c.in, got, c.bits)
+		}
+	}
+	rng := core.NewRNG(1)
+	for i := 0; i < 10000; i++ {
+		v := float32(rng.Normal())
+		back := fromHalf(toHalf(v))
+		if math.Abs(float64(back-v)) > math.Abs(float64(v))/1024+1e-7 {
+			t.Fatalf("half round trip of %g gave %g", v, back)
+		}
+	}
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	m, _ := New(testConfig(), 3)
+	opt := &OptimState{Steps: 7}
+	for _, p := range m.Params.List() {
+		opt.M = append(opt.M, core.Full(0.5, p.Dims()...).SetName(p.Name()))
+		opt.V = append(opt.V, core.Full(0.25, p.Dims()...).SetName(p.Name()))
+	}
+	ck := &Checkpoint{Model: m, Text: []byte("tok"), VQ: []byte("vq"), Optim: opt, Train: []byte(`{"step":7}`)}
+	path := filepath.Join(t.TempDir(), "m.ckpt")
+	if err := ck.Save(path, false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range m.Params.List() {
+		q := got.Model.Params.List()[i]
+		for j := range p.Data {
+			if p.Data[j] != q.Data[j] {
+				t.Fatalf("%s[%d] = %g after round trip, want %g", p.Name(), j, q.Data[j], p.Data[j])
+			}
+		}
+	}
+	if got.Optim == nil || got.Optim.Steps != 7 || got.Optim.V[0].Data[0] != 0.25 || string(got.Train) != `{"step":7}` || string(got.VQ) != "vq" {
+		t.Fatal("optimizer, training state or tokenizer blobs lost in the round trip")
+	}
+	// Float16 storage keeps weights to half precision.
+	if err := ck.Save(path, true); err != nil {
+		t.Fatal(err)
+	}
+	half, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, q := m.Params.List()[0], half.Model.Params.List()[0]
+	if d := maxRelDiff(q.Data, p.Data); d > 1e-3 {
+		t.Fatalf("float16 checkpoint differs by %g", d)
+	}
+}
+
+func TestCheckpointRejectsBadFiles(t *testing.T) {
+	m, _ := New(testConfig(), 3)
+	var buf bytes.Buffer
+	if err := (&Checkpoint{Model: m}).Encode(&buf, true); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	cases := map[string][]byte{
+		"empty":     nil,
+		"garbage":   []byte("hello, this is not msgpack"),
+		"truncated": good[:len(good)/2],
+	}
+	flipped := append([]byte(nil), good...)
+	copy(flipped[bytes.Index(flipped, []byte(checkpointMagic)):], "yprompt")
+	cases["bad magic"] = flipped
+	for name, data := range cases {
+		if _, err := Decode(data); err == nil {
+			t.Fatalf("%s: Decode accepted a bad checkpoint", name)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "bad.ckpt")
+	os.WriteFile(path, good[:100], 0o644)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "bad.ckpt") {
+		t.Fatalf("Load of a truncated file: error %v should name the file", err)
+	}
+}
+
+func FuzzDecodeCheckpoint(f *testing.F) {
+	m, _ := New(testConfig(), 3)
+	var buf bytes.Buffer
+	(&Checkpoint{Model: m}).Encode(&buf, true)
+	f.Add(buf.Bytes())
+	f.Add([]byte{0x80})
+	f.Add([]byte("\xde\x00\x01\xa5magic\xb2xprompt-checkpoint"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Decode(data)
+		if err == nil && c.Model == nil {
+			t.Fatal("Decode returned neither a model nor an error")
+		}
+	})
+}

@@ -1,0 +1,288 @@
+package model
+
+import (
+	"fmt"
+
+	"xprompt/core"
+)
+
+// IgnoreTarget marks positions without a loss target (ops.IgnoreIndex).
+const IgnoreTarget int32 = -100
+
+// Pair is one instruction with its input and output, already tokenised:
+// images are row-major grids of VQ codes of side Side. Input is nil for
+// text-to-image (the instruction carries the prompt); Output is nil when the
+// target is text (OutputText).
+type Pair struct {
+	Instruction string
+	Input       []int32
+	// Input2 is a second input image (pair → text tasks), or nil.
+	Input2     []int32
+	Output     []int32
+	OutputText string
+	// TextTarget marks a query whose (unknown) target is text.
+	TextTarget bool
+	Side       int
+}
+
+// Mode selects how in-context examples enter a sequence.
+type Mode int
+
+const (
+	// ModeXPrompt: [BOS][IE][XP][TD] under the X-Prompt mask.
+	ModeXPrompt Mode = iota
+	// ModeCausal: [BOS][IE][TD] under a plain causal mask (no X-Prompt tokens).
+	ModeCausal
+	// ModeNone: [BOS][TD], no in-context example.
+	ModeNone
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeXPrompt:
+		return "xprompt"
+	case ModeCausal:
+		return "causal"
+	case ModeNone:
+		return "none"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// ParseMode parses "xprompt", "causal" or "none".
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "xprompt":
+		return ModeXPrompt, nil
+	case "causal":
+		return ModeCausal, nil
+	case "none":
+		return ModeNone, nil
+	}
+	return 0, fmt.Errorf("unknown mode %q (want xprompt, causal or none)", s)
+}
+
+// MaskKind returns the attention mask a mode trains and infers with.
+func (m Mode) MaskKind() core.MaskKind {
+	if m == ModeXPrompt {
+		return core.MaskXPrompt
+	}
+	return core.MaskCausal
+}
+
+// Span names a range [Start, End) of a sequence, for display.
+type Span struct {
+	Name       string
+	Start, End int
+	Seg        int32
+}
+
+// Sequence is a laid-out training or inference sequence. Targets[i] is the
+// token to predict at position i (the next token) or IgnoreTarget; XP tokens
+// have Tokens[i] = −1−slot (they are embeddings, not vocabulary entries).
+type Sequence struct {
+	Tokens  []int32
+	Seg     []int32
+	Targets []int32
+	Weights []float32
+	Spans   []Span
+	Mode    Mode
+	// TargetStart is the position of the first token of the TD target (the
+	// <boi> of the output image, or <txt>); generation starts after it.
+	TargetStart int
+}
+
+// Len returns the number of tokens.
+func (s *Sequence) Len() int { return len(s.Tokens) }
+
+// Count returns the number of tokens in a segment.
+func (s *Sequence) Count(seg int32) int {
+	n := 0
+	for _, g := range s.Seg {
+		if g == seg {
+			n++
+		}
+	}
+	return n
+}
+
+// Mask returns the attention mask of the sequence for its mode.
+func (s *Sequence) Mask() *core.Mask {
+	return &core.Mask{Kind: s.Mode.MaskKind(), QSeg: s.Seg, KSeg: s.Seg}
+}
+
+// Builder lays out sequences.
+type Builder struct {
+	Vocab Vocab
+	Text  TextCodec
+	// XP is the number of X-Prompt tokens S.
+	XP int
+	// ExampleWeight is the loss weight of in-context examples' outputs
+	// (0 trains only the TD target).
+	ExampleWeight float32
+	// TextWeight multiplies the loss weight of text targets.
+	TextWeight float32
+}
+
+// Build lays out [BOS][IE][XP][TD] (per mode) for the examples and the query.
+// The query's output, when present, becomes the loss target; at inference it
+// may be nil/empty and the sequence ends after the target's opening tokens.
+func (b *Builder) Build(examples []Pair, query Pair, mode Mode) (*Sequence, error) {
+	s, err := b.Prefix(examples, mode)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.AppendQuery(s, query); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Prefix lays out the context part [BOS][IE][XP] (per mode): what Compress
+// prefills.
+func (b *Builder) Prefix(examples []Pair, mode Mode) (*Sequence, error) {
+	s := &Sequence{Mode: mode}
+	s.push(b.Vocab.Tok(BOS), core.SegBOS)
+	s.Spans = append(s.Spans, Span{Name: "BOS", Start: 0, End: 1, Seg: core.SegBOS})
+	if mode != ModeNone {
+		for i, ex := range examples {
+			start := s.Len()
+			if err := b.pair(s, ex, core.SegIE, b.ExampleWeight, true); err != nil {
+				return nil, fmt.Errorf("example %d: %w", i, err)
+			}
+			s.Spans = append(s.Spans, Span{Name: fmt.Sprintf("IE[%d]", i), Start: start, End: s.Len(), Seg: core.SegIE})
+		}
+	}
+	if mode == ModeXPrompt {
+		start := s.Len()
+		for i := 0; i < b.XP; i++ {
+			s.push(int32(-1-i), core.SegXP)
+		}
+		s.Spans = append(s.Spans, Span{Name: "XP", Start: start, End: s.Len(), Seg: core.SegXP})
+	}
+	return s, nil
+}
+
+// AppendQuery appends the TD part for query to s.
+func (b *Builder) AppendQuery(s *Sequence, query Pair) error {
+	start := s.Len()
+	if err := b.pair(s, query, core.SegTD, 1, query.Output != nil || query.OutputText != ""); err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	s.Spans = append(s.Spans, Span{Name: "TD", Start: start, End: s.Len(), Seg: core.SegTD})
+	return nil
+}
+
+func (s *Sequence) push(tok, seg int32) {
+	s.Tokens = append(s.Tokens, tok)
+	s.Seg = append(s.Seg, seg)
+	s.Targets = append(s.Targets, IgnoreTarget)
+	s.Weights = append(s.Weights, 0)
+}
+
+// pushTarget appends tok and makes it the prediction target of the previous
+// position with weight w.
+func (s *Sequence) pushTarget(tok, seg int32, w float32) {
+	n := s.Len()
+	s.push(tok, seg)
+	if w > 0 && n > 0 {
+		s.Targets[n-1] = tok
+		s.Weights[n-1] = w
+	}
+}
+
+func (b *Builder) text(s *Sequence, txt string, seg int32, w float32) {
+	for _, id := range b.Text.Encode(txt) {
+		if w > 0 {
+			s.pushTarget(int32(id), seg, w)
+		} else {
+			s.push(int32(id), seg)
+		}
+	}
+}
+
+// image appends <boi> <sizeN> rows… <eoi>; with w > 0 every token after
+// <boi> is a target.
+func (b *Builder) image(s *Sequence, codes []int32, side int, seg int32, w float32) error {
+	if side <= 0 || len(codes) != side*side {
+		return fmt.Errorf("image of %d codes is not a %d×%d grid", len(codes), side, side)
+	}
+	sz, err := b.Vocab.SizeToken(side)
+	if err != nil {
+		return err
+	}
+	for _, c := range codes {
+		if c < 0 || int(c) >= b.Vocab.Codes {
+			return fmt.Errorf("image code %d outside [0,%d)", c, b.Vocab.Codes)
+		}
+	}
+	s.push(b.Vocab.Tok(BOI), seg)
+	s.pushTarget(sz, seg, w)
+	for r := 0; r < side; r++ {
+		for _, c := range codes[r*side : (r+1)*side] {
+			s.pushTarget(b.Vocab.Code(c), seg, w)
+		}
+		s.pushTarget(b.Vocab.Tok(EOL), seg, w)
+	}
+	s.pushTarget(b.Vocab.Tok(EOI), seg, w)
+	return nil
+}
+
+// pair appends <inst> instruction [<in> image] <out> target <eos>. When
+// withTarget is false the target is left open: the sequence ends with <out>
+// <boi> (image targets) or <out> <txt> (text targets).
+func (b *Builder) pair(s *Sequence, p Pair, seg int32, w float32, withTarget bool) error {
+	s.push(b.Vocab.Tok(Inst), seg)
+	b.text(s, p.Instruction, seg, 0)
+	if p.Input != nil {
+		s.push(b.Vocab.Tok(In), seg)
+		if err := b.image(s, p.Input, p.Side, seg, 0); err != nil {
+			return fmt.Errorf("input: %w", err)
+		}
+	}
+	if p.Input2 != nil {
+		s.push(b.Vocab.Tok(In), seg)
+		if err := b.image(s, p.Input2, p.Side, seg, 0); err != nil {
+			return fmt.Errorf("second input: %w", err)
+		}
+	}
+	s.push(b.Vocab.Tok(Out), seg)
+	textTarget := p.TextTarget || (p.Output == nil && p.OutputText != "")
+	if seg == core.SegTD {
+		s.TargetStart = s.Len()
+	}
+	if !withTarget {
+		if textTarget {
+			s.push(b.Vocab.Tok(Txt), seg)
+		} else {
+			s.push(b.Vocab.Tok(BOI), seg)
+		}
+		return nil
+	}
+	if textTarget {
+		tw := w * b.textWeight()
+		s.push(b.Vocab.Tok(Txt), seg)
+		b.text(s, p.OutputText, seg, tw)
+		s.pushTarget(b.Vocab.Tok(EOS), seg, tw)
+		return nil
+	}
+	if p.Output == nil {
+		return fmt.Errorf("pair has neither an output image nor output text")
+	}
+	if err := b.image(s, p.Output, p.Side, seg, w); err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	s.pushTarget(b.Vocab.Tok(EOS), seg, w)
+	return nil
+}
+
+func (b *Builder) textWeight() float32 {
+	if b.TextWeight == 0 {
+		return 1
+	}
+	return b.TextWeight
+}
+
+// ImageTokens returns the number of tokens an image of the given side takes:
+// <boi> <size> side·(side+1) <eoi>.
+func ImageTokens(side int) int { return 3 + side*(side+1) }

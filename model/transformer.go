@@ -1,0 +1,199 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"xprompt/core"
+	"xprompt/ops"
+)
+
+// Model is the decoder-only X-Prompt transformer: token and X-Prompt
+// embeddings, Layers pre-norm blocks (RMSNorm → attention with RoPE →
+// residual; RMSNorm → SwiGLU MLP → residual), a final RMSNorm and the tied
+// output projection.
+type Model struct {
+	Cfg    Config
+	Params *core.Params
+
+	tokEmb *core.Tensor // (V, D)
+	xpEmb  *core.Tensor // (XP, D)
+	layers []block
+	normF  *core.Tensor // (D)
+}
+
+type block struct {
+	norm1 *core.Tensor // (D)
+	wqkv  *core.Tensor // (3D, D)
+	wo    *core.Tensor // (D, D)
+	norm2 *core.Tensor // (D)
+	w12   *core.Tensor // (2·Hidden, D): gate and value halves
+	w3    *core.Tensor // (D, Hidden)
+}
+
+// New returns a freshly initialised model: embeddings and projections
+// N(0, 0.02), residual output projections scaled by 1/√(2·Layers), norms 1.
+func New(cfg Config, seed uint64) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rng := core.NewRNG(seed)
+	p := core.NewParams()
+	m := &Model{Cfg: cfg, Params: p}
+	const std = 0.02
+	resid := std / math.Sqrt(2*float64(cfg.Layers))
+	d, h := cfg.D, cfg.Hidden
+	m.tokEmb = p.Add("tok_emb", rng.Randn(std, cfg.Vocab.Size(), d))
+	m.xpEmb = p.Add("xp_emb", rng.Randn(std, max(cfg.XP, 1), d))
+	for l := 0; l < cfg.Layers; l++ {
+		pre := fmt.Sprintf("layer%d.", l)
+		m.layers = append(m.layers, block{
+			norm1: p.Add(pre+"norm1", core.Ones(d)),
+			wqkv:  p.Add(pre+"wqkv", rng.Randn(std, 3*d, d)),
+			wo:    p.Add(pre+"wo", rng.Randn(resid, d, d)),
+			norm2: p.Add(pre+"norm2", core.Ones(d)),
+			w12:   p.Add(pre+"w12", rng.Randn(std, 2*h, d)),
+			w3:    p.Add(pre+"w3", rng.Randn(resid, d, h)),
+		})
+	}
+	m.normF = p.Add("norm_f", core.Ones(d))
+	return m, nil
+}
+
+// Batch is B sequences of T tokens, flattened row-major. Tokens of X-Prompt
+// slots are −1−slot; padding has segment core.SegPad. Pos may be nil
+// (positions 0…T−1).
+type Batch struct {
+	B, T    int
+	Tokens  []int32
+	Seg     []int32
+	Pos     []int32
+	Targets []int32   // per position, or IgnoreTarget
+	Weights []float32 // per position loss weights
+	Kind    core.MaskKind
+}
+
+// Mask returns the batch's attention mask.
+func (b *Batch) Mask() *core.Mask {
+	return &core.Mask{Kind: b.Kind, QSeg: b.Seg, KSeg: b.Seg, QPos: b.Pos, KPos: b.Pos}
+}
+
+// Collate pads sequences to a common length into a batch. Sequences longer
+// than maxLen are an error (the message names the sequence and its length).
+func Collate(seqs []*Sequence, maxLen int, pad int32) (*Batch, error) {
+	if len(seqs) == 0 {
+		return nil, fmt.Errorf("model.Collate: no sequences")
+	}
+	t := 0
+	for i, s := range seqs {
+		if s.Len() > maxLen {
+			return nil, fmt.Errorf("model.Collate: sequence %d has %d tokens, longer than %d", i, s.Len(), maxLen)
+		}
+		t = max(t, s.Len())
+	}
+	b := &Batch{B: len(seqs), T: t, Kind: seqs[0].Mode.MaskKind()}
+	for _, s := range seqs {
+		n := s.Len()
+		b.Tokens = append(b.Tokens, s.Tokens...)
+		b.Seg = append(b.Seg, s.Seg...)
+		b.Targets = append(b.Targets, s.Targets...)
+		b.Weights = append(b.Weights, s.Weights...)
+		for i := n; i < t; i++ {
+			b.Tokens = append(b.Tokens, pad)
+			b.Seg = append(b.Seg, core.SegPad)
+			b.Targets = append(b.Targets, IgnoreTarget)
+			b.Weights = append(b.Weights, 0)
+		}
+	}
+	return b, nil
+}
+
+// embed returns the input embeddings (B·T, D) of tokens, X-Prompt slots
+// included.
+func (m *Model) embed(tokens []int32) *core.Tensor {
+	v := int32(m.Cfg.Vocab.Size())
+	ids := make([]int32, len(tokens))
+	for i, t := range tokens {
+		switch {
+		case t >= 0 && t < v:
+			ids[i] = t
+		case t < 0 && int(-1-t) < m.Cfg.XP:
+			ids[i] = v + (-1 - t)
+		default:
+			panic(fmt.Sprintf("model: token %d at position %d outside the vocabulary (size %d, %d X-Prompt slots)", t, i, v, m.Cfg.XP))
+		}
+	}
+	table := ops.Concat(0, m.tokEmb, m.xpEmb)
+	return ops.Gather(table, ids)
+}
+
+// hidden runs the blocks over a batch and returns the final normalised hidden
+// states (B·T, D). With a cache, keys and values of earlier tokens are
+// prepended and the new ones appended to it.
+func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind, cache *KVCache) *core.Tensor {
+	cfg := m.Cfg
+	d, nh, hd := cfg.D, cfg.Heads, cfg.HeadDim()
+	x := m.embed(tokens) // (B·T, D)
+	if pos == nil {
+		pos = make([]int32, bsz*t)
+		for b := 0; b < bsz; b++ {
+			for i := 0; i < t; i++ {
+				pos[b*t+i] = int32(i)
+			}
+		}
+	}
+	mask := &core.Mask{Kind: kind, QSeg: seg, KSeg: seg, QPos: pos, KPos: pos}
+	if cache != nil {
+		mask = cache.extendMask(kind, seg, pos, bsz, t)
+	}
+	for l, blk := range m.layers {
+		h := ops.RMSNorm(x, blk.norm1, cfg.NormEps)
+		qkv := ops.Reshape(ops.Linear(h, blk.wqkv), bsz, t, 3, nh, hd)
+		qkv = ops.Permute(qkv, 2, 0, 3, 1, 4) // (3, B, H, T, hd)
+		q := ops.Reshape(ops.Slice(qkv, 0, 0, 1), bsz, nh, t, hd)
+		k := ops.Reshape(ops.Slice(qkv, 0, 1, 2), bsz, nh, t, hd)
+		v := ops.Reshape(ops.Slice(qkv, 0, 2, 3), bsz, nh, t, hd)
+		q = ops.RoPE(q, pos, cfg.RopeBase)
+		k = ops.RoPE(k, pos, cfg.RopeBase)
+		if cache != nil {
+			k, v = cache.append(l, k, v)
+		}
+		y := ops.Attention(q, k, v, mask, 0)                  // (B, H, T, hd)
+		y = ops.Reshape(ops.Permute(y, 0, 2, 1, 3), bsz*t, d) // (B·T, D)
+		x = ops.Add(x, ops.Linear(y, blk.wo))
+		h = ops.RMSNorm(x, blk.norm2, cfg.NormEps)
+		x = ops.Add(x, ops.Linear(ops.SwiGLU(ops.Linear(h, blk.w12)), blk.w3))
+	}
+	if cache != nil {
+		cache.commit(seg, pos, bsz, t)
+	}
+	return ops.RMSNorm(x, m.normF, cfg.NormEps)
+}
+
+// logits projects hidden states onto the vocabulary with the tied embedding.
+func (m *Model) logits(h *core.Tensor) *core.Tensor { return ops.Linear(h, m.tokEmb) }
+
+// Logits returns the logits (B·T, V) of every position of the batch.
+func (m *Model) Logits(b *Batch) *core.Tensor {
+	return m.logits(m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil))
+}
+
+// Loss returns the weighted mean next-token cross-entropy over the batch's
+// target positions (the unified loss over image and text targets). Only
+// target rows go through the output projection.
+func (m *Model) Loss(b *Batch) *core.Tensor {
+	h := m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil)
+	var rows, targets []int32
+	var weights []float32
+	for i, t := range b.Targets {
+		if t != IgnoreTarget && b.Weights[i] > 0 {
+			rows = append(rows, int32(i))
+			targets = append(targets, t)
+			weights = append(weights, b.Weights[i])
+		}
+	}
+	if len(rows) == 0 {
+		panic("model.Loss: batch has no target tokens")
+	}
+	return ops.CrossEntropy(m.logits(ops.Gather(h, rows)), targets, weights)
+}

@@ -1,0 +1,290 @@
+package ops
+
+import (
+	"math"
+	"math/bits"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"xprompt/core"
+)
+
+// Tiles of the fused attention: a tile is attnBq queries × attnBk keys of one
+// (batch element, head). The kernels classify every tile from per-tile
+// summaries of the mask before touching any score.
+const (
+	attnBq = 64
+	attnBk = 64
+)
+
+// tileClass says how much of a tile the mask allows.
+type tileClass uint8
+
+const (
+	tileSkip    tileClass = iota // no allowed pair: the tile is not evaluated
+	tilePartial                  // some pairs masked: the mask is evaluated per element
+	tileFull                     // every pair allowed: no per-element mask
+)
+
+// otherSeg is the segment bit shared by every segment id outside [0, 63).
+const otherSeg = 63
+
+// segBit returns the bit of segment s in a tile's segment set.
+func segBit(s int32) uint {
+	if uint32(s) < otherSeg {
+		return uint(s)
+	}
+	return otherSeg
+}
+
+// tileSummary describes the tokens of one tile of queries or keys.
+type tileSummary struct {
+	minPos, maxPos int32  // over the non-padding tokens
+	segs           uint64 // bit segBit(s) for each segment s of a non-padding token; 0 = all padding
+	pad            bool   // the tile holds padding
+}
+
+// attnPlan is the mask of one attention call made ready for the kernels:
+// segment ids and positions materialised per token (defaults filled in), a
+// summary per tile, and the segment rule tabulated over the segments present.
+type attnPlan struct {
+	mask                   *core.Mask
+	causal                 bool // positions matter (every kind but MaskFull)
+	batch, tq, tk          int
+	bq, bk                 int
+	nqt, nkt               int
+	qSeg, kSeg, qPos, kPos []int32 // batch·tq and batch·tk entries
+	qSum, kSum             []tileSummary
+	// sure[a] has bit c if the segment rule allows query segment a to see
+	// key segment c; maybe[a] also has the bits of pairs involving otherSeg
+	// whose answer depends on the actual ids. Only segments that occur are set.
+	sure, maybe [64]uint64
+}
+
+// newAttnPlan builds the plan of mask for batch sequences of tq queries and tk
+// keys in tiles of bq × bk. A nil mask is the zero Mask: causal, no segments.
+func newAttnPlan(mask *core.Mask, batch, tq, tk, bq, bk int) *attnPlan {
+	if mask == nil {
+		mask = &core.Mask{}
+	}
+	p := &attnPlan{
+		mask: mask, causal: mask.Kind != core.MaskFull,
+		batch: batch, tq: tq, tk: tk, bq: bq, bk: bk,
+		nqt: (tq + bq - 1) / bq, nkt: (tk + bk - 1) / bk,
+	}
+	p.qSeg = fillSegments(mask.QSeg, batch*tq)
+	p.kSeg = fillSegments(mask.KSeg, batch*tk)
+	p.qPos = fillPositions(mask.QPos, batch, tq, tk-tq)
+	p.kPos = fillPositions(mask.KPos, batch, tk, 0)
+	var qAll, kAll uint64
+	p.qSum, qAll = summarise(p.qSeg, p.qPos, batch, tq, bq)
+	p.kSum, kAll = summarise(p.kSeg, p.kPos, batch, tk, bk)
+	for qb := qAll; qb != 0; qb &= qb - 1 {
+		a := bits.TrailingZeros64(qb)
+		for kb := kAll; kb != 0; kb &= kb - 1 {
+			c := bits.TrailingZeros64(kb)
+			switch {
+			case a != otherSeg && c != otherSeg:
+				if p.segRule(int32(a), int32(c)) {
+					p.sure[a] |= 1 << c
+				}
+			case mask.Kind == core.MaskCustom && mask.Allow != nil:
+				p.maybe[a] |= 1 << c // depends on which ids stand behind otherSeg
+				continue
+			default: // the built-in rules only single out IE and TD
+				p.sure[a] |= 1 << c
+			}
+			p.maybe[a] |= p.sure[a] & (1 << c)
+		}
+	}
+	return p
+}
+
+func fillSegments(s []int32, n int) []int32 {
+	if s != nil {
+		return s
+	}
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = core.SegTD
+	}
+	return out
+}
+
+// fillPositions returns pos, or for nil the positions off, off+1, … of each
+// of the batch sequences of t tokens.
+func fillPositions(pos []int32, batch, t, off int) []int32 {
+	if pos != nil {
+		return pos
+	}
+	out := make([]int32, batch*t)
+	for b := 0; b < batch; b++ {
+		for i := 0; i < t; i++ {
+			out[b*t+i] = int32(off + i)
+		}
+	}
+	return out
+}
+
+// summarise returns the summaries of the tiles of size bt of each sequence
+// (batch·⌈t/bt⌉, batch-major) and the union of their segment sets.
+func summarise(seg, pos []int32, batch, t, bt int) ([]tileSummary, uint64) {
+	n := (t + bt - 1) / bt
+	out := make([]tileSummary, batch*n)
+	var all uint64
+	for b := 0; b < batch; b++ {
+		for ti := 0; ti < n; ti++ {
+			s := tileSummary{minPos: math.MaxInt32, maxPos: math.MinInt32}
+			for i := b*t + ti*bt; i < b*t+min(t, (ti+1)*bt); i++ {
+				if seg[i] == core.SegPad {
+					s.pad = true
+					continue
+				}
+				s.segs |= 1 << segBit(seg[i])
+				s.minPos = min(s.minPos, pos[i])
+				s.maxPos = max(s.maxPos, pos[i])
+			}
+			out[b*n+ti] = s
+			all |= s.segs
+		}
+	}
+	return out, all
+}
+
+// segRule is the segment part of core.Mask.Allowed for non-padding tokens.
+func (p *attnPlan) segRule(qs, ks int32) bool {
+	switch p.mask.Kind {
+	case core.MaskXPrompt:
+		return !(qs == core.SegTD && ks == core.SegIE)
+	case core.MaskCustom:
+		return p.mask.Allow == nil || p.mask.Allow(qs, ks)
+	}
+	return true
+}
+
+// segOK is segRule through the table when both ids have their own bit.
+func (p *attnPlan) segOK(qs, ks int32) bool {
+	if uint32(qs) < otherSeg && uint32(ks) < otherSeg {
+		return p.sure[qs]>>uint(ks)&1 != 0
+	}
+	return p.segRule(qs, ks)
+}
+
+// classify decides from the summaries alone whether query tile qt and key
+// tile kt of batch element b can hold an allowed pair (else tileSkip) and
+// whether every pair is allowed (tileFull). It never answers tileSkip for a
+// tile with an allowed pair, nor tileFull for a tile with a masked one.
+func (p *attnPlan) classify(b, qt, kt int) tileClass {
+	qs, ks := &p.qSum[b*p.nqt+qt], &p.kSum[b*p.nkt+kt]
+	if qs.segs == 0 || ks.segs == 0 {
+		return tileSkip // all padding on one side
+	}
+	if p.causal && ks.minPos > qs.maxPos {
+		return tileSkip // every key is in every query's future
+	}
+	some, all := false, true
+	for qb := qs.segs; qb != 0; qb &= qb - 1 {
+		a := bits.TrailingZeros64(qb)
+		some = some || p.maybe[a]&ks.segs != 0
+		all = all && p.sure[a]&ks.segs == ks.segs
+	}
+	switch {
+	case !some:
+		return tileSkip // e.g. X-Prompt: TD queries, IE keys
+	case all && !qs.pad && !ks.pad && (!p.causal || ks.maxPos <= qs.minPos):
+		return tileFull
+	}
+	return tilePartial
+}
+
+// maskTile sets to −∞ the masked entries of the ni×nj score tile s (rows nj
+// apart) for queries i0… and keys j0… of batch element b: exactly
+// core.Mask.Allowed, evaluated from the materialised ids.
+func (p *attnPlan) maskTile(s []float32, b, i0, ni, j0, nj int) {
+	negInf := float32(math.Inf(-1))
+	kSeg := p.kSeg[b*p.tk+j0 : b*p.tk+j0+nj]
+	kPos := p.kPos[b*p.tk+j0 : b*p.tk+j0+nj]
+	for i := 0; i < ni; i++ {
+		row := s[i*nj : (i+1)*nj]
+		qs, qp := p.qSeg[b*p.tq+i0+i], p.qPos[b*p.tq+i0+i]
+		if qs == core.SegPad {
+			for j := range row {
+				row[j] = negInf
+			}
+			continue
+		}
+		for j, ks := range kSeg {
+			if ks == core.SegPad || (p.causal && kPos[j] > qp) || !p.segOK(qs, ks) {
+				row[j] = negInf
+			}
+		}
+	}
+}
+
+// expf returns eˣ in float32 to about 2 ulp, and exactly 0 for x below
+// −87.33 (including −∞): Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2,
+// a degree-6 polynomial for eʳ (Cephes expf), and 2ⁿ built in the exponent
+// bits. It is several times faster than math.Exp on float64.
+func expf(x float32) float32 {
+	if x < -87.33 {
+		return 0
+	}
+	x = min(x, 88.37)
+	const magic = 12582912 // 1.5·2²³: adding it rounds to an integer
+	t := x*math.Log2E + magic
+	n := int32(math.Float32bits(t)) - int32(math.Float32bits(magic))
+	f := t - magic
+	r := x - f*0.693359375 + f*2.12194440e-4
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	p = p*r*r + r + 1
+	return p * math.Float32frombits(uint32(n+127)<<23)
+}
+
+// runWorkers runs body(w, item) for every item in [0, n) on workers
+// goroutines that take items in increasing order; w in [0, workers) names
+// the worker so that it can use its own scratch space. A panic in body is
+// raised again on the caller's goroutine.
+func runWorkers(workers, n int, body func(w, item int)) {
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			body(0, i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var once sync.Once
+	var panicVal any
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					once.Do(func() { panicVal = r })
+					next.Store(int64(n)) // stop the others early
+				}
+			}()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				body(w, i)
+			}
+		}(w)
+	}
+	wg.Wait()
+	if panicVal != nil {
+		panic(panicVal)
+	}
+}
+
+// attnWorkers returns how many goroutines share n work items.
+func attnWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }

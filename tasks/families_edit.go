@@ -1,0 +1,159 @@
+package tasks
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// editFamilies returns the object edits. Recolour, move and resize are
+// seen; adding and removing an object are held out.
+func editFamilies() []*Family {
+	return []*Family{
+		{
+			Name: "add_object", Kind: KindEdit, HeldOut: true, Reverse: "remove_object",
+			Templates: []string{"add {a_obj} {where}", "put {a_obj} {where}", "draw {a_obj} {where}", "place {a_obj} {where} of the image"},
+			sample:    sampleAdd,
+		},
+		{
+			Name: "remove_object", Kind: KindEdit, HeldOut: true, Reverse: "add_object",
+			Templates: []string{"remove the {obj}", "delete the {obj}", "take out the {obj}", "erase the {obj} from the {region}"},
+			sample:    reverseOf("add_object"),
+		},
+		{
+			Name: "recolour", Kind: KindEdit, Reverse: "recolour",
+			Templates: []string{"make the {obj} {to}", "change the {obj} to {to}", "recolour the {obj} {to}", "paint the {obj} {to}"},
+			sample:    sampleRecolour,
+		},
+		{
+			Name: "move", Kind: KindEdit, Reverse: "move",
+			Templates: []string{"move the {obj} to the {region}", "put the {obj} in the {region}", "shift the {obj} to the {region}"},
+			sample:    sampleMove,
+		},
+		{
+			Name: "resize", Kind: KindEdit, Reverse: "resize",
+			Templates: []string{"make the {obj} {dir}", "resize the {obj} to be {dir}", "{verb} the {obj}"},
+			sample:    sampleResize,
+		},
+	}
+}
+
+// editTries bounds the redraws of an edit whose new object does not fit.
+const editTries = 100
+
+// sampleAdd draws a scene of 1–3 objects and adds an object of a new colour,
+// in front of the others and clear of them (bounding boxes apart).
+func sampleAdd(f *Family, rng *rand.Rand, size int) Example {
+	for try := 0; try < editTries; try++ {
+		s := RandomScene(rng, size, SceneOptions{MinObjects: 1, MaxObjects: 3})
+		o := Object{
+			Shape:  Shapes[rng.IntN(len(Shapes))],
+			Colour: unusedColour(rng, s),
+			Size:   minObjectSize + rng.Float64()*(maxObjectSize-minObjectSize),
+			Depth:  0.05,
+		}
+		if !placeObject(rng, s, &o, true, -1) {
+			continue
+		}
+		out := s.Clone()
+		out.Objects = append(out.Objects, o)
+		r := RegionOf(o.X, o.Y)
+		kv := []string{"a_obj", withArticle(o.Name()), "obj", o.Name(), "region", Regions[r], "where", regionPhrase(r)}
+		return f.pair(rng, pairSpec{
+			in: Render(s), out: Render(out), scene: s, outScene: out, kv: kv, revKV: kv,
+			desc:    withArticle(o.Name()) + " was added " + regionPhrase(r),
+			revDesc: "the " + o.Name() + " was removed",
+		})
+	}
+	panic(fmt.Sprintf("tasks: add_object found no room in %d scenes of size %d", editTries, size))
+}
+
+// unusedColour returns a random palette colour that no object of s has.
+func unusedColour(rng *rand.Rand, s *Scene) int {
+	for _, c := range rng.Perm(len(Palette)) {
+		if !s.HasColour(c) {
+			return c
+		}
+	}
+	panic("tasks: every palette colour is in use")
+}
+
+// sampleRecolour gives one object a colour not in the scene.
+func sampleRecolour(f *Family, rng *rand.Rand, size int) Example {
+	s := RandomScene(rng, size, DefaultSceneOptions)
+	i := rng.IntN(len(s.Objects))
+	out := s.Clone()
+	out.Objects[i].Colour = unusedColour(rng, s)
+	a, b := s.Objects[i], out.Objects[i]
+	from, to := ColourNames[a.Colour], ColourNames[b.Colour]
+	return f.pair(rng, pairSpec{
+		in: Render(s), out: Render(out), scene: s, outScene: out,
+		kv:    []string{"obj", a.Name(), "to", to},
+		revKV: []string{"obj", b.Name(), "to", from},
+		desc:  "the " + a.Name() + " became " + to, revDesc: "the " + b.Name() + " became " + from,
+	})
+}
+
+// minMove is the least distance, as a fraction of the side, that a moved
+// object travels.
+const minMove = 0.2
+
+// sampleMove moves one object into another region of the 3×3 grid, at least
+// minMove away.
+func sampleMove(f *Family, rng *rand.Rand, size int) Example {
+	for try := 0; try < editTries; try++ {
+		s := RandomScene(rng, size, DefaultSceneOptions)
+		i := rng.IntN(len(s.Objects))
+		o := s.Objects[i]
+		from := RegionOf(o.X, o.Y)
+		for _, r := range rng.Perm(len(Regions)) {
+			if r == from || !placeInRegion(rng, s, &o, r, false, i) || math.Hypot(o.X-s.Objects[i].X, o.Y-s.Objects[i].Y) < minMove {
+				continue
+			}
+			out := s.Clone()
+			out.Objects[i] = o
+			return f.pair(rng, pairSpec{
+				in: Render(s), out: Render(out), scene: s, outScene: out,
+				kv:      []string{"obj", o.Name(), "region", Regions[r]},
+				revKV:   []string{"obj", o.Name(), "region", Regions[from]},
+				desc:    "the " + o.Name() + " moved from the " + Regions[from] + " to the " + Regions[r],
+				revDesc: "the " + o.Name() + " moved from the " + Regions[r] + " to the " + Regions[from],
+			})
+		}
+	}
+	panic(fmt.Sprintf("tasks: move found no free region in %d scenes of size %d", editTries, size))
+}
+
+// sampleResize scales one object by 1.4–1.6 or by 0.6–0.7 about its centre,
+// keeping it inside the image and clear of the others.
+func sampleResize(f *Family, rng *rand.Rand, size int) Example {
+	margin := 1 / float64(size)
+	for try := 0; try < editTries; try++ {
+		s := RandomScene(rng, size, DefaultSceneOptions)
+		i := rng.IntN(len(s.Objects))
+		o := s.Objects[i]
+		grow := rng.IntN(2) == 0
+		if grow {
+			o.Size *= 1.4 + 0.2*rng.Float64()
+		} else {
+			o.Size *= 0.6 + 0.1*rng.Float64()
+		}
+		inside := o.X-o.Size >= margin && o.X+o.Size <= 1-margin && o.Y-o.Size >= margin && o.Y+o.Size <= 1-margin
+		if !inside || o.Size*float64(size) < 1.5 || !fits(s, o, false, i) {
+			continue
+		}
+		out := s.Clone()
+		out.Objects[i] = o
+		dir, rdir, verb, rverb := "bigger", "smaller", "enlarge", "shrink"
+		if !grow {
+			dir, rdir, verb, rverb = rdir, dir, rverb, verb
+		}
+		return f.pair(rng, pairSpec{
+			in: Render(s), out: Render(out), scene: s, outScene: out,
+			kv:    []string{"obj", o.Name(), "dir", dir, "verb", verb},
+			revKV: []string{"obj", o.Name(), "dir", rdir, "verb", rverb},
+			desc:  "the " + o.Name() + " became " + dir, revDesc: "the " + o.Name() + " became " + rdir,
+		})
+	}
+	panic(fmt.Sprintf("tasks: resize found no room in %d scenes of size %d", editTries, size))
+}

@@ -1,0 +1,232 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+
+	"xprompt/img"
+	"xprompt/model"
+	"xprompt/tasks"
+	"xprompt/text"
+)
+
+// ImageCodec turns images into code grids and back (the VQ tokenizer).
+type ImageCodec interface {
+	Encode(imgs []*img.Image) [][]int32
+	Decode(codes [][]int32) []*img.Image
+}
+
+// DataConfig says what the training stream holds.
+type DataConfig struct {
+	// ImageWeight, CaptionWeight, DifferenceWeight and TextToImageWeight mix
+	// the image → image families with the three text tasks.
+	ImageWeight, CaptionWeight, DifferenceWeight, TextToImageWeight float64
+	// PaletteWeight is the weight of random palette permutations (a new task
+	// each time, learnable only from context) within the image families.
+	PaletteWeight float64
+	// Reverse trains every pair in both directions (x → y and y → x).
+	Reverse bool
+	// Examples is the number of in-context examples per sequence.
+	Examples int
+	// Mode lays out sequences with X-Prompt tokens or the causal baseline.
+	Mode model.Mode
+	// Families restricts image families to these names (default: all seen).
+	Families []string
+}
+
+// DefaultData is the data mix of the presets.
+func DefaultData() DataConfig {
+	return DataConfig{ImageWeight: 1, CaptionWeight: 0.1, DifferenceWeight: 0.1, TextToImageWeight: 0.1,
+		PaletteWeight: 0.15, Reverse: true, Examples: 1, Mode: model.ModeXPrompt}
+}
+
+// paletteSeedLimit bounds the palette permutations seen in training; seeds at
+// or above it are reserved for evaluation.
+const paletteSeedLimit = 1 << 20
+
+// Pipeline turns task families into token sequences.
+type Pipeline struct {
+	Cfg     DataConfig
+	Size    int // image size in pixels
+	Side    int // code grid side
+	Builder *model.Builder
+	Images  ImageCodec
+
+	primaries []*tasks.Family // image families, one direction of each reverse pair
+}
+
+// NewPipeline returns a pipeline for the given data config and tokenizers.
+func NewPipeline(cfg DataConfig, mcfg model.Config, tok *text.Tokenizer, codec ImageCodec, exampleWeight float32) (*Pipeline, error) {
+	p := &Pipeline{Cfg: cfg, Size: mcfg.ImageSize, Side: mcfg.ImageSide, Images: codec,
+		Builder: &model.Builder{Vocab: mcfg.Vocab, Text: tok, XP: mcfg.XP, ExampleWeight: exampleWeight}}
+	if tok.VocabSize() > mcfg.Vocab.TextSize {
+		return nil, fmt.Errorf("text tokenizer has %d tokens, the model has room for %d", tok.VocabSize(), mcfg.Vocab.TextSize)
+	}
+	allowed := map[string]bool{}
+	for _, n := range cfg.Families {
+		f, err := tasks.ByName(n)
+		if err != nil {
+			return nil, err
+		}
+		allowed[f.Name] = true
+	}
+	seenAsReverse := map[string]bool{}
+	for _, f := range tasks.Seen() {
+		if f.Kind == tasks.KindText || seenAsReverse[f.Name] || (len(allowed) > 0 && !allowed[f.Name]) {
+			continue
+		}
+		p.primaries = append(p.primaries, f)
+		if f.Reverse != "" && f.Reverse != f.Name {
+			seenAsReverse[f.Reverse] = true
+		}
+	}
+	if len(p.primaries) == 0 && cfg.ImageWeight > 0 {
+		return nil, fmt.Errorf("no image families to train on")
+	}
+	return p, nil
+}
+
+// pickFamily draws the family of the next sequence and whether to reverse it.
+func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
+	c := p.Cfg
+	total := c.ImageWeight + c.CaptionWeight + c.DifferenceWeight + c.TextToImageWeight
+	r := rng.Float64() * total
+	name := ""
+	switch {
+	case r < c.ImageWeight:
+		if rng.Float64() < c.PaletteWeight {
+			f := tasks.PalettePermutation(uint64(rng.IntN(paletteSeedLimit)))
+			return f, c.Reverse && rng.IntN(2) == 0, nil
+		}
+		f := p.primaries[rng.IntN(len(p.primaries))]
+		return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, nil
+	case r < c.ImageWeight+c.CaptionWeight:
+		name = "caption"
+	case r < c.ImageWeight+c.CaptionWeight+c.DifferenceWeight:
+		name = "describe_difference"
+	default:
+		name = "text_to_image"
+	}
+	f, err := tasks.ByName(name)
+	return f, false, err
+}
+
+// Draw returns the query and in-context examples of one sequence: n+1
+// examples of the same family (and direction).
+func (p *Pipeline) Draw(rng *rand.Rand) ([]tasks.Example, error) {
+	f, rev, err := p.pickFamily(rng)
+	if err != nil {
+		return nil, err
+	}
+	return SampleExamples(f, rev, p.Cfg.Examples+1, rng, p.Size), nil
+}
+
+// SampleExamples draws n examples of family f (reversed if rev).
+func SampleExamples(f *tasks.Family, rev bool, n int, rng *rand.Rand, size int) []tasks.Example {
+	out := make([]tasks.Example, 0, n)
+	for len(out) < n {
+		e := f.Sample(rng, size)
+		if rev {
+			if r, ok := e.Reversed(); ok {
+				e = r
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Pairs tokenises task examples into model pairs, encoding all their images
+// in one call.
+func (p *Pipeline) Pairs(exs []tasks.Example) ([]model.Pair, error) {
+	var imgs []*img.Image
+	for _, e := range exs {
+		for _, m := range []*img.Image{e.Input, e.SecondInput, e.Output} {
+			if m != nil {
+				if m.W != p.Size || m.H != p.Size {
+					return nil, fmt.Errorf("family %s: %d×%d image, the model takes %d×%d", e.Family, m.W, m.H, p.Size, p.Size)
+				}
+				imgs = append(imgs, m)
+			}
+		}
+	}
+	codes := p.Images.Encode(imgs)
+	next := func() []int32 { c := codes[0]; codes = codes[1:]; return c }
+	out := make([]model.Pair, len(exs))
+	for i, e := range exs {
+		pr := model.Pair{Instruction: e.Instruction, Side: p.Side}
+		if e.Input != nil {
+			pr.Input = next()
+		}
+		if e.SecondInput != nil {
+			pr.Input2 = next()
+		}
+		if e.Output != nil {
+			pr.Output = next()
+		} else {
+			pr.OutputText = e.Text
+			pr.TextTarget = true
+		}
+		out[i] = pr
+	}
+	return out, nil
+}
+
+// Sequences draws n training sequences.
+func (p *Pipeline) Sequences(rng *rand.Rand, n int) ([]*model.Sequence, error) {
+	var groups [][]tasks.Example
+	var flat []tasks.Example
+	for i := 0; i < n; i++ {
+		g, err := p.Draw(rng)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, g)
+		flat = append(flat, g...)
+	}
+	pairs, err := p.Pairs(flat)
+	if err != nil {
+		return nil, err
+	}
+	seqs := make([]*model.Sequence, n)
+	for i, g := range groups {
+		ps := pairs[:len(g)]
+		pairs = pairs[len(g):]
+		s, err := p.Builder.Build(ps[1:], ps[0], p.Cfg.Mode)
+		if err != nil {
+			return nil, fmt.Errorf("family %s: %w", g[0].Family, err)
+		}
+		seqs[i] = s
+	}
+	return seqs, nil
+}
+
+// TextCorpus returns the instructions, captions and descriptions of n
+// examples drawn from every family, the corpus the BPE tokenizer learns.
+func TextCorpus(seed uint64, n, size int) []string {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	fams := tasks.All()
+	var out []string
+	for i := 0; i < n; i++ {
+		f := fams[i%len(fams)]
+		if i%7 == 0 {
+			f = tasks.PalettePermutation(uint64(rng.IntN(1000)))
+		}
+		e := f.Sample(rng, size)
+		out = append(out, e.Instruction, e.Text, e.Description)
+		if r, ok := e.Reversed(); ok {
+			out = append(out, r.Instruction, r.Description)
+		}
+	}
+	for i := 0; i < 64; i++ {
+		out = append(out, strconv.Itoa(i))
+	}
+	return out
+}
+
+// NewTextTokenizer trains the BPE tokenizer of the given vocabulary size on
+// the task corpus, deterministically from seed.
+func NewTextTokenizer(seed uint64, vocab int) *text.Tokenizer {
+	return text.Train(TextCorpus(seed, 6000, 16), vocab, nil)
+}

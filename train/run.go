@@ -1,0 +1,229 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"xprompt/core"
+	"xprompt/model"
+	"xprompt/ops"
+	"xprompt/text"
+)
+
+// Options configures a training run.
+type Options struct {
+	Preset      string
+	Steps       int     // total steps of the schedule
+	Batch       int     // sequences per micro-batch
+	Accum       int     // micro-batches per step (gradient accumulation)
+	LR, MinLR   float32 // peak and final learning rate
+	Warmup      int
+	WeightDecay float32
+	Clip        float64 // global gradient-norm limit (0: none)
+	Seed        uint64
+	// ExampleWeight is the loss weight of in-context examples' outputs.
+	ExampleWeight float32
+	Data          DataConfig
+}
+
+// DefaultOptions returns the options of a preset.
+func DefaultOptions(preset string) Options {
+	o := Options{Preset: preset, Steps: 2000, Batch: 8, Accum: 1, LR: 2e-3, MinLR: 1e-4, Warmup: 100,
+		WeightDecay: 0.05, Clip: 1, Seed: 1, ExampleWeight: 0.5, Data: DefaultData()}
+	if preset == "tiny" {
+		o.Steps, o.LR = 500, 3e-3
+	}
+	return o
+}
+
+// Progress is reported after every step.
+type Progress struct {
+	Step, Total int
+	Loss        float64
+	LR          float32
+	GradNorm    float64
+	TokensPerS  float64
+	Elapsed     time.Duration
+}
+
+// ErrNonFinite is returned when the loss or the gradients stop being finite.
+var ErrNonFinite = errors.New("non-finite loss or gradient")
+
+// Run is a training run: model, optimizer, data stream, and history. Its
+// state changes only at step boundaries, so an interrupted run is consistent.
+type Run struct {
+	Opts     Options
+	Model    *model.Model
+	Opt      *ops.AdamW
+	Text     *text.Tokenizer
+	Pipe     *Pipeline
+	Step     int
+	History  []float32 // loss per step
+	Tokens   int64     // tokens processed
+	rng      *core.RNG // data stream
+	vqBlob   []byte
+	schedule ops.Schedule
+}
+
+// NewRun starts a run from scratch with the given tokenizers. vqBlob is the
+// image tokenizer's serialisation, stored with checkpoints.
+func NewRun(o Options, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*Run, error) {
+	cfg, err := model.Preset(o.Preset)
+	if err != nil {
+		return nil, err
+	}
+	m, err := model.New(cfg, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return newRun(o, m, tok, codec, vqBlob)
+}
+
+func newRun(o Options, m *model.Model, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*Run, error) {
+	if o.Batch < 1 || o.Accum < 1 || o.Steps < 1 {
+		return nil, fmt.Errorf("train: batch %d, accumulation %d and steps %d must be positive", o.Batch, o.Accum, o.Steps)
+	}
+	pipe, err := NewPipeline(o.Data, m.Cfg, tok, codec, o.ExampleWeight)
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{Opts: o, Model: m, Opt: ops.NewAdamW(m.Params.List(), o.WeightDecay), Text: tok, Pipe: pipe,
+		rng: core.NewRNG(o.Seed ^ 0x5eed), vqBlob: vqBlob}
+	r.schedule = ops.Schedule{Peak: o.LR, Min: o.MinLR, Warmup: o.Warmup, Total: o.Steps}
+	return r, nil
+}
+
+// Train runs n more steps (or until the schedule ends, when n ≤ 0). It stops
+// at a step boundary when ctx is cancelled, returning ctx's error with the
+// run intact. progress, if set, is called after every step.
+func (r *Run) Train(ctx context.Context, n int, progress func(Progress)) error {
+	if n <= 0 {
+		n = r.Opts.Steps - r.Step
+	}
+	start := time.Now()
+	var toks int64
+	for i := 0; i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		loss, gnorm, ntok, err := r.step()
+		if err != nil {
+			return err
+		}
+		toks += int64(ntok)
+		if progress != nil {
+			el := time.Since(start)
+			progress(Progress{Step: r.Step, Total: r.Opts.Steps, Loss: loss, LR: r.schedule.LR(r.Step - 1),
+				GradNorm: gnorm, TokensPerS: float64(toks) / el.Seconds(), Elapsed: el})
+		}
+	}
+	return nil
+}
+
+// step runs one optimizer step. On a non-finite loss or gradient nothing is
+// changed and ErrNonFinite is returned.
+func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
+	o := r.Opts
+	params := r.Model.Params.List()
+	r.Opt.ZeroGrad()
+	rngState, _ := r.rng.State()
+	for a := 0; a < o.Accum; a++ {
+		seqs, err := r.Pipe.Sequences(r.rng.Rand(), o.Batch)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		b, err := model.Collate(seqs, 4*r.Model.Cfg.SeqLen, r.Model.Cfg.Vocab.Tok(model.Pad))
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		tokens += b.B * b.T
+		l := r.Model.Loss(b)
+		loss += float64(l.Item()) / float64(o.Accum)
+		if o.Accum > 1 {
+			l = ops.Scale(l, 1/float32(o.Accum))
+		}
+		l.Backward()
+	}
+	gnorm = ops.ClipGradNorm(params, o.Clip)
+	if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsNaN(gnorm) || math.IsInf(gnorm, 0) {
+		r.Opt.ZeroGrad()
+		r.rng.SetState(rngState)
+		return loss, gnorm, 0, fmt.Errorf("train: step %d: loss %g, gradient norm %g: %w", r.Step+1, loss, gnorm, ErrNonFinite)
+	}
+	r.Opt.Step(r.schedule.LR(r.Step))
+	r.Opt.ZeroGrad()
+	r.Step++
+	r.History = append(r.History, float32(loss))
+	r.Tokens += int64(tokens)
+	return loss, gnorm, tokens, nil
+}
+
+// runState is the training loop's part of a checkpoint.
+type runState struct {
+	Opts    Options   `json:"options"`
+	Step    int       `json:"step"`
+	History []float32 `json:"history"`
+	Tokens  int64     `json:"tokens"`
+	RNG     []byte    `json:"rng"`
+}
+
+// Checkpoint returns the run as a checkpoint (weights, tokenizers,
+// optimizer moments, data-stream state and history).
+func (r *Run) Checkpoint() (*model.Checkpoint, error) {
+	st, err := r.rng.State()
+	if err != nil {
+		return nil, err
+	}
+	state, err := json.Marshal(runState{Opts: r.Opts, Step: r.Step, History: r.History, Tokens: r.Tokens, RNG: st})
+	if err != nil {
+		return nil, err
+	}
+	tb, err := r.Text.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return &model.Checkpoint{Model: r.Model, Text: tb, VQ: r.vqBlob, Train: state,
+		Optim: &model.OptimState{Steps: r.Opt.Steps, M: r.Opt.M, V: r.Opt.V}}, nil
+}
+
+// Save writes the run's checkpoint atomically (float32, resumable).
+func (r *Run) Save(path string) error {
+	ck, err := r.Checkpoint()
+	if err != nil {
+		return err
+	}
+	return ck.Save(path, false)
+}
+
+// Resume continues a run from a checkpoint written by Save; codec must be
+// the image tokenizer stored in it.
+func Resume(ck *model.Checkpoint, codec ImageCodec) (*Run, error) {
+	var st runState
+	if err := json.Unmarshal(ck.Train, &st); err != nil {
+		return nil, fmt.Errorf("checkpoint has no usable training state: %w", err)
+	}
+	tok := &text.Tokenizer{}
+	if err := tok.UnmarshalBinary(ck.Text); err != nil {
+		return nil, fmt.Errorf("checkpoint text tokenizer: %w", err)
+	}
+	r, err := newRun(st.Opts, ck.Model, tok, codec, ck.VQ)
+	if err != nil {
+		return nil, err
+	}
+	r.Step, r.History, r.Tokens = st.Step, st.History, st.Tokens
+	if err := r.rng.SetState(st.RNG); err != nil {
+		return nil, fmt.Errorf("checkpoint data-stream state: %w", err)
+	}
+	if ck.Optim != nil {
+		r.Opt.Steps = ck.Optim.Steps
+		for i := range r.Opt.M {
+			copy(r.Opt.M[i].Data, ck.Optim.M[i].Data)
+			copy(r.Opt.V[i].Data, ck.Optim.V[i].Data)
+		}
+	}
+	return r, nil
+}

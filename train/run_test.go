@@ -1,0 +1,148 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"xprompt/img"
+	"xprompt/model"
+)
+
+// patchCodec is a fixed image codec for tests: each f×f patch becomes the
+// code of its mean colour quantised to 8 levels per channel (512 codes).
+type patchCodec struct{ f int }
+
+func (c patchCodec) Encode(imgs []*img.Image) [][]int32 {
+	out := make([][]int32, len(imgs))
+	for i, m := range imgs {
+		side := m.W / c.f
+		for py := 0; py < side; py++ {
+			for px := 0; px < side; px++ {
+				var s [3]float32
+				for y := 0; y < c.f; y++ {
+					for x := 0; x < c.f; x++ {
+						r, g, b := m.At(px*c.f+x, py*c.f+y)
+						s[0], s[1], s[2] = s[0]+r, s[1]+g, s[2]+b
+					}
+				}
+				code := int32(0)
+				for ch := 0; ch < 3; ch++ {
+					q := int32(s[ch] / float32(c.f*c.f) * 7.999)
+					code = code*8 + q
+				}
+				out[i] = append(out[i], code)
+			}
+		}
+	}
+	return out
+}
+
+func (c patchCodec) Decode(codes [][]int32) []*img.Image {
+	var out []*img.Image
+	for _, cs := range codes {
+		side := int(math.Sqrt(float64(len(cs))))
+		m := img.New(side*c.f, side*c.f)
+		for i, code := range cs {
+			r, g, b := float32(code/64)/7, float32(code/8%8)/7, float32(code%8)/7
+			for y := 0; y < c.f; y++ {
+				for x := 0; x < c.f; x++ {
+					m.Set(i%side*c.f+x, i/side*c.f+y, r, g, b)
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func tinyRun(t *testing.T) *Run {
+	t.Helper()
+	o := DefaultOptions("tiny")
+	o.Batch, o.Steps, o.Warmup = 2, 20, 2
+	r, err := NewRun(o, NewTextTokenizer(1, 512), patchCodec{4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestTrainingReducesLoss(t *testing.T) {
+	r := tinyRun(t)
+	if err := r.Train(context.Background(), 12, nil); err != nil {
+		t.Fatal(err)
+	}
+	first, last := r.History[0], r.History[len(r.History)-1]
+	if !(last < first-0.5) {
+		t.Fatalf("loss went from %g to %g in 12 steps; want a clear drop", first, last)
+	}
+}
+
+func TestExactResume(t *testing.T) {
+	straight := tinyRun(t)
+	if err := straight.Train(context.Background(), 4, nil); err != nil {
+		t.Fatal(err)
+	}
+	split := tinyRun(t)
+	if err := split.Train(context.Background(), 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "run.ckpt")
+	if err := split.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := model.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := Resume(ck, patchCodec{4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := resumed.Train(context.Background(), 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range straight.Model.Params.List() {
+		q := resumed.Model.Params.List()[i]
+		for j := range p.Data {
+			if p.Data[j] != q.Data[j] {
+				t.Fatalf("%s[%d]: %g straight, %g after resume", p.Name(), j, p.Data[j], q.Data[j])
+			}
+		}
+	}
+	if len(resumed.History) != 4 || resumed.History[3] != straight.History[3] {
+		t.Fatalf("history after resume %v, straight %v", resumed.History, straight.History)
+	}
+}
+
+func TestInterruptAndNonFinite(t *testing.T) {
+	r := tinyRun(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	steps := 0
+	err := r.Train(ctx, 100, func(p Progress) {
+		steps++
+		if steps == 2 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) || r.Step != 2 || len(r.History) != 2 {
+		t.Fatalf("interrupted run: err %v, step %d, history %d; want Canceled at step 2", err, r.Step, len(r.History))
+	}
+	w := r.Model.Params.Get("layer0.wo")
+	w.Data[0] = float32(math.NaN())
+	before := append([]float32(nil), r.Model.Params.Get("layer0.w3").Data...)
+	err = r.Train(context.Background(), 1, nil)
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("training with a NaN weight: err %v, want ErrNonFinite", err)
+	}
+	if r.Step != 2 {
+		t.Fatalf("a non-finite step advanced the run to step %d", r.Step)
+	}
+	for i, v := range r.Model.Params.Get("layer0.w3").Data {
+		if v != before[i] {
+			t.Fatal("a non-finite step changed the weights")
+		}
+	}
+}
