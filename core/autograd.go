@@ -87,6 +87,16 @@ func (t *Tensor) AccumulateGrad(g []float32) {
 	}
 }
 
+// AdoptGrad adds g (same number of elements) to t's gradient, taking g's
+// storage when t has none yet. The caller must not use g afterwards.
+func (t *Tensor) AdoptGrad(g *Tensor) {
+	if t.grad == nil && len(g.Data) == len(t.Data) {
+		t.grad = g.View(t.shape...)
+		return
+	}
+	t.AccumulateGrad(g.Data)
+}
+
 // Record attaches a backward rule to out when gradient recording is on and any
 // input requires a gradient. The rule receives out's gradient and must
 // accumulate into the gradients of the inputs that RequiresGrad. It returns out.

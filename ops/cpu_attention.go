@@ -91,31 +91,57 @@ func sameData(a, b *core.Tensor) bool {
 }
 
 // attentionForward runs the forward pass over work items (head, query tile),
-// the heaviest query tiles (last, under a causal mask) first.
+// head by head, the heaviest query tiles (last, under a causal mask) first.
+// Each head's keys are transposed once (hd × Tk) so that the score tile
+// S = scale·Qᵢ·Kⱼᵀ is a plain row-major product.
 func attentionForward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, weights []float32) {
 	nbh := p.batch * h
 	items := nbh * p.nqt
 	workers := attnWorkers(items)
-	scratch := make([][]float32, workers)
+	kT := newHeadCache(nbh, p.nqt, hd*p.tk, func(bh int, dst []float32) {
+		transposeInto(dst, p.tk, k[bh*p.tk*hd:], hd, p.tk, hd)
+	})
+	scratch := make([]attnScratch, workers)
 	for w := range scratch {
-		scratch[w] = make([]float32, p.bq*p.bk+2*p.bq)
+		scratch[w] = newAttnScratch(p, hd, false)
 	}
 	runWorkers(workers, items, func(w, item int) {
-		bh, qt := item%nbh, p.nqt-1-item/nbh
-		forwardTile(p, bh/h, bh, qt, hd, scale, q, k, v, out, lse, weights, scratch[w])
+		bh, qt := item/p.nqt, p.nqt-1-item%p.nqt
+		forwardTile(p, bh/h, bh, qt, hd, scale, q, kT.get(bh), v, out, lse, weights, &scratch[w])
+		kT.done(bh)
 	})
 }
 
+// attnScratch is one worker's space: score and gradient tiles, running max
+// and sum, and the tiles of the backward pass.
+type attnScratch struct {
+	s, dp, m, l, tail    []float32
+	dq, kT, vT, dkT, dvT []float32
+}
+
+func newAttnScratch(p *attnPlan, hd int, backward bool) attnScratch {
+	tile := p.bq * p.bk
+	side := max(p.bq, p.bk, hd)
+	sc := attnScratch{s: make([]float32, tile), m: make([]float32, p.bq), l: make([]float32, p.bq), tail: make([]float32, 8*side)}
+	if backward {
+		sc.dp = make([]float32, tile)
+		sc.dq = make([]float32, p.bq*hd)
+		sc.kT, sc.vT = make([]float32, hd*p.bk), make([]float32, hd*p.bk)
+		sc.dkT, sc.dvT = make([]float32, hd*p.bk), make([]float32, hd*p.bk)
+	}
+	return sc
+}
+
 // forwardTile computes the output rows and lse of query tile qt of head bh
-// (batch element b); buf holds the score tile and the running max and sum.
-func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, k, v, out, lse, weights, buf []float32) {
+// (batch element b); kT is the head's keys transposed (hd × Tk).
+func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out, lse, weights []float32, sc *attnScratch) {
 	negInf := float32(math.Inf(-1))
 	i0 := qt * p.bq
 	ni := min(p.bq, p.tq-i0)
 	qOff := (bh*p.tq + i0) * hd
 	qi := q[qOff : qOff+ni*hd]
 	o := out[qOff : qOff+ni*hd]
-	s, m, l := buf[:p.bq*p.bk], buf[p.bq*p.bk:p.bq*p.bk+p.bq], buf[p.bq*p.bk+p.bq:]
+	m, l := sc.m, sc.l
 	clear(o)
 	for i := 0; i < ni; i++ {
 		m[i], l[i] = negInf, 0
@@ -127,27 +153,19 @@ func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, k, v, out, ls
 		}
 		j0 := kt * p.bk
 		nj := min(p.bk, p.tk-j0)
-		kOff := (bh*p.tk + j0) * hd
-		gemm.Sgemm(false, true, ni, nj, hd, scale, qi, hd, k[kOff:], hd, 0, s, nj)
+		s := sc.s[:ni*nj]
+		tileMul(ni, nj, hd, scale, qi, hd, kT[j0:], p.tk, 0, s, nj, sc.tail)
 		if class == tilePartial {
 			p.maskTile(s, b, i0, ni, j0, nj)
 		}
 		for i := 0; i < ni; i++ {
 			row := s[i*nj : (i+1)*nj]
-			mx := m[i]
-			for _, x := range row {
-				mx = max(mx, x)
-			}
+			mx := rowMax(row, m[i])
 			if mx == negInf { // nothing allowed in this row yet
 				clear(row)
 				continue
 			}
-			var sum float32
-			for j, x := range row {
-				e := expf(x - mx)
-				row[j] = e
-				sum += e
-			}
+			sum := expSum(row, mx)
 			if mx == m[i] {
 				l[i] += sum
 				continue
@@ -155,11 +173,9 @@ func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, k, v, out, ls
 			alpha := expf(m[i] - mx) // 0 on the row's first allowed tile
 			l[i] = l[i]*alpha + sum
 			m[i] = mx
-			for d := range o[i*hd : (i+1)*hd] {
-				o[i*hd+d] *= alpha
-			}
+			scaleRow(o[i*hd:(i+1)*hd], alpha)
 		}
-		gemm.Sgemm(false, false, ni, hd, nj, 1, s, nj, v[kOff:], hd, 1, o, hd)
+		tileMul(ni, hd, nj, 1, s, nj, v[(bh*p.tk+j0)*hd:], hd, 1, o, hd, sc.tail)
 	}
 	lseRow := lse[bh*p.tq+i0 : bh*p.tq+i0+ni]
 	for i := 0; i < ni; i++ {
@@ -167,20 +183,17 @@ func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, k, v, out, ls
 			lseRow[i] = negInf // no allowed key: zero output
 			continue
 		}
-		inv := 1 / l[i]
-		for d := range o[i*hd : (i+1)*hd] {
-			o[i*hd+d] *= inv
-		}
+		scaleRow(o[i*hd:(i+1)*hd], 1/l[i])
 		lseRow[i] = m[i] + float32(math.Log(float64(l[i])))
 	}
 	if weights != nil {
-		weightsTile(p, b, bh, qt, hd, scale, qi, k, lseRow, weights, s)
+		weightsTile(p, b, bh, qt, hd, scale, qi, kT, lseRow, weights, sc)
 	}
 }
 
 // weightsTile writes the probabilities exp(s − lse) of query tile qt into
 // weights (B, H, Tq, Tk), zero where masked.
-func weightsTile(p *attnPlan, b, bh, qt, hd int, scale float32, qi, k, lseRow, weights, s []float32) {
+func weightsTile(p *attnPlan, b, bh, qt, hd int, scale float32, qi, kT, lseRow, weights []float32, sc *attnScratch) {
 	i0 := qt * p.bq
 	ni := min(p.bq, p.tq-i0)
 	wt := weights[(bh*p.tq+i0)*p.tk : (bh*p.tq+i0+ni)*p.tk]
@@ -192,7 +205,8 @@ func weightsTile(p *attnPlan, b, bh, qt, hd int, scale float32, qi, k, lseRow, w
 		}
 		j0 := kt * p.bk
 		nj := min(p.bk, p.tk-j0)
-		gemm.Sgemm(false, true, ni, nj, hd, scale, qi, hd, k[(bh*p.tk+j0)*hd:], hd, 0, s, nj)
+		s := sc.s[:ni*nj]
+		tileMul(ni, nj, hd, scale, qi, hd, kT[j0:], p.tk, 0, s, nj, sc.tail)
 		if class == tilePartial {
 			p.maskTile(s, b, i0, ni, j0, nj)
 		}
@@ -208,22 +222,21 @@ func weightsTile(p *attnPlan, b, bh, qt, hd int, scale float32, qi, k, lseRow, w
 func probabilities(s, lseRow []float32, ni, nj int) {
 	for i := 0; i < ni; i++ {
 		row := s[i*nj : (i+1)*nj]
-		li := lseRow[i]
-		if math.IsInf(float64(li), -1) {
+		if li := lseRow[i]; math.IsInf(float64(li), -1) {
 			clear(row)
-			continue
-		}
-		for j, x := range row {
-			row[j] = expf(x - li)
+		} else {
+			expSum(row, li)
 		}
 	}
 }
 
-// attentionBackward adds the gradients over work items (head, key tile): an
-// item owns the rows of gk and gv of its key tile and adds its share of each
-// query tile's gq under that tile's lock. With P = exp(S − lse) recomputed
-// and Dᵢ = Σ_d dOᵢ·Oᵢ: dV = Pᵀ·dO, dS = P∘(dO·Vᵀ − D), dQ = dS·K·scale,
-// dK = dSᵀ·Q·scale.
+// attentionBackward adds the gradients over work items (head, key tile),
+// head by head: an item owns the rows of gk and gv of its key tile and adds
+// its share of each query tile's gq under that tile's lock. With
+// P = exp(S − lse) recomputed and Dᵢ = Σ_d dOᵢ·Oᵢ: dV = Pᵀ·dO,
+// dS = P∘(dO·Vᵀ − D), dQ = dS·K·scale, dK = dSᵀ·Q·scale. Every product is
+// row-major: the head's Q and dO are transposed once (hd × Tq each), an
+// item's K and V tiles once, and dKᵀ, dVᵀ accumulate in hd × Bk tiles.
 func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout, gq, gk, gv []float32) {
 	if gq == nil && gk == nil && gv == nil {
 		return
@@ -233,11 +246,7 @@ func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse,
 	dsum := make([]float32, rowsD)
 	parallelFor(rowsD, max(1, 8192/max(hd, 1)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			var acc float32
-			for d, x := range gout[r*hd : (r+1)*hd] {
-				acc += x * out[r*hd+d]
-			}
-			dsum[r] = acc
+			dsum[r] = gemm.Dot(gout[r*hd:(r+1)*hd], out[r*hd:(r+1)*hd])
 		}
 	})
 	items := nbh * p.nkt
@@ -246,24 +255,45 @@ func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse,
 	if gq != nil && workers > 1 {
 		locks = make([]sync.Mutex, nbh*p.nqt)
 	}
-	scratch := make([][]float32, workers)
+	// Per head: Qᵀ then dOᵀ, hd × Tq each.
+	qdT := newHeadCache(nbh, p.nkt, 2*hd*p.tq, func(bh int, dst []float32) {
+		transposeInto(dst, p.tq, q[bh*p.tq*hd:], hd, p.tq, hd)
+		transposeInto(dst[hd*p.tq:], p.tq, gout[bh*p.tq*hd:], hd, p.tq, hd)
+	})
+	scratch := make([]attnScratch, workers)
 	for w := range scratch {
-		scratch[w] = make([]float32, 2*p.bq*p.bk+p.bq*hd)
+		scratch[w] = newAttnScratch(p, hd, true)
 	}
+	g := attnGrads{gq: gq, gk: gk, gv: gv, locks: locks}
 	runWorkers(workers, items, func(w, item int) {
-		bh, kt := item%nbh, item/nbh
-		backwardTile(p, bh/h, bh, kt, hd, scale, q, k, v, lse, dsum, gout, gq, gk, gv, locks, scratch[w])
+		bh, kt := item/p.nkt, item%p.nkt
+		t := qdT.get(bh)
+		backwardTile(p, bh/h, bh, kt, hd, scale, q, k, v, lse, dsum, gout, t[:hd*p.tq], t[hd*p.tq:], &g, &scratch[w])
+		qdT.done(bh)
 	})
 }
 
+// attnGrads are the gradient outputs of the backward pass (any may be nil)
+// and the locks of gq's query tiles (nil when one goroutine works).
+type attnGrads struct {
+	gq, gk, gv []float32
+	locks      []sync.Mutex
+}
+
 // backwardTile adds the gradient contributions of key tile kt of head bh
-// (batch element b) against every query tile that can see it.
-func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, dsum, gout, gq, gk, gv []float32, locks []sync.Mutex, buf []float32) {
-	s, dp, dq := buf[:p.bq*p.bk], buf[p.bq*p.bk:2*p.bq*p.bk], buf[2*p.bq*p.bk:]
+// (batch element b) against every query tile that can see it; qT and doT are
+// the head's Q and dO transposed (hd × Tq).
+func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, dsum, gout, qT, doT []float32, g *attnGrads, sc *attnScratch) {
 	j0 := kt * p.bk
 	nj := min(p.bk, p.tk-j0)
 	kOff := (bh*p.tk + j0) * hd
-	kj, vj := k[kOff:kOff+nj*hd], v[kOff:kOff+nj*hd]
+	kj := k[kOff : kOff+nj*hd]
+	kT, vT := sc.kT[:hd*nj], sc.vT[:hd*nj]
+	dkT, dvT := sc.dkT[:hd*nj], sc.dvT[:hd*nj]
+	transposeInto(kT, nj, kj, hd, nj, hd)
+	transposeInto(vT, nj, v[kOff:], hd, nj, hd)
+	clear(dkT)
+	clear(dvT)
 	for qt := 0; qt < p.nqt; qt++ {
 		class := p.classify(b, qt, kt)
 		if class == tileSkip {
@@ -272,41 +302,41 @@ func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, d
 		i0 := qt * p.bq
 		ni := min(p.bq, p.tq-i0)
 		r0 := bh*p.tq + i0
-		qi, doi := q[r0*hd:(r0+ni)*hd], gout[r0*hd:(r0+ni)*hd]
-		gemm.Sgemm(false, true, ni, nj, hd, scale, qi, hd, kj, hd, 0, s, nj)
+		s, dp := sc.s[:ni*nj], sc.dp[:ni*nj]
+		tileMul(ni, nj, hd, scale, q[r0*hd:(r0+ni)*hd], hd, kT, nj, 0, s, nj, sc.tail)
 		if class == tilePartial {
 			p.maskTile(s, b, i0, ni, j0, nj)
 		}
 		probabilities(s, lse[r0:r0+ni], ni, nj)
-		if gv != nil {
-			gemm.Sgemm(true, false, nj, hd, ni, 1, s, nj, doi, hd, 1, gv[kOff:], hd)
+		if g.gv != nil { // dVⱼᵀ += dOᵢᵀ·P
+			tileMul(hd, nj, ni, 1, doT[i0:], p.tq, s, nj, 1, dvT, nj, sc.tail)
 		}
-		if gq == nil && gk == nil {
+		if g.gq == nil && g.gk == nil {
 			continue
 		}
-		gemm.Sgemm(false, true, ni, nj, hd, 1, doi, hd, vj, hd, 0, dp, nj)
+		tileMul(ni, nj, hd, 1, gout[r0*hd:(r0+ni)*hd], hd, vT, nj, 0, dp, nj, sc.tail)
 		for i := 0; i < ni; i++ {
-			di := dsum[r0+i]
-			pr, dr := s[i*nj:(i+1)*nj], dp[i*nj:(i+1)*nj]
-			for j, x := range pr {
-				dr[j] = x * (dr[j] - di)
+			dsRow(s[i*nj:(i+1)*nj], dp[i*nj:(i+1)*nj], dsum[r0+i])
+		}
+		if g.gk != nil { // dKⱼᵀ += scale·Qᵢᵀ·dS
+			tileMul(hd, nj, ni, scale, qT[i0:], p.tq, dp, nj, 1, dkT, nj, sc.tail)
+		}
+		if g.gq != nil { // dQᵢ += scale·dS·Kⱼ
+			dq := sc.dq[:ni*hd]
+			tileMul(ni, hd, nj, scale, dp, nj, kj, hd, 0, dq, hd, sc.tail)
+			if g.locks != nil {
+				g.locks[bh*p.nqt+qt].Lock()
+			}
+			gemm.Axpy(1, dq, g.gq[r0*hd:(r0+ni)*hd])
+			if g.locks != nil {
+				g.locks[bh*p.nqt+qt].Unlock()
 			}
 		}
-		if gk != nil {
-			gemm.Sgemm(true, false, nj, hd, ni, scale, dp, nj, qi, hd, 1, gk[kOff:], hd)
-		}
-		if gq != nil {
-			gemm.Sgemm(false, false, ni, hd, nj, scale, dp, nj, kj, hd, 0, dq, hd)
-			dst := gq[r0*hd : (r0+ni)*hd]
-			if locks != nil {
-				locks[bh*p.nqt+qt].Lock()
-			}
-			for d, x := range dq[:ni*hd] {
-				dst[d] += x
-			}
-			if locks != nil {
-				locks[bh*p.nqt+qt].Unlock()
-			}
-		}
+	}
+	if g.gk != nil {
+		addTransposed(g.gk[kOff:], hd, dkT, nj, hd, nj)
+	}
+	if g.gv != nil {
+		addTransposed(g.gv[kOff:], hd, dvT, nj, hd, nj)
 	}
 }

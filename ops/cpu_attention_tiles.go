@@ -60,7 +60,15 @@ type attnPlan struct {
 	// key segment c; maybe[a] also has the bits of pairs involving otherSeg
 	// whose answer depends on the actual ids. Only segments that occur are set.
 	sure, maybe [64]uint64
+	// When every id is padding or below padCode (the usual case), kCode
+	// holds each key's id with padding as padCode, and allow[a] the key ids
+	// query segment a may see: maskRow evaluates a row from them.
+	kCode []int32
+	allow [padCode]uint32
 }
+
+// padCode stands for padding in attnPlan.kCode; no allow set contains it.
+const padCode = 31
 
 // newAttnPlan builds the plan of mask for batch sequences of tq queries and tk
 // keys in tiles of bq × bk. A nil mask is the zero Mask: causal, no segments.
@@ -96,6 +104,18 @@ func newAttnPlan(mask *core.Mask, batch, tq, tk, bq, bk int) *attnPlan {
 				p.sure[a] |= 1 << c
 			}
 			p.maybe[a] |= p.sure[a] & (1 << c)
+		}
+	}
+	if (qAll|kAll)>>padCode == 0 {
+		p.kCode = make([]int32, len(p.kSeg))
+		for i, s := range p.kSeg {
+			p.kCode[i] = s
+			if s == core.SegPad {
+				p.kCode[i] = padCode
+			}
+		}
+		for a := range p.allow {
+			p.allow[a] = uint32(p.sure[a])
 		}
 	}
 	return p
@@ -208,42 +228,24 @@ func (p *attnPlan) maskTile(s []float32, b, i0, ni, j0, nj int) {
 	for i := 0; i < ni; i++ {
 		row := s[i*nj : (i+1)*nj]
 		qs, qp := p.qSeg[b*p.tq+i0+i], p.qPos[b*p.tq+i0+i]
-		if qs == core.SegPad {
+		if !p.causal {
+			qp = math.MaxInt32
+		}
+		switch {
+		case qs == core.SegPad:
 			for j := range row {
 				row[j] = negInf
 			}
-			continue
-		}
-		for j, ks := range kSeg {
-			if ks == core.SegPad || (p.causal && kPos[j] > qp) || !p.segOK(qs, ks) {
-				row[j] = negInf
+		case p.kCode != nil:
+			maskRow(row, kPos, p.kCode[b*p.tk+j0:b*p.tk+j0+nj], qp, p.allow[qs])
+		default:
+			for j, ks := range kSeg {
+				if ks == core.SegPad || kPos[j] > qp || !p.segOK(qs, ks) {
+					row[j] = negInf
+				}
 			}
 		}
 	}
-}
-
-// expf returns eˣ in float32 to about 2 ulp, and exactly 0 for x below
-// −87.33 (including −∞): Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2,
-// a degree-6 polynomial for eʳ (Cephes expf), and 2ⁿ built in the exponent
-// bits. It is several times faster than math.Exp on float64.
-func expf(x float32) float32 {
-	if x < -87.33 {
-		return 0
-	}
-	x = min(x, 88.37)
-	const magic = 12582912 // 1.5·2²³: adding it rounds to an integer
-	t := x*math.Log2E + magic
-	n := int32(math.Float32bits(t)) - int32(math.Float32bits(magic))
-	f := t - magic
-	r := x - f*0.693359375 + f*2.12194440e-4
-	p := float32(1.9875691500e-4)
-	p = p*r + 1.3981999507e-3
-	p = p*r + 8.3334519073e-3
-	p = p*r + 4.1665795894e-2
-	p = p*r + 1.6666665459e-1
-	p = p*r + 5.0000001201e-1
-	p = p*r*r + r + 1
-	return p * math.Float32frombits(uint32(n+127)<<23)
 }
 
 // runWorkers runs body(w, item) for every item in [0, n) on workers
@@ -288,3 +290,56 @@ func runWorkers(workers, n int, body func(w, item int)) {
 
 // attnWorkers returns how many goroutines share n work items.
 func attnWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }
+
+// headCache holds per-head copies of operands in another layout (K
+// transposed, …), made by fill on the first request for a head and recycled
+// once the head's last work item is done, so that with work items taken head
+// by head only about one buffer per worker is alive at a time.
+type headCache struct {
+	size  int
+	fill  func(bh int, dst []float32)
+	heads []headSlot
+	mu    sync.Mutex
+	free  [][]float32
+}
+
+type headSlot struct {
+	once sync.Once
+	buf  []float32
+	left atomic.Int32 // work items of the head not yet done
+}
+
+// newHeadCache returns a cache of nbh heads with itemsPerHead work items each.
+func newHeadCache(nbh, itemsPerHead, size int, fill func(bh int, dst []float32)) *headCache {
+	c := &headCache{size: size, fill: fill, heads: make([]headSlot, nbh)}
+	for i := range c.heads {
+		c.heads[i].left.Store(int32(itemsPerHead))
+	}
+	return c
+}
+
+// get returns head bh's buffer, filling it on first use.
+func (c *headCache) get(bh int) []float32 {
+	s := &c.heads[bh]
+	s.once.Do(func() {
+		c.mu.Lock()
+		if n := len(c.free); n > 0 {
+			s.buf, c.free = c.free[n-1], c.free[:n-1]
+		} else {
+			s.buf = make([]float32, c.size)
+		}
+		c.mu.Unlock()
+		c.fill(bh, s.buf)
+	})
+	return s.buf
+}
+
+// done records that one work item of head bh no longer needs its buffer.
+func (c *headCache) done(bh int) {
+	s := &c.heads[bh]
+	if s.left.Add(-1) == 0 {
+		c.mu.Lock()
+		c.free = append(c.free, s.buf)
+		c.mu.Unlock()
+	}
+}

@@ -80,7 +80,8 @@ func unaryRange(op core.UnaryOp, p float32, xs, ys []float32) {
 	}
 }
 
-func sigmoid(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
+// sigmoid returns 1/(1+e⁻ᵛ) with the fast float32 exponential.
+func sigmoid(v float32) float32 { return 1 / (1 + expf(-v)) }
 
 const geluC = 0.7978845608028654 // √(2/π)
 

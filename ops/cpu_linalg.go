@@ -3,6 +3,8 @@ package ops
 import (
 	"fmt"
 
+	"xprompt/gemm"
+
 	"xprompt/core"
 )
 
@@ -32,11 +34,12 @@ func (cpuBackend) Gemm(s core.GemmSpec, a, b, c *core.Tensor) {
 	sgemmBatched(s.Batch, s.TransA, s.TransB, s.M, s.N, s.K, s.Alpha, a.Data, lda, s.StrideA, b.Data, ldb, s.StrideB, s.Beta, c.Data, s.N, s.StrideC)
 }
 
-// sgemmBatched is the batched GEMM the CPU backend calls.
-var sgemmBatched = naiveSgemmBatched
+// sgemmBatched is the batched GEMM the CPU backend calls: packed AVX-512 /
+// AVX2 microkernels from package gemm (pure Go elsewhere).
+var sgemmBatched = gemm.SgemmBatched
 
-// naiveSgemmBatched is the reference: a triple loop per batch element, rows
-// split across cores.
+// naiveSgemmBatched is a simple triple loop per batch element, rows split
+// across cores; tests check the backend against it.
 func naiveSgemmBatched(batch int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int) {
 	for bi := 0; bi < batch; bi++ {
 		ab, bb, cb := a[bi*strideA:], b[bi*strideB:], c[bi*strideC:]

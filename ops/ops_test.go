@@ -431,3 +431,31 @@ func TestNoGradAndDetach(t *testing.T) {
 		t.Fatal("NoGrad scope not restored after a panic")
 	}
 }
+
+func TestBackendGemmMatchesNaive(t *testing.T) {
+	rng := core.NewRNG(4)
+	for _, s := range []core.GemmSpec{
+		{Batch: 1, M: 37, N: 65, K: 129, Alpha: 1},
+		{Batch: 3, M: 16, N: 8, K: 33, TransA: true, StrideA: 16 * 33, StrideB: 0, StrideC: 16 * 8, Alpha: 0.5, Beta: 1},
+		{Batch: 2, M: 5, N: 70, K: 9, TransB: true, StrideA: 45, StrideB: 630, StrideC: 350, Alpha: 1, Beta: 0.5},
+	} {
+		a := rng.Randn(1, max(s.Batch*s.StrideA, s.M*s.K))
+		b := rng.Randn(1, max(s.Batch*s.StrideB, s.K*s.N))
+		c1 := rng.Randn(1, max(s.Batch*s.StrideC, s.M*s.N))
+		c2 := c1.Clone()
+		CPU.Gemm(s, a, b, c1)
+		lda, ldb := s.K, s.N
+		if s.TransA {
+			lda = s.M
+		}
+		if s.TransB {
+			ldb = s.K
+		}
+		naiveSgemmBatched(s.Batch, s.TransA, s.TransB, s.M, s.N, s.K, s.Alpha, a.Data, lda, s.StrideA, b.Data, ldb, s.StrideB, s.Beta, c2.Data, s.N, s.StrideC)
+		for i := range c1.Data {
+			if !close(float64(c1.Data[i]), float64(c2.Data[i]), 1e-4) {
+				t.Fatalf("spec %+v: C[%d] = %g, naive %g", s, i, c1.Data[i], c2.Data[i])
+			}
+		}
+	}
+}

@@ -29,7 +29,7 @@ func Reshape(x *core.Tensor, shape ...int) *core.Tensor {
 	}
 	out := x.Detach().View(shape...)
 	return core.Record(out, "reshape", []*core.Tensor{x}, func(g *core.Tensor) {
-		x.AccumulateGrad(g.Data)
+		x.AdoptGrad(g) // g belongs to out, which is released after this rule
 	})
 }
 
