@@ -55,7 +55,7 @@ func HiddenFor(d int) int { return (8*d/3 + 63) / 64 * 64 }
 // 512 image codes plus the special tokens make the 1040-entry vocabulary of
 // tiny and small.
 var Presets = map[string]Config{
-	"tiny":  preset("tiny", 64, 2, 4, 512, 512, 192, 4, 16, 4),
+	"tiny":  preset("tiny", 64, 2, 4, 512, 512, 192, 4, 32, 8),
 	"small": preset("small", 256, 6, 8, 512, 512, 336, 8, 32, 8),
 	"base":  preset("base", 512, 12, 8, 512, 8192-NumSpecials+256, 1024, 16, 64, 16),
 }
