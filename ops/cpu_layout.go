@@ -46,6 +46,10 @@ func (cpuBackend) Permute(x, out *core.Tensor, perm []int, accumulate bool) {
 				off += i * ost[ax]
 			}
 			dst := os[row*inner : (row+1)*inner]
+			if innerStride == 1 && !accumulate {
+				copy(dst, xs[off:off+inner])
+				continue
+			}
 			if accumulate {
 				for i := range dst {
 					dst[i] += xs[off+i*innerStride]
