@@ -139,6 +139,7 @@ func (c *Checkpoint) Save(path string, half bool) error {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	tmp.Chmod(0o644)
 	if err := c.Encode(tmp, half); err != nil {
 		tmp.Close()
 		return fmt.Errorf("save checkpoint %s: %w", path, err)

@@ -67,9 +67,9 @@ func Conv2d(x, w, b *core.Tensor, stride, pad int) *core.Tensor {
 				be.Gemm(spec, w, g, x.EnsureGrad())
 				return
 			}
-			gcols := core.Zeros(bn, k, p)
-			be.Gemm(spec, w, g, gcols)
-			be.Col2Im(gcols, x.EnsureGrad(), kh, kw, stride, pad)
+			// The weight gradient above was the last use of cols: reuse it.
+			be.Gemm(spec, w, g, cols)
+			be.Col2Im(cols, x.EnsureGrad(), kh, kw, stride, pad)
 		}
 	})
 }

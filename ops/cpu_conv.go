@@ -21,6 +21,24 @@ func checkIm2Col(op string, x, cols *core.Tensor, kh, kw, stride, pad int) (b, c
 	return
 }
 
+// validRange returns the output columns [lo, hi) of an axis whose input
+// index o·stride − pad + k falls inside [0, n).
+func validRange(n, out, k, stride, pad int) (lo, hi int) {
+	// o·stride ≥ pad − k  and  o·stride ≤ n − 1 + pad − k.
+	a, b := pad-k, n-1+pad-k
+	if a > 0 {
+		lo = (a + stride - 1) / stride
+	}
+	if b < 0 {
+		return lo, lo
+	}
+	hi = min(out, b/stride+1)
+	return lo, max(lo, hi)
+}
+
+// Im2Col copies whole rows: for each filter tap the in-bounds output columns
+// of an output row read one contiguous (stride 1) or strided input row, and
+// the columns that fall in the padding are zero.
 func (cpuBackend) Im2Col(x, cols *core.Tensor, kh, kw, stride, pad int) {
 	b, c, h, w, oh, ow := checkIm2Col("cpu.Im2Col", x, cols, kh, kw, stride, pad)
 	parallelFor(b*c, 1, func(lo, hi int) {
@@ -30,15 +48,24 @@ func (cpuBackend) Im2Col(x, cols *core.Tensor, kh, kw, stride, pad int) {
 				for kj := 0; kj < kw; kj++ {
 					row := (bc*kh+ki)*kw + kj
 					dst := cols.Data[row*oh*ow : (row+1)*oh*ow]
+					x0, x1 := validRange(w, ow, kj, stride, pad)
+					off := kj - pad // input column of output column 0
 					for oy := 0; oy < oh; oy++ {
+						d := dst[oy*ow : (oy+1)*ow]
 						y := oy*stride - pad + ki
-						for ox := 0; ox < ow; ox++ {
-							xx := ox*stride - pad + kj
-							v := float32(0)
-							if y >= 0 && y < h && xx >= 0 && xx < w {
-								v = src[y*w+xx]
-							}
-							dst[oy*ow+ox] = v
+						if y < 0 || y >= h {
+							clear(d)
+							continue
+						}
+						clear(d[:x0])
+						clear(d[x1:])
+						s := src[y*w : (y+1)*w]
+						if stride == 1 {
+							copy(d[x0:x1], s[x0+off:x1+off])
+							continue
+						}
+						for ox := x0; ox < x1; ox++ {
+							d[ox] = s[ox*stride+off]
 						}
 					}
 				}
@@ -47,6 +74,8 @@ func (cpuBackend) Im2Col(x, cols *core.Tensor, kh, kw, stride, pad int) {
 	})
 }
 
+// Col2Im is Im2Col's adjoint with the same row structure: in-bounds columns
+// add into one input row; padding columns are dropped.
 func (cpuBackend) Col2Im(cols, gx *core.Tensor, kh, kw, stride, pad int) {
 	b, c, h, w, oh, ow := checkIm2Col("cpu.Col2Im", gx, cols, kh, kw, stride, pad)
 	parallelFor(b*c, 1, func(lo, hi int) {
@@ -56,22 +85,73 @@ func (cpuBackend) Col2Im(cols, gx *core.Tensor, kh, kw, stride, pad int) {
 				for kj := 0; kj < kw; kj++ {
 					row := (bc*kh+ki)*kw + kj
 					src := cols.Data[row*oh*ow : (row+1)*oh*ow]
+					x0, x1 := validRange(w, ow, kj, stride, pad)
+					off := kj - pad
 					for oy := 0; oy < oh; oy++ {
 						y := oy*stride - pad + ki
 						if y < 0 || y >= h {
 							continue
 						}
-						for ox := 0; ox < ow; ox++ {
-							xx := ox*stride - pad + kj
-							if xx >= 0 && xx < w {
-								dst[y*w+xx] += src[oy*ow+ox]
+						s := src[oy*ow : (oy+1)*ow]
+						d := dst[y*w : (y+1)*w]
+						if stride == 1 {
+							dd := d[x0+off : x1+off]
+							for i, v := range s[x0:x1] {
+								dd[i] += v
 							}
+							continue
+						}
+						for ox := x0; ox < x1; ox++ {
+							d[ox*stride+off] += s[ox]
 						}
 					}
 				}
 			}
 		}
 	})
+}
+
+// im2colReference is the direct definition of Im2Col, one bounds check per
+// value; tests compare the row-wise kernel against it.
+func im2colReference(x, cols *core.Tensor, kh, kw, stride, pad int) {
+	b, c, h, w, oh, ow := checkIm2Col("im2colReference", x, cols, kh, kw, stride, pad)
+	for bc := 0; bc < b*c; bc++ {
+		for ki := 0; ki < kh; ki++ {
+			for kj := 0; kj < kw; kj++ {
+				row := (bc*kh+ki)*kw + kj
+				for oy := 0; oy < oh; oy++ {
+					for ox := 0; ox < ow; ox++ {
+						y, xx := oy*stride-pad+ki, ox*stride-pad+kj
+						v := float32(0)
+						if y >= 0 && y < h && xx >= 0 && xx < w {
+							v = x.Data[(bc*h+y)*w+xx]
+						}
+						cols.Data[(row*oh+oy)*ow+ox] = v
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imReference is the direct definition of Col2Im.
+func col2imReference(cols, gx *core.Tensor, kh, kw, stride, pad int) {
+	b, c, h, w, oh, ow := checkIm2Col("col2imReference", gx, cols, kh, kw, stride, pad)
+	for bc := 0; bc < b*c; bc++ {
+		for ki := 0; ki < kh; ki++ {
+			for kj := 0; kj < kw; kj++ {
+				row := (bc*kh+ki)*kw + kj
+				for oy := 0; oy < oh; oy++ {
+					for ox := 0; ox < ow; ox++ {
+						y, xx := oy*stride-pad+ki, ox*stride-pad+kj
+						if y >= 0 && y < h && xx >= 0 && xx < w {
+							gx.Data[(bc*h+y)*w+xx] += cols.Data[(row*oh+oy)*ow+ox]
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 func (cpuBackend) NearestCodes(x, codebook *core.Tensor, ids []int32, dist []float32) {

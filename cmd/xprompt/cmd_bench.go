@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -184,7 +185,7 @@ func benchTrain(args []string) error {
 	return nil
 }
 
-func round(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+func round(v float64) float64 { return math.Round(v*100) / 100 }
 
 // deviceDefault returns $XPROMPT_DEVICE or "auto".
 func deviceDefault() string {

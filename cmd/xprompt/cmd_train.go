@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"xprompt/model"
+	"xprompt/train"
+	"xprompt/vq"
+)
+
+func init() {
+	register("train", "train an X-Prompt model (resumable, interruptible)", runTrain)
+}
+
+// loadVQ returns the image tokenizer at path, or the embedded default when
+// path is empty, with its serialisation for checkpoints.
+func loadVQ(path string) (*vq.Model, []byte, error) {
+	var m *vq.Model
+	var err error
+	if path == "" {
+		m, err = vq.Default()
+	} else {
+		var f *os.File
+		if f, err = os.Open(path); err != nil {
+			return nil, nil, fmt.Errorf("image tokenizer: %w", err)
+		}
+		defer f.Close()
+		m, err = vq.Load(f)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("image tokenizer %s: %w", orDefault(path), err)
+	}
+	var buf bytes.Buffer
+	if err := m.SaveFloat16(&buf); err != nil {
+		return nil, nil, err
+	}
+	return m, buf.Bytes(), nil
+}
+
+func orDefault(p string) string {
+	if p == "" {
+		return "(embedded default)"
+	}
+	return p
+}
+
+// interruptContext returns a context cancelled by the first Ctrl-C; a second
+// Ctrl-C exits at once.
+func interruptContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt)
+	go func() {
+		if _, ok := <-ch; !ok {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "\ninterrupt: stopping at the next step boundary (Ctrl-C again to quit now)")
+		cancel()
+		if _, ok := <-ch; ok {
+			os.Exit(130)
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); close(ch); cancel() }
+}
+
+func runTrain(args []string) error {
+	fs := newFlags("train", "--preset P [--steps N] [--out FILE] [--ablate no-xprompt|no-text|no-reverse] [--resume FILE]")
+	preset := fs.String("preset", "small", "model preset: "+strings.Join(model.PresetNames(), ", "))
+	steps := fs.Int("steps", 0, "total steps (default: the preset's)")
+	out := fs.String("out", "", "checkpoint file (default: runs/PRESET.ckpt)")
+	resume := fs.String("resume", "", "continue the run saved in this checkpoint")
+	ablate := fs.String("ablate", "", "ablation: no-xprompt (causal in-context), no-text (no text tasks), no-reverse")
+	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
+	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
+	lr := fs.Float64("lr", 0, "peak learning rate (default: the preset's)")
+	seed := fs.Uint64("seed", 1, "seed of the weights and the data stream")
+	every := fs.Int("checkpoint-every", 100, "save a checkpoint every N steps")
+	examples := fs.Int("examples", 1, "in-context examples per training sequence")
+	device := fs.String("device", deviceDefault(), "device: cpu (cuda when built for it)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkDevice(*device); err != nil {
+		return err
+	}
+	vqm, vqBlob, err := loadVQ(*vqPath)
+	if err != nil {
+		return err
+	}
+	var run *train.Run
+	if *resume != "" {
+		ck, err := model.Load(*resume)
+		if err != nil {
+			return err
+		}
+		if run, err = train.Resume(ck, vqm); err != nil {
+			return fmt.Errorf("resume %s: %w", *resume, err)
+		}
+		if *steps > 0 {
+			run.Opts.Steps = *steps
+		}
+		fmt.Fprintf(os.Stderr, "resuming %s at step %d of %d\n", *resume, run.Step, run.Opts.Steps)
+	} else {
+		o := train.DefaultOptions(*preset)
+		if _, err := model.Preset(*preset); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		o.Seed = *seed
+		o.Data.Examples = *examples
+		if *steps > 0 {
+			o.Steps = *steps
+		}
+		if *batch > 0 {
+			o.Batch = *batch
+		}
+		if *lr > 0 {
+			o.LR = float32(*lr)
+		}
+		if err := applyAblation(&o, *ablate); err != nil {
+			return err
+		}
+		if run, err = train.NewRun(o, train.NewTextTokenizer(o.Seed, 512), vqm, vqBlob); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "training %s (%d parameters) for %d steps, batch %d, ablation %q\n",
+			*preset, run.Model.Params.Count(), o.Steps, o.Batch, *ablate)
+	}
+	if *out == "" {
+		*out = *resume
+		if *out == "" {
+			os.MkdirAll("runs", 0o755)
+			*out = "runs/" + run.Opts.Preset + ".ckpt"
+		}
+	}
+	ctx, stop := interruptContext()
+	defer stop()
+	bar := newProgressBar(os.Stderr, !*quiet)
+	for run.Step < run.Opts.Steps {
+		n := min(*every, run.Opts.Steps-run.Step)
+		err := run.Train(ctx, n, func(p train.Progress) { bar.update(p) })
+		bar.done()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			if errors.Is(err, train.ErrNonFinite) {
+				return fmt.Errorf("%v\nstopped; the last good checkpoint is %s (step %d)", err, *out, lastSaved)
+			}
+			return err
+		}
+		if serr := run.Save(*out); serr != nil {
+			return serr
+		}
+		lastSaved = run.Step
+		fmt.Fprintf(os.Stderr, "saved %s at step %d\n", *out, run.Step)
+		if err != nil {
+			return fmt.Errorf("interrupted at step %d; resume with: xprompt train --resume %s", run.Step, *out)
+		}
+	}
+	return nil
+}
+
+// lastSaved is the step of the newest checkpoint written by this process.
+var lastSaved int
+
+func applyAblation(o *train.Options, ablate string) error {
+	switch ablate {
+	case "":
+	case "no-xprompt":
+		o.Data.Mode = model.ModeCausal
+	case "no-text":
+		o.Data.CaptionWeight, o.Data.DifferenceWeight, o.Data.TextToImageWeight = 0, 0, 0
+	case "no-reverse":
+		o.Data.Reverse = false
+	default:
+		return fmt.Errorf("%w: unknown ablation %q (want no-xprompt, no-text or no-reverse)", errUsage, ablate)
+	}
+	return nil
+}
+
+// progressBar draws one updating line: step, bar, loss, tokens/s, ETA.
+type progressBar struct {
+	w    *os.File
+	on   bool
+	last time.Time
+	line bool
+}
+
+func newProgressBar(w *os.File, on bool) *progressBar { return &progressBar{w: w, on: on} }
+
+func (b *progressBar) update(p train.Progress) {
+	if !b.on || (time.Since(b.last) < 200*time.Millisecond && p.Step != p.Total) {
+		return
+	}
+	b.last = time.Now()
+	const width = 24
+	fill := width * p.Step / max(p.Total, 1)
+	fmt.Fprintf(b.w, "\r%6d/%d [%s%s] loss %.4f lr %.2e %5.0f tok/s", p.Step, p.Total,
+		strings.Repeat("█", fill), strings.Repeat("·", width-fill), p.Loss, p.LR, p.TokensPerS)
+	b.line = true
+}
+
+func (b *progressBar) done() {
+	if b.line {
+		fmt.Fprintln(b.w)
+		b.line = false
+	}
+}

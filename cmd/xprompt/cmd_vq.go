@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"xprompt/img"
+	"xprompt/vq"
+)
+
+func init() {
+	register("vq", "train or evaluate the VQ-VAE image tokenizer (vq train | vq eval)", runVQ)
+}
+
+func runVQ(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: xprompt vq train|eval [flags]", errUsage)
+	}
+	switch args[0] {
+	case "train":
+		return runVQTrain(args[1:])
+	case "eval":
+		return runVQEval(args[1:])
+	}
+	return fmt.Errorf("%w: unknown vq command %q (want train or eval)", errUsage, args[0])
+}
+
+// runVQTrain implements `xprompt vq train`: it trains a tokenizer on the
+// synthetic world (vq.WorldImages), logs progress, evaluates it on the
+// held-out clean scenes and saves it. Ctrl-C stops training and saves what
+// has been learnt.
+func runVQTrain(args []string) error {
+	fs := newFlags("vq train", "[--steps N] [--seed S] [--out FILE] [architecture and optimiser flags]")
+	steps := fs.Int("steps", 3000, "optimisation steps")
+	seed := fs.Uint64("seed", 1, "seed of the initial weights and of the data order")
+	out := fs.String("out", "tokenizer.vq", "file to write the trained tokenizer to")
+	cfg := vq.DefaultConfig
+	fs.IntVar(&cfg.Resolution, "resolution", cfg.Resolution, "image side in pixels")
+	fs.IntVar(&cfg.Downsample, "downsample", cfg.Downsample, "pixels per code along each axis: 2, 4 or 8")
+	fs.IntVar(&cfg.Channels, "channels", cfg.Channels, "encoder/decoder width at full resolution")
+	fs.IntVar(&cfg.ResBlocks, "res-blocks", cfg.ResBlocks, "residual blocks per reduced resolution")
+	fs.IntVar(&cfg.Codes, "codes", cfg.Codes, "codebook size")
+	fs.IntVar(&cfg.CodeDim, "code-dim", cfg.CodeDim, "code dimension")
+	var opts vq.TrainOptions
+	fs.IntVar(&opts.Batch, "batch", 16, "images per step")
+	lr := fs.Float64("lr", 2e-3, "peak learning rate")
+	logEvery := fs.Int("log-every", 50, "print progress every N steps")
+	half := fs.Bool("float16", false, "store the weights as float16 (half the file size)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *steps < 1 || *logEvery < 1 || opts.Batch < 1 || *lr <= 0 {
+		return fmt.Errorf("%w: --steps, --log-every, --batch and --lr must be positive", errUsage)
+	}
+	opts.LR, opts.Seed = float32(*lr), *seed
+
+	m := vq.New(cfg, *seed)
+	fmt.Printf("vq train: %d×%d px → %d×%d codes of %d (dim %d), %d parameters, %d steps of %d images\n",
+		cfg.Resolution, cfg.Resolution, cfg.Grid(), cfg.Grid(), cfg.Codes, cfg.CodeDim, m.Params.Count(), *steps, opts.Batch)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start := time.Now()
+	var sumLoss, sumPSNR float64
+	var n int
+	err := m.Train(ctx, vq.WorldImages(cfg.Resolution), *steps, opts, func(step int, loss, psnr float64) {
+		sumLoss, sumPSNR, n = sumLoss+loss, sumPSNR+psnr, n+1
+		if step%*logEvery == 0 || step == *steps {
+			fmt.Printf("step %6d  loss %.5f  batch PSNR %.2f dB  codes used %.2f  restarts %d  %s\n",
+				step, sumLoss/float64(n), sumPSNR/float64(n), m.RecentUsage(100), m.Restarts(), time.Since(start).Round(time.Second))
+			sumLoss, sumPSNR, n = 0, 0, 0
+		}
+	})
+	if errors.Is(err, context.Canceled) {
+		fmt.Printf("interrupted after %d steps; saving what was learnt\n", m.Steps)
+	} else if err != nil {
+		return err
+	}
+	stop()
+	if err := saveTokenizer(*out, m, *half); err != nil {
+		return err
+	}
+	fmt.Printf("saved %s (%d steps, %s)\n", *out, m.Steps, time.Since(start).Round(time.Second))
+	rec, err := evalSet(m, "clean", nil, 256)
+	if err != nil {
+		return err
+	}
+	return printEval(os.Stdout, []evalRecord{rec}, false)
+}
+
+func saveTokenizer(path string, m *vq.Model, half bool) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	save := m.Save
+	if half {
+		save = m.SaveFloat16
+	}
+	if err := save(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// evalRecord is one line of `xprompt vq eval --json`.
+type evalRecord struct {
+	Resolution int     `json:"resolution"`
+	Downsample int     `json:"downsample"`
+	Codes      int     `json:"codes"`
+	Set        string  `json:"set"`
+	Images     int     `json:"images"`
+	PSNR       float64 `json:"psnr"`
+	SSIM       float64 `json:"ssim"`
+	Usage      float64 `json:"usage"`
+}
+
+// runVQEval implements `xprompt vq eval`: reconstruction quality and codebook
+// usage of a tokenizer on the held-out clean and degraded scenes, or on the
+// images of a folder.
+func runVQEval(args []string) error {
+	fs := newFlags("vq eval", "[--json] [--dir DIR] [--model FILE] [--n N]")
+	asJSON := fs.Bool("json", false, "one JSON object per set and line")
+	dir := fs.String("dir", "", "evaluate the PNG/JPEG images of DIR (centre-cropped and resized) instead of the synthetic sets")
+	model := fs.String("model", "", "tokenizer file (default: the embedded tokenizer)")
+	n := fs.Int("n", 256, "images per synthetic set")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *n < 1 {
+		return fmt.Errorf("%w: --n must be positive", errUsage)
+	}
+	m, err := loadTokenizer(*model)
+	if err != nil {
+		return err
+	}
+	var recs []evalRecord
+	if *dir != "" {
+		imgs, err := loadFolder(*dir, m.Config.Resolution)
+		if err != nil {
+			return err
+		}
+		rec, err := evalSet(m, *dir, imgs, 0)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
+	} else {
+		for _, set := range []string{"clean", "degraded"} {
+			rec, err := evalSet(m, set, nil, *n)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, rec)
+		}
+	}
+	return printEval(os.Stdout, recs, *asJSON)
+}
+
+func loadTokenizer(path string) (*vq.Model, error) {
+	if path == "" {
+		return vq.Default()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := vq.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// evalSet scores m on imgs, or on n images of the named synthetic set when
+// imgs is nil.
+func evalSet(m *vq.Model, set string, imgs []*img.Image, n int) (evalRecord, error) {
+	if imgs == nil {
+		var err error
+		if imgs, err = vq.EvalSet(set, m.Config.Resolution, n); err != nil {
+			return evalRecord{}, err
+		}
+	}
+	s, err := m.Evaluate(imgs)
+	if err != nil {
+		return evalRecord{}, err
+	}
+	c := m.Config
+	return evalRecord{Resolution: c.Resolution, Downsample: c.Downsample, Codes: c.Codes, Set: set,
+		Images: len(imgs), PSNR: s.PSNR, SSIM: s.SSIM, Usage: s.Usage}, nil
+}
+
+// loadFolder reads every PNG or JPEG file of dir (not recursing), centre-crops
+// it to a square and resizes it to size×size. Errors name the bad file.
+func loadFolder(dir string, size int) ([]*img.Image, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".png", ".jpg", ".jpeg":
+			if !e.IsDir() {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s: no PNG or JPEG images", dir)
+	}
+	imgs := make([]*img.Image, len(names))
+	for i, name := range names {
+		im, err := img.LoadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		imgs[i] = img.Resize(img.CenterCrop(im), size, size)
+	}
+	return imgs, nil
+}
+
+func printEval(w io.Writer, recs []evalRecord, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		for _, r := range recs {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, r := range recs {
+		fmt.Fprintf(w, "%-10s %d px, downsample %d, %d codes: PSNR %.2f dB  SSIM %.4f  codebook usage %.1f%% (%d images)\n",
+			r.Set, r.Resolution, r.Downsample, r.Codes, r.PSNR, r.SSIM, 100*r.Usage, r.Images)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package infer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+
+	"xprompt/img"
+	"xprompt/metrics"
+	"xprompt/model"
+	"xprompt/tasks"
+	"xprompt/text"
+	"xprompt/train"
+	"xprompt/vq"
+)
+
+// Engine is a model with its tokenizers, ready to build prompts and generate.
+type Engine struct {
+	Model *model.Model
+	Text  *text.Tokenizer
+	VQ    *vq.Model
+	pipe  *train.Pipeline
+	// Source says where the engine was loaded from.
+	Source string
+}
+
+// FromCheckpoint builds an engine from a checkpoint holding both tokenizers.
+func FromCheckpoint(ck *model.Checkpoint, source string) (*Engine, error) {
+	tok := &text.Tokenizer{}
+	if err := tok.UnmarshalBinary(ck.Text); err != nil {
+		return nil, fmt.Errorf("%s: text tokenizer: %w", source, err)
+	}
+	if len(ck.VQ) == 0 {
+		return nil, fmt.Errorf("%s: checkpoint holds no image tokenizer", source)
+	}
+	vqm, err := vq.Load(bytes.NewReader(ck.VQ))
+	if err != nil {
+		return nil, fmt.Errorf("%s: image tokenizer: %w", source, err)
+	}
+	return New(ck.Model, tok, vqm, source)
+}
+
+// New assembles an engine from its parts.
+func New(m *model.Model, tok *text.Tokenizer, vqm *vq.Model, source string) (*Engine, error) {
+	p, err := train.NewPipeline(train.DefaultData(), m.Cfg, tok, vqm, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{Model: m, Text: tok, VQ: vqm, pipe: p, Source: source}, nil
+}
+
+// LoadFile loads an engine from a checkpoint file.
+func LoadFile(path string) (*Engine, error) {
+	ck, err := model.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return FromCheckpoint(ck, path)
+}
+
+// Builder returns the engine's sequence builder.
+func (e *Engine) Builder() *model.Builder { return e.pipe.Builder }
+
+// ImageSize returns the side of the images the model takes, in pixels.
+func (e *Engine) ImageSize() int { return e.Model.Cfg.ImageSize }
+
+// Pairs tokenises task examples.
+func (e *Engine) Pairs(exs []tasks.Example) ([]model.Pair, error) { return e.pipe.Pairs(exs) }
+
+// Prefix lays out [BOS][IE][XP] for the examples in the given mode.
+func (e *Engine) Prefix(examples []tasks.Example, mode model.Mode) (*model.Sequence, error) {
+	ps, err := e.Pairs(examples)
+	if err != nil {
+		return nil, err
+	}
+	return e.Builder().Prefix(ps, mode)
+}
+
+// Compress builds and compresses the in-context prompt of the examples.
+func (e *Engine) Compress(examples []tasks.Example, mode model.Mode) (*model.CompressedPrompt, error) {
+	pre, err := e.Prefix(examples, mode)
+	if err != nil {
+		return nil, err
+	}
+	return e.Model.Compress(pre)
+}
+
+// Generate produces the output image of each query from the prompt.
+func (e *Engine) Generate(ctx context.Context, cp *model.CompressedPrompt, queries []tasks.Example, o model.SampleOptions) ([]*img.Image, error) {
+	qs := make([]tasks.Example, len(queries))
+	for i, q := range queries {
+		q.Output = nil // the target is not given
+		qs[i] = q
+	}
+	ps, err := e.Pairs(qs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		ps[i].OutputText, ps[i].TextTarget = "", false
+	}
+	codes, err := e.Model.GenerateImages(ctx, e.Builder(), cp, ps, e.Model.Cfg.ImageSide, o)
+	if err != nil {
+		return nil, err
+	}
+	return e.VQ.Decode(codes), nil
+}
+
+// GenerateText produces the text target (caption, difference description)
+// of each query.
+func (e *Engine) GenerateText(ctx context.Context, cp *model.CompressedPrompt, queries []tasks.Example, o model.SampleOptions) ([]string, error) {
+	ps, err := e.Pairs(queries)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		ps[i].Output, ps[i].OutputText, ps[i].TextTarget = nil, "", true
+	}
+	return e.Model.GenerateText(ctx, e.Builder(), cp, ps, 48, o)
+}
+
+// Score holds the metrics of one generated image against its ground truth.
+type Score struct {
+	PSNR, SSIM, RMSE float64
+}
+
+// ScoreImage compares a generated image with the ground truth.
+func ScoreImage(got, want *img.Image) (Score, error) {
+	s, err := metrics.Compare(got, want)
+	if err != nil {
+		return Score{}, err
+	}
+	if math.IsInf(s.PSNR, 1) {
+		s.PSNR = 100
+	}
+	return Score{PSNR: s.PSNR, SSIM: s.SSIM, RMSE: s.RMSE}, nil
+}

@@ -1,0 +1,87 @@
+package infer
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"xprompt/model"
+	"xprompt/train"
+	"xprompt/vq"
+)
+
+// testEngine is an untrained tiny model with a fresh tokenizer pair: the
+// plumbing is what is under test, not the quality.
+func testEngine(t *testing.T) *Engine {
+	t.Helper()
+	m, err := model.New(model.Presets["tiny"], 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(m, train.NewTextTokenizer(1, 512), vq.New(vq.DefaultConfig, 1), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestEvaluateAllModes(t *testing.T) {
+	e := testEngine(t)
+	rs, err := e.Evaluate(context.Background(), "flip_h", EvalOptions{Examples: 1, Queries: 2, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 6 {
+		t.Fatalf("%d results, want 2 queries × 3 modes", len(rs))
+	}
+	for _, r := range rs {
+		if r.Output == nil || r.Output.W != 32 || math.IsNaN(r.PSNR) || r.PSNR <= 0 {
+			t.Fatalf("result %+v: want a 32×32 output with a finite PSNR", r.Score)
+		}
+	}
+	sum := Summarise(rs)
+	if len(sum) != 3 || sum[0].Mode != "none" || sum[2].Mode != "xprompt" {
+		t.Fatalf("summary %+v: want one row per mode in order", sum)
+	}
+	// The X-Prompt prompt keeps BOS + XP only; the causal one keeps everything.
+	if !(sum[2].PromptKV < sum[2].FullKV && sum[1].PromptKV == sum[1].FullKV) {
+		t.Fatalf("prompt KV bytes: xprompt %d of %d, causal %d of %d", sum[2].PromptKV, sum[2].FullKV, sum[1].PromptKV, sum[1].FullKV)
+	}
+	dir := t.TempDir()
+	page, err := WriteGallery(dir, "test", rs, sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := os.ReadFile(page)
+	pngs, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	if len(pngs) != 6 || !strings.Contains(string(html), "flip_h") {
+		t.Fatalf("gallery: %d PNGs, page mentions the task: %v", len(pngs), strings.Contains(string(html), "flip_h"))
+	}
+}
+
+func TestGenerationIsSeededAndInterruptible(t *testing.T) {
+	e := testEngine(t)
+	o := EvalOptions{Examples: 1, Queries: 1, Seed: 5, Modes: []model.Mode{model.ModeXPrompt},
+		Sample: model.SampleOptions{Temperature: 1, TopK: 50, Seed: 9}}
+	a, err := e.Evaluate(context.Background(), "invert", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := e.Evaluate(context.Background(), "invert", o)
+	for i := range a[0].Output.Pix {
+		if a[0].Output.Pix[i] != b[0].Output.Pix[i] {
+			t.Fatal("the same seed generated different images")
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.Evaluate(ctx, "invert", o); err == nil {
+		t.Fatal("a cancelled context did not stop generation")
+	}
+	if _, err := e.Evaluate(context.Background(), "no_such_task", o); err == nil || !strings.Contains(err.Error(), "no_such_task") {
+		t.Fatalf("unknown task: error %v should name it", err)
+	}
+}
