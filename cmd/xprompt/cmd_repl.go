@@ -1,0 +1,38 @@
+package main
+
+import (
+	"fmt"
+
+	"xprompt/core"
+	"xprompt/display"
+	"xprompt/repl"
+	"xprompt/session"
+)
+
+func init() {
+	register("repl", "interactive Go session with the project's packages (the default)", runRepl)
+	// The Jupyter kernel (cmd_kernel.go) drives the same session.
+	newEvaluator = func() (display.Evaluator, error) { return session.New(session.Options{}) }
+}
+
+// runRepl implements `xprompt [repl] [--exit-on-error] [--history FILE]
+// [--images DIR] [--device NAME]`. On a terminal it is the interactive
+// loop; with piped input it runs the cells it reads and exits at the end.
+func runRepl(args []string) error {
+	fs := newFlags("repl", "[--exit-on-error] [--history FILE] [--images DIR] [--device NAME]")
+	exitOnError := fs.Bool("exit-on-error", false, "stop at the first failed cell with exit status 1 (piped input)")
+	history := fs.String("history", "", `history file ("" = $XDG_STATE_HOME/xprompt/history or ~/.xprompt_history, "-" = none)`)
+	images := fs.String("images", "", "folder for images that cannot be drawn in the terminal (default: a temporary folder)")
+	device := fs.String("device", "", "initial device (see %device)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	s, err := session.New(session.Options{Device: core.Device(*device)})
+	if err != nil {
+		return err
+	}
+	return repl.Run(repl.Options{Session: s, HistoryFile: *history, ImageDir: *images, ExitOnError: *exitOnError})
+}

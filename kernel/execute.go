@@ -1,0 +1,235 @@
+package kernel
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"xprompt/display"
+)
+
+// executeRequest is the content of execute_request. StoreHistory and
+// StopOnError default to true when absent.
+type executeRequest struct {
+	Code            string         `json:"code"`
+	Silent          bool           `json:"silent"`
+	StoreHistory    *bool          `json:"store_history"`
+	UserExpressions map[string]any `json:"user_expressions"`
+	AllowStdin      bool           `json:"allow_stdin"`
+	StopOnError     *bool          `json:"stop_on_error"`
+}
+
+// execute runs one cell:
+//
+//	execute_input → stream / display_data / update_display_data (while it
+//	runs) → execute_result or error → execute_reply
+//
+// store_history (default true, false when silent) advances the execution
+// counter and records the cell in the history. silent publishes nothing on
+// IOPub but the status messages, as the protocol asks ("as quietly as
+// possible"). A failed cell with stop_on_error (default true) makes the
+// worker abort the executes already queued.
+func (k *Kernel) execute(req *request) outcome {
+	var c executeRequest
+	if !k.decode(req, &c) {
+		return handled
+	}
+	store := !c.Silent && (c.StoreHistory == nil || *c.StoreHistory)
+	stopOnError := c.StopOnError == nil || *c.StopOnError
+	if store {
+		k.count++
+	}
+	n := k.count
+	if !c.Silent {
+		k.pub.publish(req.RawHeader, "execute_input", map[string]any{"code": c.Code, "execution_count": n})
+	}
+	sink := &cellSink{pub: k.pub, parent: req.RawHeader, quiet: c.Silent}
+	res, err := k.eval(c.Code, sink)
+	if err != nil {
+		ename, evalue, tb := errorParts(err)
+		if !c.Silent {
+			k.pub.publish(req.RawHeader, "error", map[string]any{"ename": ename, "evalue": evalue, "traceback": tb})
+		}
+		if store {
+			k.hist.add(n, c.Code, nil)
+		}
+		k.reply(req, "execute_reply", map[string]any{
+			"status": "error", "execution_count": n, "ename": ename, "evalue": evalue, "traceback": tb,
+		})
+		if stopOnError {
+			return abortQueue
+		}
+		return handled
+	}
+	var output *string
+	if res != nil && len(res.Data) > 0 {
+		if !c.Silent {
+			data, md := encodeBundle(*res)
+			k.pub.publish(req.RawHeader, "execute_result", map[string]any{"execution_count": n, "data": data, "metadata": md})
+		}
+		if s, ok := res.Data[display.MIMEText].(string); ok {
+			output = &s
+		}
+	}
+	if store {
+		k.hist.add(n, c.Code, output)
+	}
+	k.reply(req, "execute_reply", map[string]any{
+		"status": "ok", "execution_count": n, "payload": []any{}, "user_expressions": map[string]any{},
+	})
+	return handled
+}
+
+// eval runs code with a context that Interrupt and shutdown cancel. A panic
+// in the evaluator becomes a cell error; an interrupted cell that returns a
+// plain error reports it as "Interrupted".
+func (k *Kernel) eval(code string, sink display.Sink) (res *display.Bundle, err error) {
+	ctx, cancel := context.WithCancel(k.runCtx)
+	k.cellMu.Lock()
+	k.cellCancel, k.interrupted = cancel, false
+	k.cellMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, panicError(r)
+		}
+		k.cellMu.Lock()
+		interrupted := k.interrupted
+		k.cellCancel, k.interrupted = nil, false
+		k.cellMu.Unlock()
+		cancel()
+		var ce *display.CellError
+		if err != nil && interrupted && !errors.As(err, &ce) {
+			err = &display.CellError{Name: "Interrupted", Value: err.Error(), Traceback: []string{"Interrupted: " + err.Error()}}
+		}
+	}()
+	return k.ev.Eval(ctx, code, sink)
+}
+
+// errorParts returns the ename, evalue and traceback of a cell error. The
+// traceback is never empty: front ends show only the traceback.
+func errorParts(err error) (ename, evalue string, tb []string) {
+	var ce *display.CellError
+	if errors.As(err, &ce) {
+		ename, evalue, tb = ce.Name, ce.Value, ce.Traceback
+	} else {
+		ename, evalue = "Error", err.Error()
+	}
+	if ename == "" {
+		ename = "Error"
+	}
+	if len(tb) == 0 {
+		tb = []string{ename + ": " + evalue}
+	}
+	return ename, evalue, tb
+}
+
+// abortQueued replies "aborted" to every execute_request already queued
+// (what ipykernel does after a failed cell with stop_on_error); other queued
+// requests are handled as usual.
+func (k *Kernel) abortQueued() {
+	for {
+		select {
+		case req := <-k.shellQ:
+			if req.Header.MsgType != "execute_request" {
+				if k.handleShell(req) == stopKernel {
+					k.requestStop()
+					return
+				}
+				continue
+			}
+			k.pub.status(req.RawHeader, "busy")
+			k.reply(req, "execute_reply", map[string]any{"status": "aborted"})
+			k.pub.status(req.RawHeader, "idle")
+		default:
+			return
+		}
+	}
+}
+
+// cellSink publishes a running cell's output on IOPub with the execute
+// request as parent. It is safe for concurrent use: publish serialises.
+type cellSink struct {
+	pub    *publisher
+	parent json.RawMessage
+	quiet  bool // silent execution: publish nothing
+}
+
+// Stream publishes a stream message; names other than "stderr" go to stdout.
+func (s *cellSink) Stream(name, text string) {
+	if s.quiet || text == "" {
+		return
+	}
+	if name != "stderr" {
+		name = "stdout"
+	}
+	s.pub.publish(s.parent, "stream", map[string]any{"name": name, "text": text})
+}
+
+// Display publishes display_data, or update_display_data when update is set
+// and id names the display. A non-empty id goes to transient.display_id.
+func (s *cellSink) Display(b display.Bundle, id string, update bool) {
+	if s.quiet {
+		return
+	}
+	data, md := encodeBundle(b)
+	transient := map[string]any{}
+	if id != "" {
+		transient["display_id"] = id
+	}
+	msgType := "display_data"
+	if update && id != "" {
+		msgType = "update_display_data"
+	}
+	s.pub.publish(s.parent, msgType, map[string]any{"data": data, "metadata": md, "transient": transient})
+}
+
+// encodeBundle returns the JSON form of b's data and metadata: []byte values
+// of binary types (image/png…) become base64 strings, []byte values of JSON
+// types are embedded as JSON, those of text types become strings, other values are kept if encoding/json can
+// encode them and replaced by a note otherwise.
+func encodeBundle(b display.Bundle) (data, metadata map[string]any) {
+	data = make(map[string]any, len(b.Data))
+	var bad []string
+	for mime, v := range b.Data {
+		switch v := v.(type) {
+		case string:
+			data[mime] = v
+		case []byte:
+			switch {
+			case strings.HasSuffix(mime, "json") && json.Valid(v):
+				data[mime] = json.RawMessage(v)
+			case isTextMIME(mime):
+				data[mime] = string(v)
+			default:
+				data[mime] = base64.StdEncoding.EncodeToString(v)
+			}
+		default:
+			if _, err := json.Marshal(v); err != nil {
+				bad = append(bad, fmt.Sprintf("%s: %v", mime, err))
+				continue
+			}
+			data[mime] = v
+		}
+	}
+	if len(bad) > 0 {
+		if _, ok := data[display.MIMEText]; !ok {
+			data[display.MIMEText] = "(cannot encode " + strings.Join(bad, "; ") + ")"
+		}
+	}
+	metadata = map[string]any{}
+	if _, err := json.Marshal(b.Metadata); err == nil {
+		for key, v := range b.Metadata {
+			metadata[key] = v
+		}
+	}
+	return data, metadata
+}
+
+// isTextMIME reports whether values of type mime are text in JSON.
+func isTextMIME(mime string) bool {
+	return strings.HasPrefix(mime, "text/") || strings.HasSuffix(mime, "json") ||
+		strings.HasSuffix(mime, "+xml") || mime == "application/javascript"
+}
