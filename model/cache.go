@@ -71,9 +71,9 @@ func (c *KVCache) commit(seg, pos []int32, b, t int) {
 	c.Seg, c.Pos, c.Tk = kseg, kpos, tk
 }
 
-// keep returns a cache of batch 1 holding only the entries at the given
-// positions of sequence 0.
-func (c *KVCache) keep(idx []int) *KVCache {
+// Keep returns a cache of batch 1 holding only the entries at the given
+// indices of sequence 0 (with their segments and positions).
+func (c *KVCache) Keep(idx []int) *KVCache {
 	out := &KVCache{B: 1, Tk: len(idx), K: make([]*core.Tensor, len(c.K)), V: make([]*core.Tensor, len(c.V))}
 	for l := range c.K {
 		h, hd := c.K[l].Dim(1), c.K[l].Dim(3)

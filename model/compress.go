@@ -49,7 +49,7 @@ func (m *Model) Compress(prefix *Sequence) (*CompressedPrompt, error) {
 				idx = append(idx, i)
 			}
 		}
-		c = c.keep(idx)
+		c = c.Keep(idx)
 	}
 	cp.Cache = c
 	cp.Bytes = c.Bytes()

@@ -224,3 +224,32 @@ func TestLossGradientsAndShapes(t *testing.T) {
 		t.Fatal("Collate accepted sequences longer than the limit")
 	}
 }
+
+func TestAttentionMapsRespectTheMask(t *testing.T) {
+	cfg := testConfig()
+	m, _ := New(cfg, 5)
+	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
+	rng := core.NewRNG(2)
+	s, _ := b.Build([]Pair{randomPair(rng, 4, 32, "x")}, randomPair(rng, 4, 32, "x"), ModeXPrompt)
+	maps := m.AttentionMaps(s, 1)
+	w := maps[1]
+	if w == nil || w.Dim(0) != cfg.Heads || w.Dim(1) != s.Len() {
+		t.Fatalf("attention map of layer 1: %v", w)
+	}
+	n := s.Len()
+	for h := 0; h < cfg.Heads; h++ {
+		for i := 0; i < n; i++ {
+			var sum float64
+			for j := 0; j < n; j++ {
+				p := w.Data[(h*n+i)*n+j]
+				if p != 0 && (j > i || (s.Seg[i] == core.SegTD && s.Seg[j] == core.SegIE)) {
+					t.Fatalf("head %d: query %d attends to masked key %d (p=%g)", h, i, j, p)
+				}
+				sum += float64(p)
+			}
+			if math.Abs(sum-1) > 1e-4 {
+				t.Fatalf("head %d row %d sums to %g", h, i, sum)
+			}
+		}
+	}
+}

@@ -20,6 +20,10 @@ type Model struct {
 	xpEmb  *core.Tensor // (XP, D)
 	layers []block
 	normF  *core.Tensor // (D)
+
+	// tap, when set, receives each layer's queries, keys and mask (for
+	// attention maps); it is only set inside AttentionMaps.
+	tap func(layer int, q, k *core.Tensor, mask *core.Mask)
 }
 
 type block struct {
@@ -158,6 +162,9 @@ func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind,
 		if cache != nil {
 			k, v = cache.append(l, k, v)
 		}
+		if m.tap != nil {
+			m.tap(l, q, k, mask)
+		}
 		y := ops.Attention(q, k, v, mask, 0)                  // (B, H, T, hd)
 		y = ops.Reshape(ops.Permute(y, 0, 2, 1, 3), bsz*t, d) // (B·T, D)
 		x = ops.Add(x, ops.Linear(y, blk.wo))
@@ -196,4 +203,28 @@ func (m *Model) Loss(b *Batch) *core.Tensor {
 		panic("model.Loss: batch has no target tokens")
 	}
 	return ops.CrossEntropy(m.logits(ops.Gather(h, rows)), targets, weights)
+}
+
+// AttentionMaps runs the sequence through the model (no gradients) and
+// returns the attention probabilities (H, T, T) of the requested layers
+// (all layers when none are given). This is the only place a T×T buffer is
+// made, for display.
+func (m *Model) AttentionMaps(s *Sequence, layers ...int) map[int]*core.Tensor {
+	want := map[int]bool{}
+	for _, l := range layers {
+		if l < 0 || l >= m.Cfg.Layers {
+			panic(fmt.Sprintf("model.AttentionMaps: layer %d outside [0,%d)", l, m.Cfg.Layers))
+		}
+		want[l] = true
+	}
+	out := map[int]*core.Tensor{}
+	m.tap = func(l int, q, k *core.Tensor, mask *core.Mask) {
+		if len(want) == 0 || want[l] {
+			w := ops.AttentionWeights(q, k, mask, 0)
+			out[l] = w.View(w.Dim(1), w.Dim(2), w.Dim(3))
+		}
+	}
+	defer func() { m.tap = nil }()
+	core.NoGrad(func() { m.hidden(s.Tokens, s.Seg, nil, 1, s.Len(), s.Mode.MaskKind(), nil) })
+	return out
 }

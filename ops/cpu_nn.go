@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 	"math"
+	"sort"
 	"sync"
 
 	"xprompt/core"
@@ -166,8 +167,10 @@ func (cpuBackend) RMSNorm(x, w, y, rstd *core.Tensor, eps float32) {
 func (cpuBackend) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
 	n, d := rows(x)
 	// dx = rs·(g·w − x̂·mean(g·w·x̂)), x̂ = x·rs;  dw = Σ g·x̂.
-	var gwParts [][]float64
+	// Per-chunk partial sums of dw, added in chunk order so that results do
+	// not depend on goroutine timing.
 	var mu sync.Mutex
+	parts := map[int][]float64{}
 	parallelFor(n, max(1, 8192/max(d, 1)), func(lo, hi int) {
 		var acc []float64
 		if gw != nil {
@@ -193,13 +196,18 @@ func (cpuBackend) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
 		}
 		if acc != nil {
 			mu.Lock()
-			gwParts = append(gwParts, acc)
+			parts[lo] = acc
 			mu.Unlock()
 		}
 	})
 	if gw != nil {
-		for _, p := range gwParts {
-			for i, v := range p {
+		los := make([]int, 0, len(parts))
+		for lo := range parts {
+			los = append(los, lo)
+		}
+		sort.Ints(los)
+		for _, lo := range los {
+			for i, v := range parts[lo] {
 				gw.Data[i] += float32(v)
 			}
 		}

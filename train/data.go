@@ -33,6 +33,10 @@ type DataConfig struct {
 	Mode model.Mode
 	// Families restricts image families to these names (default: all seen).
 	Families []string
+	// Include adds these held-out families (and, with Reverse, their
+	// reverses) to the image families, whatever Families says: the "full
+	// training" comparison of the novel-task table (options_lab.go).
+	Include []string
 }
 
 // DefaultData is the data mix of the presets.
@@ -71,9 +75,13 @@ func NewPipeline(cfg DataConfig, mcfg model.Config, tok *text.Tokenizer, codec I
 		}
 		allowed[f.Name] = true
 	}
+	fams, err := cfg.trainFamilies()
+	if err != nil {
+		return nil, err
+	}
 	seenAsReverse := map[string]bool{}
-	for _, f := range tasks.Seen() {
-		if f.Kind == tasks.KindText || seenAsReverse[f.Name] || (len(allowed) > 0 && !allowed[f.Name]) {
+	for _, f := range fams {
+		if f.Kind == tasks.KindText || seenAsReverse[f.Name] || (len(allowed) > 0 && !allowed[f.Name] && !f.HeldOut) {
 			continue
 		}
 		p.primaries = append(p.primaries, f)

@@ -28,6 +28,9 @@ type Options struct {
 	// ExampleWeight is the loss weight of in-context examples' outputs.
 	ExampleWeight float32
 	Data          DataConfig
+	// XP overrides the preset's number of X-Prompt tokens S when positive
+	// (the compression sweep).
+	XP int
 }
 
 // DefaultOptions returns the options of a preset.
@@ -76,10 +79,20 @@ func NewRun(o Options, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*R
 	if err != nil {
 		return nil, err
 	}
+	if o.XP > 0 {
+		cfg.XP = o.XP
+	}
 	m, err := model.New(cfg, o.Seed)
 	if err != nil {
 		return nil, err
 	}
+	return newRun(o, m, tok, codec, vqBlob)
+}
+
+// NewRunFrom continues training an existing model (for example one loaded
+// for inference) with fresh optimizer state.
+func NewRunFrom(o Options, m *model.Model, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*Run, error) {
+	o.Preset = m.Cfg.Preset
 	return newRun(o, m, tok, codec, vqBlob)
 }
 
