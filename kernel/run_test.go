@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-zeromq/zmq4"
 )
 
 // freePorts returns n distinct free loopback ports (free when asked: Run
@@ -114,4 +116,36 @@ func TestRunAndNewErrors(t *testing.T) {
 		}
 		return err == nil
 	})
+}
+
+// TestIPCTransport serves kernel_info over Unix sockets (transport "ipc",
+// endpoints ip-port) and removes the socket files on exit.
+func TestIPCTransport(t *testing.T) {
+	prefix := filepath.Join(t.TempDir(), "kernel-ipc")
+	info := ConnectionInfo{Transport: "ipc", IP: prefix, ShellPort: 1, IOPubPort: 2, StdinPort: 3, ControlPort: 4, HBPort: 5,
+		Key: testKey, SignatureScheme: SchemeHMACSHA256}
+	k, err := New(info, newFake(), WithLog(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- k.Serve(ctx) }()
+	c := &client{t: t, signer: newSigner(testKey), session: newID(), shellIn: make(chan *message, 8)}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.shell = zmq4.NewDealer(c.ctx)
+	defer func() { c.cancel(); c.shell.Close() }()
+	dialWithin(t, c.shell, "ipc://"+prefix+"-1")
+	go c.read(c.shell, c.shellIn)
+	id := c.send(c.shell, "kernel_info_request", nil)
+	if rep := c.recvReply(c.shellIn, id); rep.Header.MsgType != "kernel_info_reply" {
+		t.Errorf("reply %s", rep.Header.MsgType)
+	}
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Errorf("Serve returned %v after cancellation, want context.Canceled", err)
+	}
+	if _, err := os.Stat(prefix + "-1"); !os.IsNotExist(err) {
+		t.Errorf("ipc socket file left behind: %v", err)
+	}
 }

@@ -44,9 +44,9 @@ func (l Limits) validate() error {
 	return nil
 }
 
-// Header is a message header. Version is always ProtocolVersion on messages
+// header is a message header. Version is always ProtocolVersion on messages
 // the kernel sends.
-type Header struct {
+type header struct {
 	MsgID    string `json:"msg_id"`
 	Session  string `json:"session"`
 	Username string `json:"username"`
@@ -60,7 +60,7 @@ type Header struct {
 // every reply and IOPub message caused by this request, unchanged.
 type message struct {
 	Identities [][]byte
-	Header     Header
+	Header     header
 	RawHeader  json.RawMessage
 	Parent     json.RawMessage
 	Metadata   json.RawMessage
@@ -214,7 +214,7 @@ func isJSONObject(b []byte) bool {
 // encodeMessage returns the frames of a message: identities, delimiter,
 // signature, header, parent (nil means {}), metadata, content. metadata and
 // content are marshalled with encoding/json; nil becomes {}.
-func encodeMessage(s *signer, ids [][]byte, h Header, parent json.RawMessage, metadata, content any) ([][]byte, error) {
+func encodeMessage(s *signer, ids [][]byte, h header, parent json.RawMessage, metadata, content any) ([][]byte, error) {
 	hdr, err := json.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
@@ -244,8 +244,8 @@ func marshalObject(v any) ([]byte, error) {
 }
 
 // newHeader returns a header for a message the kernel sends.
-func newHeader(msgType, session string) Header {
-	return Header{
+func newHeader(msgType, session string) header {
+	return header{
 		MsgID:    newID(),
 		Session:  session,
 		Username: "kernel",

@@ -76,10 +76,21 @@ func attentionDims(op string, q, k, v *core.Tensor, mask *core.Mask) (b, h, tq, 
 		panic(fmt.Sprintf("%s: q %v, k %v, v %v disagree (want k and v (%d, %d, Tk, %d), equal)",
 			op, q.Dims(), k.Dims(), v.Dims(), b, h, hd))
 	}
-	if mask != nil {
-		mask.Check(op, b, tq, tk)
-	} else if tq > tk {
-		panic(fmt.Sprintf("%s: %d queries but only %d keys and no mask positions (q %v, k %v)", op, tq, tk, q.Dims(), k.Dims()))
+	m := mask
+	if m == nil {
+		m = &core.Mask{}
+	}
+	for _, s := range []struct {
+		name string
+		ids  []int32
+		n    int
+	}{{"QSeg", m.QSeg, b * tq}, {"QPos", m.QPos, b * tq}, {"KSeg", m.KSeg, b * tk}, {"KPos", m.KPos, b * tk}} {
+		if s.ids != nil && len(s.ids) != s.n {
+			panic(fmt.Sprintf("%s: mask %s has %d entries for q %v, k %v (want %d)", op, s.name, len(s.ids), q.Dims(), k.Dims(), s.n))
+		}
+	}
+	if tq > tk && m.QPos == nil && m.Kind != core.MaskFull {
+		panic(fmt.Sprintf("%s: %d queries but only %d keys and no mask query positions (q %v, k %v)", op, tq, tk, q.Dims(), k.Dims()))
 	}
 	return b, h, tq, tk, hd
 }

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"testing"
@@ -82,9 +83,27 @@ func attnCases() []attnCase {
 	}
 }
 
-// attnTiles are the tile sizes the kernels are run with: the default and
-// odd ones that split every case into many partial tiles.
-var attnTiles = [][2]int{{attnBq, attnBk}, {5, 7}, {16, 8}, {1, 13}}
+// attnConfigs are the inner-loop paths and tile sizes the kernels are run
+// with: the default tiles and odd ones that split every case into many
+// partial tiles.
+func attnConfigs() []struct {
+	avx    bool
+	bq, bk int
+} {
+	var out []struct {
+		avx    bool
+		bq, bk int
+	}
+	for _, avx := range attnPaths() {
+		for _, t := range [][2]int{{attnBq, attnBk}, {5, 7}, {16, 8}, {1, 13}} {
+			out = append(out, struct {
+				avx    bool
+				bq, bk int
+			}{avx, t[0], t[1]})
+		}
+	}
+	return out
+}
 
 func toF64(x []float32) []float64 {
 	out := make([]float64, len(x))
@@ -141,24 +160,25 @@ func TestAttentionMatchesReference(t *testing.T) {
 		scale := defaultScale(c.hd)
 		out, lse, p := attentionReference(toF64(q), toF64(k), toF64(v), c.b, c.h, c.tq, c.tk, c.hd, c.mask, float64(scale))
 		gq, gk, gv := attentionReferenceBackward(toF64(q), toF64(k), toF64(v), p, toF64(gout), c.b, c.h, c.tq, c.tk, c.hd, float64(scale))
-		for _, tile := range attnTiles {
-			f := runFused(c, q, k, v, gout, scale, tile[0], tile[1])
-			what := func(s string) string { return c.name + " " + s + " tiles " + itoa(tile[0]) + "x" + itoa(tile[1]) }
-			compareSlices(t, what("out"), f.out, out, 1e-4)
-			compareSlices(t, what("lse"), f.lse, lse, 1e-4)
-			compareSlices(t, what("weights"), f.w, p, 1e-4)
-			compareSlices(t, what("dq"), f.gq, gq, 2e-4)
-			compareSlices(t, what("dk"), f.gk, gk, 2e-4)
-			compareSlices(t, what("dv"), f.gv, gv, 2e-4)
+		for _, cfg := range attnConfigs() {
+			// One worker, or several sharing heads and dQ.
+			for _, procs := range []int{1, 3} {
+				var f fusedRun
+				old := runtime.GOMAXPROCS(procs)
+				onAttnPath(cfg.avx, func() { f = runFused(c, q, k, v, gout, scale, cfg.bq, cfg.bk) })
+				runtime.GOMAXPROCS(old)
+				what := func(s string) string {
+					return fmt.Sprintf("%s %s (%s, tiles %dx%d, %d procs)", c.name, s, pathName(cfg.avx), cfg.bq, cfg.bk, procs)
+				}
+				compareSlices(t, what("out"), f.out, out, 1e-4)
+				compareSlices(t, what("lse"), f.lse, lse, 1e-4)
+				compareSlices(t, what("weights"), f.w, p, 1e-4)
+				compareSlices(t, what("dq"), f.gq, gq, 2e-4)
+				compareSlices(t, what("dk"), f.gk, gk, 2e-4)
+				compareSlices(t, what("dv"), f.gv, gv, 2e-4)
+			}
 		}
 	}
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 // TestAttentionGradients checks the operator's gradients against finite
@@ -223,15 +243,17 @@ func TestAttentionWeights(t *testing.T) {
 		}
 		for row := 0; row < c.b*c.h*c.tq; row++ {
 			b, i := row/(c.h*c.tq), row%c.tq
-			any := false
+			want := 0.0 // a row that sees no key is all zero
 			for j := 0; j < c.tk; j++ {
-				any = any || mask.Allowed(b, i, j, c.tq, c.tk)
+				if mask.Allowed(b, i, j, c.tq, c.tk) {
+					want = 1
+				}
 			}
 			var sum float64
 			for _, x := range w.Data[row*c.tk : (row+1)*c.tk] {
 				sum += float64(x)
 			}
-			if want := map[bool]float64{true: 1, false: 0}[any]; math.Abs(sum-want) > 1e-5 {
+			if math.Abs(sum-want) > 1e-5 {
 				t.Fatalf("%s: row %d sums to %g, want %g", c.name, row, sum, want)
 			}
 		}
@@ -302,6 +324,52 @@ func TestAttentionXPromptHidesIE(t *testing.T) {
 	}
 }
 
+// TestAttentionCompressedPrompt keeps only the BOS and XP keys and values of
+// a prefilled [BOS][IE][XP][TD] sequence, with their original positions, and
+// attends from the TD queries: the outputs equal the TD rows of the masked
+// full-sequence attention.
+func TestAttentionCompressedPrompt(t *testing.T) {
+	const T, H, hd, S = 300, 2, 16, 6
+	seg := xpromptSegments(T, S)
+	r := core.NewRNG(21)
+	q, k, v := r.Randn(1, 1, H, T, hd), r.Randn(1, 1, H, T, hd), r.Randn(1, 1, H, T, hd)
+	full := Attention(q, k, v, &core.Mask{Kind: core.MaskXPrompt, QSeg: seg, KSeg: seg}, 0)
+	var keep, tdRows []int // kept key positions, TD positions
+	for i, s := range seg {
+		if s != ie {
+			keep = append(keep, i)
+		}
+		if s == td {
+			tdRows = append(tdRows, i)
+		}
+	}
+	rows := func(x *core.Tensor, idx []int) *core.Tensor {
+		out := core.Zeros(1, H, len(idx), hd)
+		for h := 0; h < H; h++ {
+			for n, i := range idx {
+				copy(out.Data[(h*len(idx)+n)*hd:(h*len(idx)+n+1)*hd], x.Data[(h*T+i)*hd:(h*T+i+1)*hd])
+			}
+		}
+		return out
+	}
+	ids := func(idx []int) (segs, pos []int32) {
+		for _, i := range idx {
+			segs, pos = append(segs, seg[i]), append(pos, int32(i))
+		}
+		return segs, pos
+	}
+	kSeg, kPos := ids(keep)
+	qSeg, qPos := ids(tdRows)
+	m := &core.Mask{Kind: core.MaskXPrompt, QSeg: qSeg, KSeg: kSeg, QPos: qPos, KPos: kPos}
+	got := Attention(rows(q, tdRows), rows(k, keep), rows(v, keep), m, 0)
+	want := rows(full, tdRows)
+	for i, w := range want.Data {
+		if math.Abs(float64(got.Data[i]-w)) > 1e-5 {
+			t.Fatalf("compressed output[%d] = %g, full-sequence %g", i, got.Data[i], w)
+		}
+	}
+}
+
 // TestAttentionMemory checks that forward and backward at T=1024 allocate far
 // less than one T×T buffer per head (4 MiB each).
 func TestAttentionMemory(t *testing.T) {
@@ -334,7 +402,10 @@ func TestAttentionPanics(t *testing.T) {
 	mustPanic(t, func() { Attention(z(2, 4, 8), z(2, 4, 8), z(2, 4, 8), nil, 0) }, "ops.Attention", "[2 4 8]")
 	mustPanic(t, func() {
 		Attention(z(2, 1, 4, 8), z(2, 1, 4, 8), z(2, 1, 4, 8), &core.Mask{QSeg: make([]int32, 4)}, 0)
-	}, "ops.Attention", "QSeg", "4 entries", "8")
+	}, "ops.Attention", "QSeg", "4 entries", "[2 1 4 8]", "want 8")
+	mustPanic(t, func() {
+		Attention(z(1, 1, 4, 8), z(1, 1, 6, 8), z(1, 1, 6, 8), &core.Mask{KPos: make([]int32, 4)}, 0)
+	}, "ops.Attention", "KPos", "4 entries", "[1 1 6 8]", "want 6")
 	mustPanic(t, func() { Attention(z(1, 1, 5, 8), z(1, 1, 4, 8), z(1, 1, 4, 8), nil, 0) }, "ops.Attention", "5 queries", "4 keys")
 	mustPanic(t, func() { AttentionWeights(z(1, 1, 4, 8), z(1, 1, 4, 2), nil, 0) }, "ops.AttentionWeights", "[1 1 4 2]")
 	mustPanic(t, func() {
@@ -342,145 +413,9 @@ func TestAttentionPanics(t *testing.T) {
 	}, "cpu.Attention", "lse", "[1 4]", "[1 1 4]")
 }
 
-// TestExpf compares the fast exponential with math.Exp.
-func TestExpf(t *testing.T) {
-	for x := -87.0; x <= 88; x += 0.01237 {
-		got, want := float64(expf(float32(x))), math.Exp(float64(float32(x)))
-		if math.Abs(got-want) > 4e-7*want {
-			t.Fatalf("expf(%g) = %g, math.Exp %g", x, got, want)
-		}
-	}
-	for _, x := range []float32{-87.34, -100, float32(math.Inf(-1))} {
-		if got := expf(x); got != 0 {
-			t.Fatalf("expf(%g) = %g, want 0", x, got)
-		}
-	}
-	if got := expf(0); got != 1 {
-		t.Fatalf("expf(0) = %g, want 1", got)
-	}
-}
-
 func TestBenchAttentionRuns(t *testing.T) {
 	if d := BenchAttention(1, 2, 40, 8, core.MaskXPrompt, 2); d <= 0 {
 		t.Fatalf("BenchAttention returned %v", d)
 	}
 	mustPanic(t, func() { BenchAttention(1, 1, 5, 8, core.MaskCausal, 1) }, "ops.BenchAttention", "t=5")
-}
-
-// randomMask returns a mask of a random kind over random runs of segment ids
-// (padding, the four segments, an unnamed id and one outside the table's
-// range) with random positions; tq ≤ tk.
-func randomMask(r *core.RNG, b, tq, tk int) *core.Mask {
-	ids := []int32{pad, bos, ie, xp, td, 5, 100}
-	segs := func(n int) []int32 {
-		out := make([]int32, 0, n)
-		for len(out) < n {
-			s, run := ids[r.IntN(len(ids))], 1+r.IntN(8)
-			for i := 0; i < run && len(out) < n; i++ {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	positions := func(n int) []int32 {
-		out := make([]int32, n)
-		p := int32(r.IntN(5))
-		for i := range out {
-			if r.IntN(4) == 0 {
-				out[i] = int32(r.IntN(2 * n)) // out of order, as after reordering a cache
-			} else {
-				p += int32(r.IntN(3))
-				out[i] = p
-			}
-		}
-		return out
-	}
-	m := &core.Mask{Kind: core.MaskKind(r.IntN(4))}
-	if r.IntN(5) > 0 {
-		m.KSeg = segs(b * tk)
-		m.QSeg = m.KSeg
-		if tq != tk {
-			m.QSeg = segs(b * tq)
-		}
-	}
-	if r.IntN(3) > 0 {
-		m.QPos, m.KPos = positions(b*tq), positions(b*tk)
-	}
-	if m.Kind == core.MaskCustom && r.IntN(6) > 0 {
-		seed := int32(r.IntN(1000))
-		m.Allow = func(q, k int32) bool { return (q*31+k*17+seed)%3 != 0 }
-	}
-	return m
-}
-
-// TestAttentionTileClassification checks on random layouts and tile sizes
-// that classify never skips a tile holding an allowed pair and never calls
-// a tile full that holds a masked pair.
-func TestAttentionTileClassification(t *testing.T) {
-	r := core.NewRNG(2024)
-	var skipped, full, partial int
-	for trial := 0; trial < 300; trial++ {
-		b, tk := 1+r.IntN(3), 1+r.IntN(60)
-		tq := 1 + r.IntN(tk)
-		m := randomMask(r, b, tq, tk)
-		bq, bk := 1+r.IntN(12), 1+r.IntN(12)
-		p := newAttnPlan(m, b, tq, tk, bq, bk)
-		for bi := 0; bi < b; bi++ {
-			for qt := 0; qt < p.nqt; qt++ {
-				for kt := 0; kt < p.nkt; kt++ {
-					allowed, total := 0, 0
-					for i := qt * bq; i < min(tq, (qt+1)*bq); i++ {
-						for j := kt * bk; j < min(tk, (kt+1)*bk); j++ {
-							total++
-							if m.Allowed(bi, i, j, tq, tk) {
-								allowed++
-							}
-						}
-					}
-					switch p.classify(bi, qt, kt) {
-					case tileSkip:
-						skipped++
-						if allowed > 0 {
-							t.Fatalf("trial %d (%v): tile (%d,%d,%d) skipped with %d allowed pairs", trial, m.Kind, bi, qt, kt, allowed)
-						}
-					case tileFull:
-						full++
-						if allowed != total {
-							t.Fatalf("trial %d (%v): tile (%d,%d,%d) full with %d of %d allowed", trial, m.Kind, bi, qt, kt, allowed, total)
-						}
-					default:
-						partial++
-					}
-				}
-			}
-		}
-	}
-	if skipped == 0 || full == 0 || partial == 0 {
-		t.Fatalf("tiles skipped %d, full %d, partial %d: some class never occurred", skipped, full, partial)
-	}
-}
-
-// TestAttentionRandomLayouts compares the fused kernels with the reference on
-// random masks and tile sizes.
-func TestAttentionRandomLayouts(t *testing.T) {
-	r := core.NewRNG(99)
-	for trial := 0; trial < 60; trial++ {
-		c := attnCase{name: "random " + itoa(trial), b: 1 + r.IntN(3), h: 1 + r.IntN(2), tk: 1 + r.IntN(40), hd: 1 + r.IntN(9)}
-		c.tq = 1 + r.IntN(c.tk)
-		c.mask = randomMask(r, c.b, c.tq, c.tk)
-		q := randData(r, c.b*c.h*c.tq*c.hd)
-		k := randData(r, c.b*c.h*c.tk*c.hd)
-		v := randData(r, c.b*c.h*c.tk*c.hd)
-		gout := randData(r, len(q))
-		scale := float32(0.3)
-		out, lse, p := attentionReference(toF64(q), toF64(k), toF64(v), c.b, c.h, c.tq, c.tk, c.hd, c.mask, 0.3)
-		gq, gk, gv := attentionReferenceBackward(toF64(q), toF64(k), toF64(v), p, toF64(gout), c.b, c.h, c.tq, c.tk, c.hd, float64(scale))
-		f := runFused(c, q, k, v, gout, scale, 1+r.IntN(12), 1+r.IntN(12))
-		compareSlices(t, c.name+" out", f.out, out, 1e-4)
-		compareSlices(t, c.name+" lse", f.lse, lse, 1e-4)
-		compareSlices(t, c.name+" weights", f.w, p, 1e-4)
-		compareSlices(t, c.name+" dq", f.gq, gq, 2e-4)
-		compareSlices(t, c.name+" dk", f.gk, gk, 2e-4)
-		compareSlices(t, c.name+" dv", f.gv, gv, 2e-4)
-	}
 }

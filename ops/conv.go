@@ -41,8 +41,9 @@ func Conv2d(x, w, b *core.Tensor, stride, pad int) *core.Tensor {
 	}
 	out := core.Zeros(bn, o, oh, ow)
 	be.Gemm(core.GemmSpec{Batch: bn, M: o, N: p, K: k, StrideA: 0, StrideB: k * p, StrideC: o * p, Alpha: 1}, w, cols, out)
-	if b != nil {
-		be.Binary(core.OpAdd, out, b.View(1, o, 1, 1), out)
+	if b != nil { // rows of OH·OW values share a bias
+		o3 := out.View(bn, o, p)
+		be.Binary(core.OpAdd, o3, b.View(1, o, 1), o3)
 	}
 	inputs := []*core.Tensor{x, w}
 	if b != nil {
@@ -58,7 +59,7 @@ func Conv2d(x, w, b *core.Tensor, stride, pad int) *core.Tensor {
 			}
 		}
 		if b != nil && b.RequiresGrad() {
-			be.SumTo(g, b.EnsureGrad().View(1, o, 1, 1), true)
+			be.SumTo(g.View(bn, o, p), b.EnsureGrad().View(1, o, 1), true)
 		}
 		if x.RequiresGrad() { // dcols_n (K, P) = Wᵀ (K, O) · G_n (O, P), folded back by Col2Im
 			spec := core.GemmSpec{Batch: bn, M: k, N: p, K: o, TransA: true, StrideA: 0, StrideB: o * p, StrideC: k * p, Alpha: 1}
@@ -89,19 +90,17 @@ func GroupNorm(x, w, b *core.Tensor, groups int, eps float32) *core.Tensor {
 	if (w != nil && w.Len() != c) || (b != nil && b.Len() != c) {
 		panic(fmt.Sprintf("ops.GroupNorm: weight/bias for x %v must have %d values", x.Dims(), c))
 	}
-	bshape := make([]int, x.Rank()) // (1, C, 1, …)
-	for i := range bshape {
-		bshape[i] = 1
-	}
-	bshape[1] = c
-	y := Reshape(LayerNorm(Reshape(x, x.Dim(0)*groups, -1), nil, nil, eps), x.Dims()...)
+	bn := x.Dim(0)
+	// Normalise rows of (B·G, C/G·rest); apply the affine map on (B, C, rest)
+	// so that broadcasting runs over long rows.
+	y := Reshape(LayerNorm(Reshape(x, bn*groups, -1), nil, nil, eps), bn, c, -1)
 	if w != nil {
-		y = Mul(y, Reshape(w, bshape...))
+		y = Mul(y, Reshape(w, 1, c, 1))
 	}
 	if b != nil {
-		y = Add(y, Reshape(b, bshape...))
+		y = Add(y, Reshape(b, 1, c, 1))
 	}
-	return y
+	return Reshape(y, x.Dims()...)
 }
 
 // UpsampleNearest repeats every pixel of x (B, C, H, W) factor×factor times:

@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 
 	"xprompt/core"
@@ -14,9 +15,12 @@ import (
 // per-goroutine Bq×Bk buffer, the softmax is computed online (running maximum
 // and sum per query), and the backward pass recomputes the probabilities from
 // the saved log-sum-exp. Tiles that the mask summaries prove fully masked are
-// never evaluated; tiles proved fully allowed skip the per-element mask. The
-// matrix products of a tile run on package gemm. attentionReference (in
-// attention_ref.go) is the simple version the tests compare against.
+// never evaluated; tiles proved fully allowed skip the per-element mask, and
+// partial tiles are trimmed to the keys some query can see. Operands are laid
+// out (transposed once per head or key tile) so that every product of a tile
+// is a plain row-major one for tileMul, an AVX-512 kernel that needs no
+// packing (cpu_attention_kernels.go). attentionReference (attention_ref.go)
+// is the simple version the tests compare against.
 
 // Attention computes out = softmax(q·kᵀ·scale + mask)·v (see
 // core.AttentionKernels). lse[i] = log Σⱼ exp(sᵢⱼ) over the allowed keys, −Inf
@@ -92,14 +96,14 @@ func sameData(a, b *core.Tensor) bool {
 
 // attentionForward runs the forward pass over work items (head, query tile),
 // head by head, the heaviest query tiles (last, under a causal mask) first.
-// Each head's keys are transposed once (hd × Tk) so that the score tile
-// S = scale·Qᵢ·Kⱼᵀ is a plain row-major product.
+// Each head's keys are transposed once, tile by tile (see transposeTiles), so
+// that the score tile S = scale·Qᵢ·Kⱼᵀ is a plain row-major product.
 func attentionForward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, weights []float32) {
 	nbh := p.batch * h
 	items := nbh * p.nqt
 	workers := attnWorkers(items)
 	kT := newHeadCache(nbh, p.nqt, hd*p.tk, func(bh int, dst []float32) {
-		transposeInto(dst, p.tk, k[bh*p.tk*hd:], hd, p.tk, hd)
+		transposeTiles(dst, k[bh*p.tk*hd:], p.tk, hd, p.bk)
 	})
 	scratch := make([]attnScratch, workers)
 	for w := range scratch {
@@ -113,10 +117,12 @@ func attentionForward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, 
 }
 
 // attnScratch is one worker's space: score and gradient tiles, running max
-// and sum, and the tiles of the backward pass.
+// and sum, and the tiles of the backward pass; dqHead sums dQ of head dqBH.
 type attnScratch struct {
-	s, dp, m, l, tail    []float32
-	dq, kT, vT, dkT, dvT []float32
+	s, dp, m, l, tail []float32
+	kT, vT, dkT, dvT  []float32
+	dqHead            []float32
+	dqBH              int
 }
 
 func newAttnScratch(p *attnPlan, hd int, backward bool) attnScratch {
@@ -125,7 +131,7 @@ func newAttnScratch(p *attnPlan, hd int, backward bool) attnScratch {
 	sc := attnScratch{s: make([]float32, tile), m: make([]float32, p.bq), l: make([]float32, p.bq), tail: make([]float32, 8*side)}
 	if backward {
 		sc.dp = make([]float32, tile)
-		sc.dq = make([]float32, p.bq*hd)
+		sc.dqBH = -1
 		sc.kT, sc.vT = make([]float32, hd*p.bk), make([]float32, hd*p.bk)
 		sc.dkT, sc.dvT = make([]float32, hd*p.bk), make([]float32, hd*p.bk)
 	}
@@ -133,7 +139,7 @@ func newAttnScratch(p *attnPlan, hd int, backward bool) attnScratch {
 }
 
 // forwardTile computes the output rows and lse of query tile qt of head bh
-// (batch element b); kT is the head's keys transposed (hd × Tk).
+// (batch element b); kT is the head's keys transposed tile by tile.
 func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out, lse, weights []float32, sc *attnScratch) {
 	negInf := float32(math.Inf(-1))
 	i0 := qt * p.bq
@@ -147,14 +153,13 @@ func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out, l
 		m[i], l[i] = negInf, 0
 	}
 	for kt := 0; kt < p.nkt; kt++ {
-		class := p.classify(b, qt, kt)
+		class, lo, hi := p.tile(b, qt, kt)
 		if class == tileSkip {
 			continue
 		}
-		j0 := kt * p.bk
-		nj := min(p.bk, p.tk-j0)
+		j0, nj, ld := kt*p.bk+lo, hi-lo, min(p.bk, p.tk-kt*p.bk)
 		s := sc.s[:ni*nj]
-		tileMul(ni, nj, hd, scale, qi, hd, kT[j0:], p.tk, 0, s, nj, sc.tail)
+		tileMul(ni, nj, hd, scale, qi, hd, kT[kt*p.bk*hd+lo:], ld, 0, s, nj, sc.tail)
 		if class == tilePartial {
 			p.maskTile(s, b, i0, ni, j0, nj)
 		}
@@ -199,14 +204,13 @@ func weightsTile(p *attnPlan, b, bh, qt, hd int, scale float32, qi, kT, lseRow, 
 	wt := weights[(bh*p.tq+i0)*p.tk : (bh*p.tq+i0+ni)*p.tk]
 	clear(wt)
 	for kt := 0; kt < p.nkt; kt++ {
-		class := p.classify(b, qt, kt)
+		class, lo, hi := p.tile(b, qt, kt)
 		if class == tileSkip {
 			continue
 		}
-		j0 := kt * p.bk
-		nj := min(p.bk, p.tk-j0)
+		j0, nj, ld := kt*p.bk+lo, hi-lo, min(p.bk, p.tk-kt*p.bk)
 		s := sc.s[:ni*nj]
-		tileMul(ni, nj, hd, scale, qi, hd, kT[j0:], p.tk, 0, s, nj, sc.tail)
+		tileMul(ni, nj, hd, scale, qi, hd, kT[kt*p.bk*hd+lo:], ld, 0, s, nj, sc.tail)
 		if class == tilePartial {
 			p.maskTile(s, b, i0, ni, j0, nj)
 		}
@@ -231,11 +235,11 @@ func probabilities(s, lseRow []float32, ni, nj int) {
 }
 
 // attentionBackward adds the gradients over work items (head, key tile),
-// head by head: an item owns the rows of gk and gv of its key tile and adds
-// its share of each query tile's gq under that tile's lock. With
+// head by head: an item owns the rows of gk and gv of its key tile, and adds
+// to dQ of the head in its worker's buffer (see attnGrads). With
 // P = exp(S − lse) recomputed and Dᵢ = Σ_d dOᵢ·Oᵢ: dV = Pᵀ·dO,
 // dS = P∘(dO·Vᵀ − D), dQ = dS·K·scale, dK = dSᵀ·Q·scale. Every product is
-// row-major: the head's Q and dO are transposed once (hd × Tq each), an
+// row-major: the head's Q and dO are transposed once (tile by tile), an
 // item's K and V tiles once, and dKᵀ, dVᵀ accumulate in hd × Bk tiles.
 func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout, gq, gk, gv []float32) {
 	if gq == nil && gk == nil && gv == nil {
@@ -249,94 +253,133 @@ func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse,
 			dsum[r] = gemm.Dot(gout[r*hd:(r+1)*hd], out[r*hd:(r+1)*hd])
 		}
 	})
-	items := nbh * p.nkt
-	workers := attnWorkers(items)
-	var locks []sync.Mutex
-	if gq != nil && workers > 1 {
-		locks = make([]sync.Mutex, nbh*p.nqt)
-	}
 	// Per head: Qᵀ then dOᵀ, hd × Tq each.
 	qdT := newHeadCache(nbh, p.nkt, 2*hd*p.tq, func(bh int, dst []float32) {
-		transposeInto(dst, p.tq, q[bh*p.tq*hd:], hd, p.tq, hd)
-		transposeInto(dst[hd*p.tq:], p.tq, gout[bh*p.tq*hd:], hd, p.tq, hd)
+		transposeTiles(dst, q[bh*p.tq*hd:], p.tq, hd, p.bq)
+		transposeTiles(dst[hd*p.tq:], gout[bh*p.tq*hd:], p.tq, hd, p.bq)
 	})
+	g := attnGrads{gq: gq, gk: gk, gv: gv}
+	if workers := attnWorkers(nbh); nbh >= runtime.GOMAXPROCS(0) || workers == 1 {
+		// Enough heads to keep every core busy: one worker owns each head
+		// and walks its key tiles in order, so dQ is summed in a fixed order
+		// and results do not depend on scheduling.
+		scratch := make([]attnScratch, workers)
+		for w := range scratch {
+			scratch[w] = newAttnScratch(p, hd, true)
+		}
+		runWorkers(workers, nbh, func(w, bh int) {
+			for kt := 0; kt < p.nkt; kt++ {
+				t := qdT.get(bh)
+				backwardTile(p, bh/h, bh, kt, hd, scale, q, k, v, lse, dsum, gout, t[:hd*p.tq], t[hd*p.tq:], &g, &scratch[w])
+				qdT.done(bh)
+			}
+		})
+		return
+	}
+	// Few heads: split each head's key tiles across workers; each sums dQ in
+	// its own buffer (the summation order then depends on scheduling).
+	items := nbh * p.nkt
+	workers := attnWorkers(items)
 	scratch := make([]attnScratch, workers)
 	for w := range scratch {
 		scratch[w] = newAttnScratch(p, hd, true)
+		if gq != nil && workers > 1 {
+			scratch[w].dqHead = make([]float32, p.tq*hd)
+		}
 	}
-	g := attnGrads{gq: gq, gk: gk, gv: gv, locks: locks}
 	runWorkers(workers, items, func(w, item int) {
 		bh, kt := item/p.nkt, item%p.nkt
 		t := qdT.get(bh)
 		backwardTile(p, bh/h, bh, kt, hd, scale, q, k, v, lse, dsum, gout, t[:hd*p.tq], t[hd*p.tq:], &g, &scratch[w])
 		qdT.done(bh)
 	})
+	for w := range scratch {
+		g.flushDQ(&scratch[w], -1, p.tq*hd)
+	}
 }
 
-// attnGrads are the gradient outputs of the backward pass (any may be nil)
-// and the locks of gq's query tiles (nil when one goroutine works).
+// attnGrads are the gradient outputs of the backward pass (any may be nil).
+// With several workers each sums dQ of its current head in its own buffer
+// and adds it to gq under mu when it moves to another head.
 type attnGrads struct {
 	gq, gk, gv []float32
-	locks      []sync.Mutex
+	mu         sync.Mutex
+}
+
+// flushDQ adds sc's dQ buffer to gq if it holds a head other than next,
+// then makes it hold head next (zeros); n is the size of one head's dQ.
+func (g *attnGrads) flushDQ(sc *attnScratch, next, n int) {
+	if sc.dqHead == nil || sc.dqBH == next {
+		return
+	}
+	if sc.dqBH >= 0 {
+		g.mu.Lock()
+		gemm.Axpy(1, sc.dqHead, g.gq[sc.dqBH*n:(sc.dqBH+1)*n])
+		g.mu.Unlock()
+	}
+	clear(sc.dqHead)
+	sc.dqBH = next
 }
 
 // backwardTile adds the gradient contributions of key tile kt of head bh
 // (batch element b) against every query tile that can see it; qT and doT are
-// the head's Q and dO transposed (hd × Tq).
+// the head's Q and dO transposed tile by tile.
 func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, dsum, gout, qT, doT []float32, g *attnGrads, sc *attnScratch) {
-	j0 := kt * p.bk
-	nj := min(p.bk, p.tk-j0)
-	kOff := (bh*p.tk + j0) * hd
-	kj := k[kOff : kOff+nj*hd]
-	kT, vT := sc.kT[:hd*nj], sc.vT[:hd*nj]
-	dkT, dvT := sc.dkT[:hd*nj], sc.dvT[:hd*nj]
-	transposeInto(kT, nj, kj, hd, nj, hd)
-	transposeInto(vT, nj, v[kOff:], hd, nj, hd)
+	t0 := kt * p.bk
+	nt := min(p.bk, p.tk-t0)
+	kOff := (bh*p.tk + t0) * hd
+	kT, vT := sc.kT[:hd*nt], sc.vT[:hd*nt]
+	dkT, dvT := sc.dkT[:hd*nt], sc.dvT[:hd*nt]
+	transposeInto(kT, nt, k[kOff:], hd, nt, hd)
+	transposeInto(vT, nt, v[kOff:], hd, nt, hd)
 	clear(dkT)
 	clear(dvT)
+	dq, ldq := g.gq, 0 // where dQ of head bh accumulates
+	if g.gq != nil {
+		dq = g.gq[bh*p.tq*hd : (bh+1)*p.tq*hd]
+		if sc.dqHead != nil {
+			g.flushDQ(sc, bh, p.tq*hd)
+			dq = sc.dqHead
+		}
+		ldq = hd
+	}
 	for qt := 0; qt < p.nqt; qt++ {
-		class := p.classify(b, qt, kt)
+		class, lo, hi := p.tile(b, qt, kt)
 		if class == tileSkip {
 			continue
 		}
+		// Keys j0…j0+nj−1 are columns lo…hi−1 of the key tile.
+		j0, nj := t0+lo, hi-lo
 		i0 := qt * p.bq
 		ni := min(p.bq, p.tq-i0)
 		r0 := bh*p.tq + i0
 		s, dp := sc.s[:ni*nj], sc.dp[:ni*nj]
-		tileMul(ni, nj, hd, scale, q[r0*hd:(r0+ni)*hd], hd, kT, nj, 0, s, nj, sc.tail)
+		tileMul(ni, nj, hd, scale, q[r0*hd:(r0+ni)*hd], hd, kT[lo:], nt, 0, s, nj, sc.tail)
 		if class == tilePartial {
 			p.maskTile(s, b, i0, ni, j0, nj)
 		}
 		probabilities(s, lse[r0:r0+ni], ni, nj)
 		if g.gv != nil { // dVⱼᵀ += dOᵢᵀ·P
-			tileMul(hd, nj, ni, 1, doT[i0:], p.tq, s, nj, 1, dvT, nj, sc.tail)
+			tileMul(hd, nj, ni, 1, doT[i0*hd:], ni, s, nj, 1, dvT[lo:], nt, sc.tail)
 		}
 		if g.gq == nil && g.gk == nil {
 			continue
 		}
-		tileMul(ni, nj, hd, 1, gout[r0*hd:(r0+ni)*hd], hd, vT, nj, 0, dp, nj, sc.tail)
+		tileMul(ni, nj, hd, 1, gout[r0*hd:(r0+ni)*hd], hd, vT[lo:], nt, 0, dp, nj, sc.tail)
 		for i := 0; i < ni; i++ {
 			dsRow(s[i*nj:(i+1)*nj], dp[i*nj:(i+1)*nj], dsum[r0+i])
 		}
 		if g.gk != nil { // dKⱼᵀ += scale·Qᵢᵀ·dS
-			tileMul(hd, nj, ni, scale, qT[i0:], p.tq, dp, nj, 1, dkT, nj, sc.tail)
+			tileMul(hd, nj, ni, scale, qT[i0*hd:], ni, dp, nj, 1, dkT[lo:], nt, sc.tail)
 		}
 		if g.gq != nil { // dQᵢ += scale·dS·Kⱼ
-			dq := sc.dq[:ni*hd]
-			tileMul(ni, hd, nj, scale, dp, nj, kj, hd, 0, dq, hd, sc.tail)
-			if g.locks != nil {
-				g.locks[bh*p.nqt+qt].Lock()
-			}
-			gemm.Axpy(1, dq, g.gq[r0*hd:(r0+ni)*hd])
-			if g.locks != nil {
-				g.locks[bh*p.nqt+qt].Unlock()
-			}
+			tileMul(ni, hd, nj, scale, dp, nj, k[(bh*p.tk+j0)*hd:], hd, 1, dq[i0*hd:], ldq, sc.tail)
 		}
 	}
 	if g.gk != nil {
-		addTransposed(g.gk[kOff:], hd, dkT, nj, hd, nj)
+		addTransposed(g.gk[kOff:], hd, dkT, nt, hd, nt)
 	}
 	if g.gv != nil {
-		addTransposed(g.gv[kOff:], hd, dvT, nj, hd, nj)
+		addTransposed(g.gv[kOff:], hd, dvT, nt, hd, nt)
 	}
 }

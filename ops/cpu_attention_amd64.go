@@ -8,13 +8,13 @@ import "golang.org/x/sys/cpu"
 // portable ones in cpu_attention_kernels.go run elsewhere (tests switch it).
 var attnAVX512 = cpu.X86.HasAVX512F
 
-// attnMul4 sets C = alpha·A·B + beta·C for 4 rows of A (4×k) and n ≤ 64
-// columns of B (k×n) given as nv 16-wide vectors, the last one restricted to
-// the lanes set in mask; matrices are row-major with leading dimensions in
-// elements. beta == 0 does not read C.
+// attnMul4 sets C = alpha·A·B + beta·C for m rows of A (m×k, m a positive
+// multiple of 4) and n ≤ 64 columns of B (k×n) given as nv 16-wide vectors,
+// the last one restricted to the lanes set in mask; matrices are row-major
+// with leading dimensions in elements. beta == 0 does not read C.
 //
 //go:noescape
-func attnMul4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, nv int, mask int, alpha, beta float32)
+func attnMul4(m, k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, nv int, mask int, alpha, beta float32)
 
 // rowMaxAVX512 returns max(init, max(x)).
 //
@@ -41,3 +41,9 @@ func scaleRowAVX512(x []float32, s float32)
 //
 //go:noescape
 func maskRowAVX512(row []float32, kPos, kCode []int32, qp int32, allow uint32)
+
+// transposeAVX512 sets (or with add, adds to) dst[c·ldd + r] the value
+// src[r·lds + c] for r < 16·rb, c < 16·cb.
+//
+//go:noescape
+func transposeAVX512(dst *float32, ldd int, src *float32, lds, rb, cb int, add bool)

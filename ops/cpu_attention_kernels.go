@@ -21,17 +21,17 @@ func tileMul(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb 
 	if m == 0 || n == 0 {
 		return
 	}
-	if !attnAVX512 || k == 0 {
-		gemm.Sgemm(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	if len(a) < (m-1)*lda+k || len(b) < (k-1)*ldb+n || len(c) < (m-1)*ldc+n || lda < k || ldb < n || ldc < n || len(tail) < 4*(k+n) {
 		panic(fmt.Sprintf("ops.tileMul: %d×%d×%d with len(a)=%d lda=%d len(b)=%d ldb=%d len(c)=%d ldc=%d len(tail)=%d",
 			m, n, k, len(a), lda, len(b), ldb, len(c), ldc, len(tail)))
 	}
+	if !attnAVX512 || k == 0 {
+		gemm.Sgemm(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	m4 := m &^ 3
-	for i := 0; i < m4; i += 4 {
-		mul4(k, n, alpha, a[i*lda:], lda, b, ldb, beta, c[i*ldc:], ldc)
+	if m4 > 0 {
+		mul4(m4, k, n, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
 	r := m - m4
 	if r == 0 {
@@ -46,19 +46,19 @@ func tileMul(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb 
 			copy(tc[i*n:(i+1)*n], c[(m4+i)*ldc:(m4+i)*ldc+n])
 		}
 	}
-	mul4(k, n, alpha, ta, k, b, ldb, beta, tc, n)
+	mul4(4, k, n, alpha, ta, k, b, ldb, beta, tc, n)
 	for i := 0; i < r; i++ {
 		copy(c[(m4+i)*ldc:(m4+i)*ldc+n], tc[i*n:(i+1)*n])
 	}
 }
 
-// mul4 runs attnMul4 over the n columns in blocks of 64.
-func mul4(k, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// mul4 runs attnMul4 over the n columns in blocks of 64; m is a multiple of 4.
+func mul4(m, k, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for j := 0; j < n; j += 64 {
 		w := min(64, n-j)
 		nv := (w + 15) / 16
 		mask := 1<<(w-16*(nv-1)) - 1
-		attnMul4(k, &a[0], lda, &b[j], ldb, &c[j], ldc, nv, mask, alpha, beta)
+		attnMul4(m, k, &a[0], lda, &b[j], ldb, &c[j], ldc, nv, mask, alpha, beta)
 	}
 }
 
@@ -126,35 +126,63 @@ func scaleRow(x []float32, s float32) {
 	}
 }
 
-// transposeInto sets dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols,
-// four source rows at a time.
+// transposeTiles transposes the t×hd matrix src tile by tile of bt rows: the
+// rows j0…j0+n−1 become an hd×n block at dst[j0·hd:] with leading dimension
+// n, so that a tile's transpose is contiguous (a layout with leading
+// dimension t would put a tile's rows t·4 bytes apart, which for t = 1024
+// maps them all to the same L1 cache sets).
+func transposeTiles(dst, src []float32, t, hd, bt int) {
+	for j0 := 0; j0 < t; j0 += bt {
+		n := min(bt, t-j0)
+		transposeInto(dst[j0*hd:], n, src[j0*hd:], hd, n, hd)
+	}
+}
+
+// transposeInto sets dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols.
 func transposeInto(dst []float32, ldd int, src []float32, lds, rows, cols int) {
-	r := 0
-	for ; r+4 <= rows; r += 4 {
-		s0 := src[r*lds : r*lds+cols]
-		s1 := src[(r+1)*lds : (r+1)*lds+cols]
-		s2 := src[(r+2)*lds : (r+2)*lds+cols]
-		s3 := src[(r+3)*lds : (r+3)*lds+cols]
-		for c := range s0 {
-			d := dst[c*ldd+r : c*ldd+r+4 : c*ldd+r+4]
-			d[0], d[1], d[2], d[3] = s0[c], s1[c], s2[c], s3[c]
-		}
-	}
-	for ; r < rows; r++ {
-		for c, v := range src[r*lds : r*lds+cols] {
-			dst[c*ldd+r] = v
-		}
-	}
+	transpose("transposeInto", dst, ldd, src, lds, rows, cols, false)
 }
 
 // addTransposed adds the transpose of src (rows×cols, leading dimension
 // lds) into dst (cols×rows, leading dimension ldd).
 func addTransposed(dst []float32, ldd int, src []float32, lds, rows, cols int) {
-	for c := 0; c < cols; c++ {
-		d := dst[c*ldd : c*ldd+rows]
-		for r := range d {
-			d[r] += src[r*lds+c]
+	transpose("addTransposed", dst, ldd, src, lds, rows, cols, true)
+}
+
+// transpose sets (add: adds to) dst[c·ldd + r] the value src[r·lds + c]:
+// whole 16×16 blocks in assembly when available, the edges in Go.
+func transpose(op string, dst []float32, ldd int, src []float32, lds, rows, cols int, add bool) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	checkTranspose(op, dst, ldd, src, lds, rows, cols)
+	r16, c16 := 0, 0
+	if attnAVX512 && rows >= 16 && cols >= 16 {
+		r16, c16 = rows&^15, cols&^15
+		transposeAVX512(&dst[0], ldd, &src[0], lds, r16/16, c16/16, add)
+	}
+	// Go for the rest: rows [r16, rows) of every column, then rows
+	// [0, r16) of columns [c16, cols).
+	for r := 0; r < rows; r++ {
+		c0 := 0
+		if r < r16 {
+			c0 = c16
 		}
+		for c, v := range src[r*lds+c0 : r*lds+cols] {
+			if add {
+				dst[(c0+c)*ldd+r] += v
+			} else {
+				dst[(c0+c)*ldd+r] = v
+			}
+		}
+	}
+}
+
+// checkTranspose panics unless src holds rows×cols with leading dimension lds
+// and dst cols×rows with leading dimension ldd.
+func checkTranspose(op string, dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	if lds < cols || ldd < rows || len(src) < (rows-1)*lds+cols || len(dst) < (cols-1)*ldd+rows {
+		panic(fmt.Sprintf("ops.%s: %d×%d with len(src)=%d lds=%d len(dst)=%d ldd=%d", op, rows, cols, len(src), lds, len(dst), ldd))
 	}
 }
 

@@ -6,7 +6,7 @@ package ops
 // functions below are never called then.
 var attnAVX512 = false
 
-func attnMul4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, nv int, mask int, alpha, beta float32) {
+func attnMul4(m, k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, nv int, mask int, alpha, beta float32) {
 	panic("ops: attnMul4 without AVX-512")
 }
 func rowMaxAVX512(x []float32, init float32) float32 { panic("ops: rowMaxAVX512 without AVX-512") }
@@ -15,4 +15,7 @@ func dsRowAVX512(p, dp []float32, d float32)         { panic("ops: dsRowAVX512 w
 func scaleRowAVX512(x []float32, s float32)          { panic("ops: scaleRowAVX512 without AVX-512") }
 func maskRowAVX512(row []float32, kPos, kCode []int32, qp int32, allow uint32) {
 	panic("ops: maskRowAVX512 without AVX-512")
+}
+func transposeAVX512(dst *float32, ldd int, src *float32, lds, rb, cb int, add bool) {
+	panic("ops: transposeAVX512 without AVX-512")
 }

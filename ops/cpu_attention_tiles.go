@@ -12,10 +12,12 @@ import (
 
 // Tiles of the fused attention: a tile is attnBq queries × attnBk keys of one
 // (batch element, head). The kernels classify every tile from per-tile
-// summaries of the mask before touching any score.
+// summaries of the mask before touching any score. 32×128 measured best of
+// 16…64 × 32…256 on the presets (long rows for the row kernels, short query
+// tiles for finer skipping and load balance); see ATTENTION_NOTES.md.
 const (
-	attnBq = 64
-	attnBk = 64
+	attnBq = 32
+	attnBk = 128
 )
 
 // tileClass says how much of a tile the mask allows.
@@ -216,6 +218,37 @@ func (p *attnPlan) classify(b, qt, kt int) tileClass {
 		return tileFull
 	}
 	return tilePartial
+}
+
+// tile returns the class of the tile (query tile qt, key tile kt) of batch
+// element b and the columns [lo, hi) of the key tile worth computing: outside
+// them no key can be seen by any query of the tile (padding, keys after the
+// tile's last query position, segments the rule hides). A partial tile whose
+// span is empty is skipped.
+func (p *attnPlan) tile(b, qt, kt int) (class tileClass, lo, hi int) {
+	nj := min(p.bk, p.tk-kt*p.bk)
+	class = p.classify(b, qt, kt)
+	if class != tilePartial {
+		return class, 0, nj
+	}
+	qs := &p.qSum[b*p.nqt+qt]
+	var seen uint64 // key segment bits some query of the tile may see
+	for qb := qs.segs; qb != 0; qb &= qb - 1 {
+		seen |= p.maybe[bits.TrailingZeros64(qb)]
+	}
+	seg := p.kSeg[b*p.tk+kt*p.bk : b*p.tk+kt*p.bk+nj]
+	pos := p.kPos[b*p.tk+kt*p.bk : b*p.tk+kt*p.bk+nj]
+	visible := func(j int) bool {
+		return seg[j] != core.SegPad && (!p.causal || pos[j] <= qs.maxPos) && seen>>segBit(seg[j])&1 != 0
+	}
+	for lo = 0; lo < nj && !visible(lo); lo++ {
+	}
+	for hi = nj; hi > lo && !visible(hi-1); hi-- {
+	}
+	if lo == hi {
+		return tileSkip, 0, 0
+	}
+	return tilePartial, lo, hi
 }
 
 // maskTile sets to −∞ the masked entries of the ni×nj score tile s (rows nj

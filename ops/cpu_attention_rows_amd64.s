@@ -1,0 +1,450 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX-512 row operations and transposes of the fused attention (see
+// cpu_attention_kernels.go for the portable versions, which define the
+// semantics).
+
+// ---- row operations ----
+
+// TAILMASK sets K1 to the low CX bits (CX < 16).
+#define TAILMASK MOVQ $1, AX; SHLQ CX, AX; DECQ AX; KMOVW AX, K1
+
+// HMAX reduces Z0 to its largest lane in X0.
+#define HMAX \
+	VEXTRACTF64X4 $1, Z0, Y1; VMAXPS Y1, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; VMAXPS X1, X0, X0; \
+	VMOVHLPS X0, X1, X1; VMAXPS X1, X0, X0; \
+	VMOVSHDUP X0, X1; VMAXSS X1, X0, X0
+
+// HSUM reduces Z0 to the sum of its lanes in X0.
+#define HSUM \
+	VEXTRACTF64X4 $1, Z0, Y1; VADDPS Y1, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; VADDPS X1, X0, X0; \
+	VMOVHLPS X0, X1, X1; VADDPS X1, X0, X0; \
+	VMOVSHDUP X0, X1; VADDSS X1, X0, X0
+
+// func rowMaxAVX512(x []float32, init float32) float32
+TEXT ·rowMaxAVX512(SB), NOSPLIT, $0-36
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VBROADCASTSS init+24(FP), Z0
+	VMOVAPS Z0, Z2
+	CMPQ CX, $16
+	JLT  maxtail
+maxloop:
+	VMAXPS (SI), Z0, Z0
+	ADDQ $64, SI
+	SUBQ $16, CX
+	CMPQ CX, $16
+	JGE  maxloop
+maxtail:
+	TESTQ CX, CX
+	JZ    maxreduce
+	TAILMASK
+	VMOVAPS Z2, Z3
+	VMOVUPS (SI), K1, Z3
+	VMAXPS Z3, Z0, Z0
+maxreduce:
+	HMAX
+	VZEROUPPER
+	MOVSS X0, ret+32(FP)
+	RET
+
+// EXPCONST loads the constants of the exponential: Z20 lower limit −87.33,
+// Z21 upper limit 88.37, Z22 log₂e, Z23 and Z24 the two parts of ln 2,
+// Z25…Z30 the polynomial (Cephes expf), Z31 one.
+#define EXPCONST \
+	MOVL $0xc2aea8f6, AX; VPBROADCASTD AX, Z20; \
+	MOVL $0x42b0bd71, AX; VPBROADCASTD AX, Z21; \
+	MOVL $0x3fb8aa3b, AX; VPBROADCASTD AX, Z22; \
+	MOVL $0x3f318000, AX; VPBROADCASTD AX, Z23; \
+	MOVL $0x395e8083, AX; VPBROADCASTD AX, Z24; \
+	MOVL $0x39506967, AX; VPBROADCASTD AX, Z25; \
+	MOVL $0x3ab743ce, AX; VPBROADCASTD AX, Z26; \
+	MOVL $0x3c088908, AX; VPBROADCASTD AX, Z27; \
+	MOVL $0x3d2aa9c1, AX; VPBROADCASTD AX, Z28; \
+	MOVL $0x3e2aaaaa, AX; VPBROADCASTD AX, Z29; \
+	MOVL $0x3f000000, AX; VPBROADCASTD AX, Z30; \
+	MOVL $0x3f800000, AX; VPBROADCASTD AX, Z31
+
+// EXP sets x = exp(x) for the 16 lanes of x, 0 where x < −87.33 (as expf),
+// using t, n and p as temporaries and kz as the keep-mask.
+#define EXP(x, t, n, p, kz) \
+	VCMPPS $5, Z20, x, kz; \
+	VMAXPS Z20, x, x; VMINPS Z21, x, x; \
+	VMULPS Z22, x, n; VRNDSCALEPS $0, n, n; \
+	VFNMADD231PS Z23, n, x; VFMADD231PS Z24, n, x; \
+	VMOVAPS Z25, p; \
+	VFMADD213PS Z26, x, p; VFMADD213PS Z27, x, p; VFMADD213PS Z28, x, p; \
+	VFMADD213PS Z29, x, p; VFMADD213PS Z30, x, p; \
+	VMULPS x, x, t; VFMADD213PS x, t, p; VADDPS Z31, p, p; \
+	VSCALEFPS n, p, p; VMOVAPS.Z p, kz, x
+
+// func expSumAVX512(x []float32, sub float32) float32
+TEXT ·expSumAVX512(SB), NOSPLIT, $0-36
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VBROADCASTSS sub+24(FP), Z19
+	EXPCONST
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	CMPQ CX, $32
+	JLT  exp16
+exp32:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z4
+	VSUBPS Z19, Z0, Z0
+	VSUBPS Z19, Z4, Z4
+	EXP(Z0, Z1, Z2, Z3, K2)
+	EXP(Z4, Z5, Z6, Z7, K3)
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z4, 64(SI)
+	VADDPS Z0, Z16, Z16
+	VADDPS Z4, Z17, Z17
+	ADDQ $128, SI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  exp32
+exp16:
+	CMPQ CX, $16
+	JLT  exptail
+	VMOVUPS (SI), Z0
+	VSUBPS Z19, Z0, Z0
+	EXP(Z0, Z1, Z2, Z3, K2)
+	VMOVUPS Z0, (SI)
+	VADDPS Z0, Z16, Z16
+	ADDQ $64, SI
+	SUBQ $16, CX
+exptail:
+	TESTQ CX, CX
+	JZ    expreduce
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS Z19, Z0, Z0
+	EXP(Z0, Z1, Z2, Z3, K2)
+	VMOVAPS.Z Z0, K1, Z0
+	VMOVUPS Z0, K1, (SI)
+	VADDPS Z0, Z17, Z17
+expreduce:
+	VADDPS Z17, Z16, Z0
+	HSUM
+	VZEROUPPER
+	MOVSS X0, ret+32(FP)
+	RET
+
+// func dsRowAVX512(p, dp []float32, d float32)
+TEXT ·dsRowAVX512(SB), NOSPLIT, $0-52
+	MOVQ p_base+0(FP), SI
+	MOVQ p_len+8(FP), CX
+	MOVQ dp_base+24(FP), DI
+	VBROADCASTSS d+48(FP), Z19
+	CMPQ CX, $16
+	JLT  dstail
+dsloop:
+	VMOVUPS (DI), Z0
+	VSUBPS Z19, Z0, Z0
+	VMULPS (SI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	CMPQ CX, $16
+	JGE  dsloop
+dstail:
+	TESTQ CX, CX
+	JZ    dsdone
+	TAILMASK
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VSUBPS Z19, Z0, Z0
+	VMULPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+dsdone:
+	VZEROUPPER
+	RET
+
+// func scaleRowAVX512(x []float32, s float32)
+TEXT ·scaleRowAVX512(SB), NOSPLIT, $0-28
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VBROADCASTSS s+24(FP), Z19
+	CMPQ CX, $16
+	JLT  sctail
+scloop:
+	VMULPS (SI), Z19, Z0
+	VMOVUPS Z0, (SI)
+	ADDQ $64, SI
+	SUBQ $16, CX
+	CMPQ CX, $16
+	JGE  scloop
+sctail:
+	TESTQ CX, CX
+	JZ    scdone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS Z19, Z0, Z0
+	VMOVUPS Z0, K1, (SI)
+scdone:
+	VZEROUPPER
+	RET
+
+// func maskRowAVX512(row []float32, kPos, kCode []int32, qp int32, allow uint32)
+TEXT ·maskRowAVX512(SB), NOSPLIT, $0-80
+	MOVQ row_base+0(FP), SI
+	MOVQ row_len+8(FP), CX
+	MOVQ kPos_base+24(FP), BX
+	MOVQ kCode_base+48(FP), DX
+	MOVL qp+72(FP), AX
+	VPBROADCASTD AX, Z16
+	MOVL allow+76(FP), AX
+	VPBROADCASTD AX, Z17
+	MOVL $1, AX
+	VPBROADCASTD AX, Z18
+	MOVL $0xff800000, AX
+	VPBROADCASTD AX, Z19
+	MOVQ $0xffff, AX
+	KMOVW AX, K1
+mrloop:
+	CMPQ CX, $16
+	JGE  mrfull
+	TESTQ CX, CX
+	JZ    mrdone
+	TAILMASK
+mrfull:
+	VMOVDQU32.Z (BX), K1, Z0
+	VMOVDQU32.Z (DX), K1, Z1
+	VPCMPD $2, Z16, Z0, K1, K2
+	VPSRLVD Z1, Z17, Z2
+	VPTESTMD Z18, Z2, K2, K2
+	KANDNW K1, K2, K3
+	VMOVUPS Z19, K3, (SI)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JG   mrloop
+mrdone:
+	VZEROUPPER
+	RET
+
+// func transposeAVX512(dst *float32, ldd int, src *float32, lds, rb, cb int, add bool)
+// For rb×cb blocks of 16×16: dst[c·ldd + r] (+)= src[r·lds + c], r < 16·rb,
+// c < 16·cb. A block is loaded as 16 rows, transposed in registers (unpack
+// pairs of floats, then of doubles, then two rounds of 128-bit lane
+// shuffles) and stored as 16 rows.
+TEXT ·transposeAVX512(SB), NOSPLIT, $0-49
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	MOVQ rb+32(FP), R10
+	MOVB add+48(FP), R12
+	SHLQ $2, R8
+	SHLQ $2, R9
+	MOVQ R8, R14
+	SHLQ $4, R14 // 16 dst rows
+	MOVQ R9, R15
+	SHLQ $4, R15 // 16 src rows
+	TESTQ R10, R10
+	JZ    tbdone
+tbrow:
+	MOVQ cb+40(FP), R11
+	TESTQ R11, R11
+	JZ    tbnextrow
+	MOVQ SI, R13 // src block
+	MOVQ DI, CX  // dst block
+tbcol:
+	MOVQ R13, BX
+	VMOVUPS (BX), Z0
+	ADDQ R9, BX
+	VMOVUPS (BX), Z1
+	ADDQ R9, BX
+	VMOVUPS (BX), Z2
+	ADDQ R9, BX
+	VMOVUPS (BX), Z3
+	ADDQ R9, BX
+	VMOVUPS (BX), Z4
+	ADDQ R9, BX
+	VMOVUPS (BX), Z5
+	ADDQ R9, BX
+	VMOVUPS (BX), Z6
+	ADDQ R9, BX
+	VMOVUPS (BX), Z7
+	ADDQ R9, BX
+	VMOVUPS (BX), Z8
+	ADDQ R9, BX
+	VMOVUPS (BX), Z9
+	ADDQ R9, BX
+	VMOVUPS (BX), Z10
+	ADDQ R9, BX
+	VMOVUPS (BX), Z11
+	ADDQ R9, BX
+	VMOVUPS (BX), Z12
+	ADDQ R9, BX
+	VMOVUPS (BX), Z13
+	ADDQ R9, BX
+	VMOVUPS (BX), Z14
+	ADDQ R9, BX
+	VMOVUPS (BX), Z15
+	VUNPCKLPS Z1, Z0, Z16
+	VUNPCKHPS Z1, Z0, Z17
+	VUNPCKLPS Z3, Z2, Z18
+	VUNPCKHPS Z3, Z2, Z19
+	VUNPCKLPS Z5, Z4, Z20
+	VUNPCKHPS Z5, Z4, Z21
+	VUNPCKLPS Z7, Z6, Z22
+	VUNPCKHPS Z7, Z6, Z23
+	VUNPCKLPS Z9, Z8, Z24
+	VUNPCKHPS Z9, Z8, Z25
+	VUNPCKLPS Z11, Z10, Z26
+	VUNPCKHPS Z11, Z10, Z27
+	VUNPCKLPS Z13, Z12, Z28
+	VUNPCKHPS Z13, Z12, Z29
+	VUNPCKLPS Z15, Z14, Z30
+	VUNPCKHPS Z15, Z14, Z31
+	VUNPCKLPD Z18, Z16, Z0
+	VUNPCKHPD Z18, Z16, Z1
+	VUNPCKLPD Z19, Z17, Z2
+	VUNPCKHPD Z19, Z17, Z3
+	VUNPCKLPD Z22, Z20, Z4
+	VUNPCKHPD Z22, Z20, Z5
+	VUNPCKLPD Z23, Z21, Z6
+	VUNPCKHPD Z23, Z21, Z7
+	VUNPCKLPD Z26, Z24, Z8
+	VUNPCKHPD Z26, Z24, Z9
+	VUNPCKLPD Z27, Z25, Z10
+	VUNPCKHPD Z27, Z25, Z11
+	VUNPCKLPD Z30, Z28, Z12
+	VUNPCKHPD Z30, Z28, Z13
+	VUNPCKLPD Z31, Z29, Z14
+	VUNPCKHPD Z31, Z29, Z15
+	VSHUFF32X4 $0x88, Z4, Z0, Z16
+	VSHUFF32X4 $0x88, Z5, Z1, Z17
+	VSHUFF32X4 $0x88, Z6, Z2, Z18
+	VSHUFF32X4 $0x88, Z7, Z3, Z19
+	VSHUFF32X4 $0xdd, Z4, Z0, Z20
+	VSHUFF32X4 $0xdd, Z5, Z1, Z21
+	VSHUFF32X4 $0xdd, Z6, Z2, Z22
+	VSHUFF32X4 $0xdd, Z7, Z3, Z23
+	VSHUFF32X4 $0x88, Z12, Z8, Z24
+	VSHUFF32X4 $0x88, Z13, Z9, Z25
+	VSHUFF32X4 $0x88, Z14, Z10, Z26
+	VSHUFF32X4 $0x88, Z15, Z11, Z27
+	VSHUFF32X4 $0xdd, Z12, Z8, Z28
+	VSHUFF32X4 $0xdd, Z13, Z9, Z29
+	VSHUFF32X4 $0xdd, Z14, Z10, Z30
+	VSHUFF32X4 $0xdd, Z15, Z11, Z31
+	VSHUFF32X4 $0x88, Z24, Z16, Z0
+	VSHUFF32X4 $0x88, Z25, Z17, Z1
+	VSHUFF32X4 $0x88, Z26, Z18, Z2
+	VSHUFF32X4 $0x88, Z27, Z19, Z3
+	VSHUFF32X4 $0x88, Z28, Z20, Z4
+	VSHUFF32X4 $0x88, Z29, Z21, Z5
+	VSHUFF32X4 $0x88, Z30, Z22, Z6
+	VSHUFF32X4 $0x88, Z31, Z23, Z7
+	VSHUFF32X4 $0xdd, Z24, Z16, Z8
+	VSHUFF32X4 $0xdd, Z25, Z17, Z9
+	VSHUFF32X4 $0xdd, Z26, Z18, Z10
+	VSHUFF32X4 $0xdd, Z27, Z19, Z11
+	VSHUFF32X4 $0xdd, Z28, Z20, Z12
+	VSHUFF32X4 $0xdd, Z29, Z21, Z13
+	VSHUFF32X4 $0xdd, Z30, Z22, Z14
+	VSHUFF32X4 $0xdd, Z31, Z23, Z15
+	MOVQ CX, DX
+	TESTB R12, R12
+	JNZ   tbadd
+	VMOVUPS Z0, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z1, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z3, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z5, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z7, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z8, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z9, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z10, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z11, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z12, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z13, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z14, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z15, (DX)
+	JMP tbnextcol
+tbadd:
+	VADDPS (DX), Z0, Z0
+	VMOVUPS Z0, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z1, Z1
+	VMOVUPS Z1, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z2, Z2
+	VMOVUPS Z2, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z3, Z3
+	VMOVUPS Z3, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z4, Z4
+	VMOVUPS Z4, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z5, Z5
+	VMOVUPS Z5, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z6, Z6
+	VMOVUPS Z6, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z7, Z7
+	VMOVUPS Z7, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z8, Z8
+	VMOVUPS Z8, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z9, Z9
+	VMOVUPS Z9, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z10, Z10
+	VMOVUPS Z10, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z11, Z11
+	VMOVUPS Z11, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z12, Z12
+	VMOVUPS Z12, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z13, Z13
+	VMOVUPS Z13, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z14, Z14
+	VMOVUPS Z14, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z15, Z15
+	VMOVUPS Z15, (DX)
+tbnextcol:
+	ADDQ $64, R13
+	ADDQ R14, CX
+	DECQ R11
+	JNZ  tbcol
+tbnextrow:
+	ADDQ R15, SI
+	ADDQ $64, DI
+	DECQ R10
+	JNZ  tbrow
+tbdone:
+	VZEROUPPER
+	RET
