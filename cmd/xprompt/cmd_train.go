@@ -184,17 +184,31 @@ func applyAblation(o *train.Options, ablate string) error {
 }
 
 // progressBar draws one updating line: step, bar, loss, tokens/s, ETA.
+// When w is not a terminal it prints a plain line every 10 steps instead.
 type progressBar struct {
 	w    *os.File
 	on   bool
+	tty  bool
 	last time.Time
 	line bool
 }
 
-func newProgressBar(w *os.File, on bool) *progressBar { return &progressBar{w: w, on: on} }
+func newProgressBar(w *os.File, on bool) *progressBar {
+	st, err := w.Stat()
+	return &progressBar{w: w, on: on, tty: err == nil && st.Mode()&os.ModeCharDevice != 0}
+}
 
 func (b *progressBar) update(p train.Progress) {
-	if !b.on || (time.Since(b.last) < 200*time.Millisecond && p.Step != p.Total) {
+	if !b.on {
+		return
+	}
+	if !b.tty {
+		if p.Step%10 == 0 || p.Step == p.Total {
+			fmt.Fprintf(b.w, "step %d/%d loss %.4f lr %.2e grad %.2f %.0f tok/s %s\n", p.Step, p.Total, p.Loss, p.LR, p.GradNorm, p.TokensPerS, time.Now().Format("15:04:05"))
+		}
+		return
+	}
+	if time.Since(b.last) < 200*time.Millisecond && p.Step != p.Total {
 		return
 	}
 	b.last = time.Now()
