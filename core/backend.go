@@ -27,7 +27,8 @@ type Backend interface {
 
 // GemmSpec describes a batched matrix product C = alpha·op(A)·op(B) + beta·C
 // over contiguous row-major matrices; op(A) is M×K, op(B) is K×N, C is M×N.
-// A batch stride of 0 reuses the same matrix for every batch element.
+// A batch stride of 0 reuses the same matrix for every batch element; parts of
+// C between batch elements are left untouched; K = 0 gives C = beta·C.
 type GemmSpec struct {
 	Batch, M, N, K            int
 	TransA, TransB            bool
@@ -112,7 +113,8 @@ type NeuralNet interface {
 	// CrossEntropy computes, for logits of shape (N, V), targets and
 	// per-token weights (nil = 1; target == ignore contributes nothing),
 	// Σ wᵢ·(−log softmax(xᵢ)[tᵢ]) and Σ wᵢ over counted tokens, and writes
-	// dlogits = wᵢ·(softmax(xᵢ) − onehot(tᵢ)) in the same pass.
+	// dlogits = wᵢ·(softmax(xᵢ) − onehot(tᵢ)) in the same pass (overwritten;
+	// zero on ignored rows).
 	CrossEntropy(logits *Tensor, targets []int32, weights []float32, ignore int32, dlogits *Tensor) (loss, weight float64)
 	// RMSNorm sets y = x / rms(x) · w and stores 1/rms per row in rstd.
 	RMSNorm(x, w, y, rstd *Tensor, eps float32)
@@ -138,7 +140,9 @@ type AttentionKernels interface {
 	// k and v (B, H, Tk, hd), out (B, H, Tq, hd), without a Tq×Tk buffer.
 	// lse (B, H, Tq) receives the log-sum-exp of each row for the backward
 	// pass. If weights is non-nil (B, H, Tq, Tk) the attention probabilities
-	// are written there for inspection.
+	// are written there for inspection. A nil mask is causal. A query that
+	// sees no key gets a zero output row, lse −Inf, zero weights, and passes
+	// no gradient; masked weights are 0.
 	Attention(q, k, v *Tensor, mask *Mask, scale float32, out, lse, weights *Tensor)
 	// AttentionBackward adds the gradients of q, k and v (any may be nil).
 	AttentionBackward(q, k, v, out, lse, gout *Tensor, mask *Mask, scale float32, gq, gk, gv *Tensor)

@@ -24,14 +24,14 @@ func (cpuBackend) Gemm(s core.GemmSpec, a, b, c *core.Tensor) {
 	need("A", a, s.StrideA, s.M, s.K)
 	need("B", b, s.StrideB, s.K, s.N)
 	need("C", c, s.StrideC, s.M, s.N)
-	lda, ldb := s.K, s.N
+	lda, ldb := max(s.K, 1), max(s.N, 1)
 	if s.TransA {
-		lda = s.M
+		lda = max(s.M, 1)
 	}
 	if s.TransB {
-		ldb = s.K
+		ldb = max(s.K, 1)
 	}
-	sgemmBatched(s.Batch, s.TransA, s.TransB, s.M, s.N, s.K, s.Alpha, a.Data, lda, s.StrideA, b.Data, ldb, s.StrideB, s.Beta, c.Data, s.N, s.StrideC)
+	sgemmBatched(s.Batch, s.TransA, s.TransB, s.M, s.N, s.K, s.Alpha, a.Data, lda, s.StrideA, b.Data, ldb, s.StrideB, s.Beta, c.Data, max(s.N, 1), s.StrideC)
 }
 
 // sgemmBatched is the batched GEMM the CPU backend calls: packed AVX-512 /
