@@ -110,6 +110,13 @@ func newRun(o Options, m *model.Model, tok *text.Tokenizer, codec ImageCodec, vq
 	return r, nil
 }
 
+// SetSteps changes the total length of the run's schedule (warmup, then
+// cosine decay ending at the new total).
+func (r *Run) SetSteps(total int) {
+	r.Opts.Steps = total
+	r.schedule.Total = total
+}
+
 // Train runs n more steps (or until the schedule ends, when n ≤ 0). It stops
 // at a step boundary when ctx is cancelled, returning ctx's error with the
 // run intact. progress, if set, is called after every step.

@@ -105,7 +105,7 @@ func runTrain(args []string) error {
 			return fmt.Errorf("resume %s: %w", *resume, err)
 		}
 		if *steps > 0 {
-			run.Opts.Steps = *steps
+			run.SetSteps(*steps)
 		}
 		fmt.Fprintf(os.Stderr, "resuming %s at step %d of %d\n", *resume, run.Step, run.Opts.Steps)
 	} else {
