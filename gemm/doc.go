@@ -7,9 +7,11 @@
 // MR-tall row strips) an assembly micro-kernel accumulates an MR×NR tile of C
 // in vector registers with fused multiply-adds. Packing absorbs the
 // transposes, so one kernel serves all four transpose combinations. Large
-// problems are split into rectangles of C, one per goroutine (see Threads);
-// small ones run on the calling goroutine; matrix-vector shapes use Dot and
-// Axpy directly.
+// products are split over Threads() goroutines: one operand is packed whole,
+// then bands of C are handed out dynamically, so a core busy with other work
+// delays the product by little; every thread count gives the same bits.
+// Small products run on the calling goroutine; matrix-vector shapes use Dot
+// and Axpy directly.
 //
 // Kernel variants, chosen at init from the CPU features
 // (golang.org/x/sys/cpu) and switchable with SetKernel or the environment

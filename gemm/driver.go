@@ -11,45 +11,60 @@ const (
 	// runs as dot products / axpys on the rows without packing.
 	directWork = 4096
 	directSide = 3
-	// partWork is the least work worth one goroutine of a split product.
+	// partWork is the least work worth one more goroutine.
 	partWork = 1 << 20
 )
 
-// gemm runs one validated product on up to threads goroutines.
+// gemm runs one validated product on up to threads goroutines: one per
+// partWork of work, and only for products that go through packing.
 func (v *variant) gemm(g *gemmArgs, threads int) {
-	m, n, k := g.m, g.n, g.k
-	if m == 0 || n == 0 {
+	if g.m == 0 || g.n == 0 {
 		return
 	}
-	if g.alpha == 0 || k == 0 {
+	threads = min(threads, max(1, g.m*g.n*g.k/partWork))
+	if threads > 1 && g.alpha != 0 && !isDirect(g) {
+		v.parallel(g, threads)
+		return
+	}
+	buf := getBuffers(v)
+	v.single(g, buf)
+	buffers.Put(buf)
+}
+
+// single runs one product on the calling goroutine.
+func (v *variant) single(g *gemmArgs, buf *packBuffers) {
+	switch {
+	case g.m == 0 || g.n == 0:
+	case g.alpha == 0 || g.k == 0:
 		scaleC(g)
-		return
+	case isDirect(g):
+		v.direct(g, buf)
+	default:
+		v.block(g, 0, g.m, 0, g.n, buf, prepacked{})
 	}
-	work := m * n * k
-	if work < directWork || m < directSide || n < directSide {
-		v.direct(g)
-		return
-	}
-	threads = min(threads, max(1, work/partWork))
-	if threads <= 1 {
-		buf := getBuffers(v)
-		v.block(g, 0, m, 0, n, buf)
-		buffers.Put(buf)
-		return
-	}
-	tm, tn := splitGrid(threads, m, n, k, v.mr, v.nr)
-	j := jobs.Get().(*job)
-	*j = job{v: v, g: *g, tm: tm, tn: tn}
-	j.runParallel(tm * tn)
-	*j = job{}
-	jobs.Put(j)
+}
+
+// isDirect reports whether a product is too small or too thin to pack.
+func isDirect(g *gemmArgs) bool {
+	return g.m*g.n*g.k < directWork || g.m < directSide || g.n < directSide
+}
+
+// prepacked holds an operand packed whole ahead of the loop nest, shared by
+// the goroutines of a split product: all of op(A) as ⌈m/mr⌉ strips per kc
+// block (a), or all of op(B) as ⌈n/nr⌉ strips per kc block (b). Block p0
+// starts at p0·mpad (p0·npad), strip i at i·mr·kc (i·nr·kc) within it.
+type prepacked struct {
+	a, b       []float32
+	mpad, npad int
 }
 
 // block computes rows [m0, m1) and columns [n0, n1) of C on the calling
-// goroutine: the Goto loop nest around the micro-kernel.
-func (v *variant) block(g *gemmArgs, m0, m1, n0, n1 int, buf *packBuffers) {
+// goroutine: the Goto loop nest around the micro-kernel. Bands start on
+// micro-tile boundaries, so every element of C sees the same sequence of
+// kernel calls however the product is split. An operand in pre is read from
+// there instead of being packed.
+func (v *variant) block(g *gemmArgs, m0, m1, n0, n1 int, buf *packBuffers, pre prepacked) {
 	mr, nr := v.mr, v.nr
-	buf.grow(v)
 	for jc := n0; jc < n1; jc += v.nc {
 		nc := min(v.nc, n1-jc)
 		for pc := 0; pc < g.k; pc += v.kc {
@@ -58,16 +73,26 @@ func (v *variant) block(g *gemmArgs, m0, m1, n0, n1 int, buf *packBuffers) {
 			if pc > 0 {
 				beta = 1
 			}
-			v.packB(buf.b, g, pc, kc, jc, nc)
+			bpan := buf.b
+			if pre.b != nil {
+				bpan = pre.b[pc*pre.npad+jc*kc:]
+			} else {
+				v.packB(bpan, g, pc, kc, jc, nc)
+			}
 			for ic := m0; ic < m1; ic += v.mc {
 				mc := min(v.mc, m1-ic)
-				v.packA(buf.a, g, ic, mc, pc, kc)
+				apan := buf.a
+				if pre.a != nil {
+					apan = pre.a[pc*pre.mpad+ic*kc:]
+				} else {
+					v.packA(apan, g, ic, mc, pc, kc)
+				}
 				for jr := 0; jr < nc; jr += nr {
 					w := min(nr, nc-jr)
-					bp := &buf.b[jr*kc]
+					bp := &bpan[jr*kc]
 					for ir := 0; ir < mc; ir += mr {
 						h := min(mr, mc-ir)
-						ap := &buf.a[ir*kc]
+						ap := &apan[ir*kc]
 						ci := (ic+ir)*g.ldc + jc + jr
 						if h == mr && w == nr {
 							v.kernel(kc, ap, bp, &g.c[ci], g.ldc, g.alpha, beta)
@@ -117,21 +142,19 @@ func scaleC(g *gemmArgs) {
 
 // direct computes C row by row with the vector routines, without packing:
 // for matrix-vector shapes and tiny products, where packing a padded tile
-// would cost more than the arithmetic. op(A)'s row and, for n == 1, op(B)'s
-// column are gathered when they are not contiguous.
-func (v *variant) direct(g *gemmArgs) {
+// would cost more than the arithmetic. Row i of C is either n dot products
+// of op(A)'s row i with op(B)'s columns (when those are rows of B, or when
+// n is small and they can be gathered once), or k axpys of op(B)'s rows.
+func (v *variant) direct(g *gemmArgs, buf *packBuffers) {
 	m, n, k := g.m, g.n, g.k
-	buf := getBuffers(v)
-	defer buffers.Put(buf)
 	arow := buf.vec(&buf.arow, k)
-	var bcol []float32
-	if n == 1 {
-		bcol = buf.vec(&buf.bcol, k)
-		for p := range bcol { // op(B)[p][0]
-			if g.transB {
-				bcol[p] = g.b[p]
-			} else {
-				bcol[p] = g.b[p*g.ldb]
+	dots := g.transB || n < 16
+	var bcols []float32 // op(B)'s columns gathered, k apart
+	if dots && !g.transB {
+		bcols = buf.vec(&buf.bcol, n*k)
+		for j := 0; j < n; j++ {
+			for p := 0; p < k; p++ {
+				bcols[j*k+p] = g.b[p*g.ldb+j]
 			}
 		}
 	}
@@ -144,24 +167,28 @@ func (v *variant) direct(g *gemmArgs) {
 			copy(arow, g.a[i*g.lda:i*g.lda+k])
 		}
 		crow := g.c[i*g.ldc : i*g.ldc+n]
-		switch {
-		case n == 1:
-			crow[0] = combine(g.alpha*v.dot(arow, bcol), g.beta, crow[0])
-		case g.transB: // op(B)[·][j] is row j of B
+		if dots {
 			for j := range crow {
-				crow[j] = combine(g.alpha*v.dot(arow, g.b[j*g.ldb:j*g.ldb+k]), g.beta, crow[j])
-			}
-		default: // C row = beta·C row + Σ_p alpha·op(A)[i][p]·(row p of B)
-			if g.beta == 0 {
-				clear(crow)
-			} else if g.beta != 1 {
-				for j := range crow {
-					crow[j] *= g.beta
+				var col []float32
+				if g.transB {
+					col = g.b[j*g.ldb : j*g.ldb+k]
+				} else {
+					col = bcols[j*k : j*k+k]
 				}
+				crow[j] = combine(g.alpha*v.dot(arow, col), g.beta, crow[j])
 			}
-			for p, x := range arow {
-				v.axpy(g.alpha*x, g.b[p*g.ldb:p*g.ldb+n], crow)
+			continue
+		}
+		// C row = beta·C row + Σ_p alpha·op(A)[i][p]·(row p of B)
+		if g.beta == 0 {
+			clear(crow)
+		} else if g.beta != 1 {
+			for j := range crow {
+				crow[j] *= g.beta
 			}
+		}
+		for p, x := range arow {
+			v.axpy(g.alpha*x, g.b[p*g.ldb:p*g.ldb+n], crow)
 		}
 	}
 }

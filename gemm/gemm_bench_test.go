@@ -170,13 +170,13 @@ func BenchmarkPack(b *testing.B) {
 		dst := make([]float32, kc*w)
 		b.Run(fmt.Sprintf("rows/W=%d", w), func(b *testing.B) {
 			for b.Loop() {
-				packRows(dst, src, ld, kc, w, w)
+				variants[0].packRows(dst, src, ld, kc, w, w)
 			}
 			b.ReportMetric(float64(kc*w)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "elem/ns")
 		})
 		b.Run(fmt.Sprintf("cols/W=%d", w), func(b *testing.B) {
 			for b.Loop() {
-				packCols(dst, src, ld, kc, w, w)
+				variants[0].packCols(dst, src, ld, kc, w, w)
 			}
 			b.ReportMetric(float64(kc*w)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "elem/ns")
 		})

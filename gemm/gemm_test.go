@@ -188,19 +188,53 @@ func TestSgemmScalarCases(t *testing.T) {
 	})
 }
 
+// TestSgemmAlphaZeroIgnoresAB: alpha = 0 reads neither A nor B, so NaNs
+// there do not reach C = beta·C (exact: one multiplication per element).
+func TestSgemmAlphaZeroIgnoresAB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	eachKernel(t, func(t *testing.T) {
+		for _, s := range []struct{ m, n, k int }{{2, 3, 4}, {40, 50, 60}, {300, 200, 100}} {
+			p := newProblem(rng, false, false, s.m, s.n, s.k, 1, 0, -3)
+			for i := range p.a {
+				p.a[i] = float32(math.NaN())
+			}
+			for _, call := range []func([]float32){
+				func(c []float32) { Sgemm(false, false, p.m, p.n, p.k, 0, p.a, p.lda, p.b, p.ldb, -3, c, p.ldc) },
+				func(c []float32) { SgemmRef(false, false, p.m, p.n, p.k, 0, p.a, p.lda, p.b, p.ldb, -3, c, p.ldc) },
+			} {
+				got := append([]float32(nil), p.c...)
+				call(got)
+				for i := 0; i < p.m; i++ {
+					for j := 0; j < p.n; j++ {
+						if g, w := got[i*p.ldc+j], -3*p.c[i*p.ldc+j]; g != w {
+							t.Fatalf("%v: C[%d][%d] = %v, want %v", s, i, j, g, w)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestSgemmParallelMatchesSerial: splitting C over goroutines changes no
 // element's summation order, so every thread count gives identical bits.
 func TestSgemmParallelMatchesSerial(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	shapes := []struct{ m, n, k int }{{301, 170, 300}, {60, 700, 260}, {700, 60, 100}}
+	shapes := []struct{ m, n, k, maxShared int }{
+		{301, 170, 300, 1 << 22}, {60, 700, 260, 1 << 22}, {700, 60, 100, 1 << 22},
+		// Whole-operand buffer capped: done as column or row blocks.
+		{301, 170, 300, 5000}, {60, 700, 260, 5000},
+	}
+	defer func(prev int) { maxShared = prev }(maxShared)
 	eachKernel(t, func(t *testing.T) {
 		for _, s := range shapes {
+			maxShared = s.maxShared
 			for tr := 0; tr < 4; tr++ {
 				p := newProblem(rng, tr&1 != 0, tr&2 != 0, s.m, s.n, s.k, 1, 1.5, 0.5)
 				var serial []float32
 				withThreads(1, func() { serial = p.run() })
 				p.check(t, serial)
-				for _, th := range []int{2, 3, 4} {
+				for _, th := range []int{2, 3} {
 					var par []float32
 					withThreads(th, func() { par = p.run() })
 					for i := range par {
@@ -209,6 +243,42 @@ func TestSgemmParallelMatchesSerial(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	})
+}
+
+// TestSgemmConcurrentCallers: split products started from several
+// goroutines at once share the worker goroutines and pooled jobs without
+// mixing up their tasks; each result equals its single-threaded one.
+func TestSgemmConcurrentCallers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	const callers, rounds = 4, 5
+	ps := make([]*problem, callers)
+	want := make([][]float32, callers)
+	for i := range ps {
+		ps[i] = newProblem(rng, i%2 == 1, i/2 == 1, 150+10*i, 200-10*i, 120, 0, 1, 0)
+		withThreads(1, func() { want[i] = ps[i].run() })
+	}
+	withThreads(2, func() {
+		errs := make(chan string, callers)
+		for i, p := range ps {
+			go func() {
+				for r := 0; r < rounds; r++ {
+					got := p.run()
+					for e := range got {
+						if got[e] != want[i][e] {
+							errs <- fmt.Sprintf("caller %d round %d: C[%d] = %v, want %v", i, r, e, got[e], want[i][e])
+							return
+						}
+					}
+				}
+				errs <- ""
+			}()
+		}
+		for range ps {
+			if msg := <-errs; msg != "" {
+				t.Error(msg)
 			}
 		}
 	})

@@ -19,8 +19,8 @@ func kernel4x4Go(kc int, ap, bp, cp *float32, ldc int, alpha, beta float32) {
 	var c20, c21, c22, c23 float32
 	var c30, c31, c32, c33 float32
 	for p := 0; p < kc; p++ {
-		av := a[4*p : 4*p+4 : 4*p+4]
-		bv := b[4*p : 4*p+4 : 4*p+4]
+		av := (*[4]float32)(a[4*p:])
+		bv := (*[4]float32)(b[4*p:])
 		a0, a1, a2, a3 := av[0], av[1], av[2], av[3]
 		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
 		c00 += a0 * b0

@@ -162,11 +162,13 @@ TEXT ·packRowsAVX512(SB), NOSPLIT, $0-48
 	LEAQ -16(R9), CX
 	LANEMASK
 	KMOVW AX, K4
-	SHLQ  $2, R9           // R9: bytes per packed step
 	TESTQ R8, R8
 	JZ    done
+	CMPQ  R9, $16
+	JLE   narrow
+	SHLQ  $2, R9           // R9: bytes per packed step
 
-step:
+wide:
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z1
 	VMOVUPS Z0, K3, (DI)
@@ -174,7 +176,19 @@ step:
 	ADDQ R15, SI
 	ADDQ R9, DI
 	DECQ R8
-	JNZ  step
+	JNZ  wide
+	JMP  done
+
+narrow: // W ≤ 16: one 16-lane copy per step
+	SHLQ $2, R9
+
+narrowstep:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS Z0, K3, (DI)
+	ADDQ R15, SI
+	ADDQ R9, DI
+	DECQ R8
+	JNZ  narrowstep
 
 done:
 	VZEROUPPER

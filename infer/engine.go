@@ -136,3 +136,10 @@ func ScoreImage(got, want *img.Image) (Score, error) {
 	}
 	return Score{PSNR: s.PSNR, SSIM: s.SSIM, RMSE: s.RMSE}, nil
 }
+
+// String summarises the engine: preset, size and source.
+func (e *Engine) String() string {
+	c := e.Model.Cfg
+	return fmt.Sprintf("Engine{%s preset, %d parameters, %d layers × %d, %d X-Prompt tokens, %d×%d images, from %s}",
+		c.Preset, e.Model.Params.Count(), c.Layers, c.D, c.XP, c.ImageSize, c.ImageSize, e.Source)
+}

@@ -83,45 +83,79 @@ func (s *screen) waitFor(t *testing.T, from int, want string) int {
 	return 0
 }
 
-// TestTerminal runs the REPL in a child process whose controlling terminal
-// is a pseudo-terminal, types cells, a Ctrl-C and a Ctrl-D, and reads the
-// screen.
-func TestTerminal(t *testing.T) {
+// terminal is a REPL running in a child process whose controlling terminal
+// is a pseudo-terminal.
+type terminal struct {
+	t    *testing.T
+	scr  *screen
+	in   *os.File // the master end
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// startTerminal starts the REPL in a child process with the extra
+// environment variables env.
+func startTerminal(t *testing.T, env ...string) *terminal {
 	master, slave := openPTY(t)
-	defer master.Close()
+	t.Cleanup(func() { master.Close() })
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "COLORTERM=", "HOME="+t.TempDir(), "XDG_STATE_HOME=")
+	cmd.Env = append(append(os.Environ(), childEnv+"=1", "COLORTERM=", "HOME="+t.TempDir(), "XDG_STATE_HOME="), env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	slave.Close()
-	var scr screen
+	term := &terminal{t: t, scr: &screen{}, in: master, cmd: cmd, done: make(chan error, 1)}
 	go func() {
 		b := make([]byte, 4096)
 		for {
 			n, err := master.Read(b)
-			scr.mu.Lock()
-			scr.buf.Write(b[:n])
-			scr.mu.Unlock()
+			term.scr.mu.Lock()
+			term.scr.buf.Write(b[:n])
+			term.scr.mu.Unlock()
 			if err != nil {
 				return
 			}
 		}
 	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer func() {
+	go func() { term.done <- cmd.Wait() }()
+	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()
 		}
-	}()
-	typeIn := func(s string) {
-		if _, err := master.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
+	})
+	return term
+}
+
+// typeIn types s on the terminal.
+func (term *terminal) typeIn(s string) {
+	if _, err := term.in.Write([]byte(s)); err != nil {
+		term.t.Fatal(err)
 	}
+}
+
+// exit types Ctrl-D and waits for the REPL to exit with status 0.
+func (term *terminal) exit() {
+	t := term.t
+	t.Helper()
+	term.typeIn("\x04")
+	select {
+	case err := <-term.done:
+		if err != nil {
+			t.Fatalf("REPL exited with %v; screen:\n%s", err, term.scr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("REPL did not exit after Ctrl-D; screen:\n%s", term.scr.String())
+	}
+}
+
+// TestTerminal runs the REPL in a child process whose controlling terminal
+// is a pseudo-terminal, types cells, a Ctrl-C and a Ctrl-D, and reads the
+// screen.
+func TestTerminal(t *testing.T) {
+	term := startTerminal(t)
+	scr, typeIn := term.scr, term.typeIn
 
 	pos := scr.waitFor(t, 0, Prompt)
 	// A tensor defined in one cell and used in the next.
@@ -165,13 +199,5 @@ func TestTerminal(t *testing.T) {
 		t.Errorf("the cleared line ran")
 	}
 	// Ctrl-D exits with status 0.
-	typeIn("\x04")
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("REPL exited with %v; screen:\n%s", err, scr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("REPL did not exit after Ctrl-D; screen:\n%s", scr.String())
-	}
+	term.exit()
 }

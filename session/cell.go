@@ -242,7 +242,18 @@ func (s *Session) evalGo(ctx context.Context, code string) (*display.Bundle, err
 			result = b
 			continue
 		}
-		if err := s.run(ctx, c.source(code)); err != nil {
+		src := c.source(code)
+		if c.kind == declChunk {
+			kept, err := s.dropRepeatedImports(code, c)
+			if err != nil {
+				return nil, err
+			}
+			if blankText(kept[c.start:c.end]) {
+				continue // only imports already in scope
+			}
+			src = c.source(kept)
+		}
+		if err := s.run(ctx, src); err != nil {
 			return nil, s.cellError(ctx, err)
 		}
 		s.record(code[c.start:c.end], c.kind)

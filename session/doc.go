@@ -7,7 +7,8 @@
 // state persists across cells. When the last item of a cell is an expression
 // with one value, that value is rendered (view.Render) and returned. The
 // standard library and the project's packages listed in package symbols are
-// importable; DefaultImports are imported before the first cell.
+// importable; DefaultImports are imported before the first cell, and
+// importing a package again is a no-op.
 //
 // Errors in a cell never end the session: syntax and compile errors, panics
 // (an operator's shape check: "ops.MatMul: inner dimensions differ: [2 3] ·
@@ -24,6 +25,15 @@
 // usage and help text (built-in ones read theirs from help/*.md, embedded in
 // the binary). Other files add one with Register from init (a table entry
 // each); a magic can Bind compiled values as variables of the cells.
+//
+// The model magics step through X-Prompt: %load binds a model as m, %task
+// shows task families and examples (ex), %prompt builds an in-context prompt
+// p, %mask and %attn draw its attention mask and weights, %compress turns it
+// stage by stage into the compressed prompt cp, %gen generates and scores
+// its target, %train trains m further with live progress (interruptible at
+// step boundaries) and %save writes a checkpoint. They read m and p from the
+// cells' variables and never end the session: bad arguments are usage
+// errors, panics become cell errors naming the magic.
 //
 // Completion covers identifiers in scope, package members, fields and
 // methods of variables, and magic names. Inspect shows the signature and doc

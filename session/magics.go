@@ -12,7 +12,9 @@ import (
 	"xprompt/core"
 	"xprompt/display"
 	"xprompt/img"
+	"xprompt/infer"
 	"xprompt/session/view"
+	"xprompt/tasks"
 )
 
 // The built-in magics: one entry each; the usage and help come from
@@ -185,6 +187,12 @@ func summary(v reflect.Value) string {
 		if x != nil {
 			s = fmt.Sprintf("Image %d×%d", x.W, x.H)
 		}
+	case *infer.Engine:
+		if x != nil {
+			s = fmt.Sprintf("model %s, %s parameters, from %s", x.Model.Cfg.Preset, groupDigits(int64(x.Model.Params.Count())), x.Source)
+		}
+	case tasks.Example:
+		s = fmt.Sprintf("Example %s: %s", x.Family, x.Instruction)
 	case display.Displayer:
 		s = fmt.Sprintf("(%T)", x)
 	default:

@@ -25,6 +25,7 @@ import (
 var DefaultImports = []string{
 	"fmt", "math", "os", "strings", "time",
 	"xprompt/core", "xprompt/display", "xprompt/img", "xprompt/ops", "xprompt/session/view",
+	"xprompt/model", "xprompt/infer", "xprompt/tasks", "xprompt/metrics", "xprompt/train",
 }
 
 // Options configures a Session. The zero value is ready to use.
@@ -60,6 +61,8 @@ type Session struct {
 	stopping string                              // label of an interrupted evaluation that may still run
 	pkgSyms  map[string]map[string]reflect.Value // import path → exported symbols
 	pkgNames map[string]string                   // import path → package name
+
+	models modelState // the model magics' state; used only while a cell runs (cellMu)
 }
 
 var _ display.Evaluator = (*Session)(nil)
