@@ -25,12 +25,20 @@ type codebookEMA struct {
 	lastUsed []int
 }
 
-// newCodebookEMA starts the averages from codes drawn among the first
-// batch's encoder outputs rows (N·D values), so that every code begins where
-// the data is.
+// newCodebookEMA starts the averages. A model that has not been trained
+// starts every code at an encoder output drawn among the first batch's rows
+// (N·D values), so that every code begins where the data is; a trained one
+// (Steps > 0, e.g. loaded from a file) keeps its codebook, each code with a
+// count of 1.
 func newCodebookEMA(m *Model, rows []float32, rng *rand.Rand) *codebookEMA {
 	k, d := m.Config.Codes, m.Config.CodeDim
 	e := &codebookEMA{m: m, counts: make([]float64, k), sums: make([]float64, k*d), lastUsed: make([]int, k)}
+	if m.Steps > 0 {
+		for c := 0; c < k; c++ {
+			e.reset(c, append([]float32(nil), m.codebook.Data[c*d:(c+1)*d]...), false, rng, m.Steps)
+		}
+		return e
+	}
 	n := len(rows) / d
 	perm := rng.Perm(n)
 	for c := 0; c < k; c++ {

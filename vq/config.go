@@ -1,9 +1,6 @@
 package vq
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // Config describes a tokenizer's architecture. The encoder halves the
 // resolution log2(Downsample) times, so an image of Resolution² pixels
@@ -93,6 +90,3 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
-
-// errConfig wraps configuration problems found while loading.
-var errConfig = errors.New("vq: bad config")

@@ -80,6 +80,9 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 func TestLoadRejectsTruncated(t *testing.T) {
 	blob := saved(t, New(tinyConfig, 1), false)
 	for n := 0; n < len(blob); n++ {
+		if n > 600 && n%13 != 0 && n < len(blob)-100 {
+			continue // every header prefix, the last 100, and a sample of the tensor data
+		}
 		if _, err := Load(bytes.NewReader(blob[:n])); err == nil {
 			t.Fatalf("a file truncated to %d of %d bytes loaded without error", n, len(blob))
 		}
@@ -99,7 +102,7 @@ func TestLoadRejectsCorrupted(t *testing.T) {
 	// error; none panics. All header bytes are tried, then a sample of the rest
 	// (mostly tensor data, where any bytes but NaN and Inf are valid).
 	for i := 0; i < len(blob); i++ {
-		if i > 400 && i%37 != 0 {
+		if i > 400 && i%97 != 0 {
 			continue
 		}
 		for _, x := range []byte{0xff, 0x01, 0x80} {

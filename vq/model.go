@@ -13,9 +13,9 @@ import (
 // "codebook", (Codes, CodeDim)); training state (optimizer moments, codebook
 // statistics) is kept beside them and is not saved.
 type Model struct {
-	Config Config
-	Params *core.Params
-	Steps  int // optimisation steps taken so far
+	Config Config       // the architecture; read-only after New
+	Params *core.Params // every weight, by name ("enc.stem.w", …, "codebook")
+	Steps  int          // optimisation steps taken so far
 
 	codebook *core.Tensor
 	enc      encoder

@@ -1,6 +1,7 @@
 package vq
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -246,4 +247,57 @@ func mustPanic(t *testing.T, f func(), parts ...string) {
 		}
 	}()
 	f()
+}
+
+func BenchmarkTrainStep(b *testing.B) {
+	m := New(DefaultConfig, 1)
+	imgs := scenes(4, 32, 16)
+	next := 0
+	data := func(*rand.Rand) *img.Image { next++; return imgs[next%len(imgs)] }
+	b.ResetTimer()
+	if err := m.Train(context.Background(), data, b.N, TrainOptions{Batch: 16}, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(16*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+func BenchmarkEncode(b *testing.B) {
+	m := New(DefaultConfig, 1)
+	imgs := scenes(5, 32, 64)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Encode(imgs)
+	}
+	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// A trained model keeps its codebook when training continues (after Load,
+// say): the moving averages start from it instead of from the data.
+func TestTrainContinuesFromCodebook(t *testing.T) {
+	m := New(smallConfig, 4)
+	batch := scenes(4, 16, 4)
+	data := func(rng *rand.Rand) *img.Image { return batch[rng.IntN(len(batch))] }
+	if err := m.Train(context.Background(), data, 3, TrainOptions{Batch: 4}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := append([]float32(nil), loaded.Codebook().Data...)
+	if err := loaded.Train(context.Background(), data, 1, TrainOptions{Batch: 4, EMADecay: 0.999}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range loaded.Codebook().Data {
+		if math.Abs(float64(v-before[i])) > 0.01 {
+			t.Fatalf("codebook[%d] moved from %g to %g in one step with decay 0.999: it was reinitialised", i, before[i], v)
+		}
+	}
+	if loaded.Steps != 4 {
+		t.Fatalf("steps %d after 3 + 1, want 4", loaded.Steps)
+	}
 }
