@@ -66,7 +66,7 @@ func TestTerminalModelMagics(t *testing.T) {
 		t.Fatalf("stopped at step %d (%v):\n%s", stopped, err, scr.String()[pos:])
 	}
 	pos = scr.waitFor(t, pos, "error: Interrupted: the cell was interrupted")
-	if el := time.Since(start); el > 10*time.Second {
+	if el := time.Since(start); el > time.Minute { // a hang guard, not a speed check
 		t.Errorf("Ctrl-C stopped training after %v", el)
 	}
 	pos = scr.waitFor(t, pos, Prompt)

@@ -308,7 +308,7 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 	if !errors.As(err, &ce) || ce.Name != "Interrupted" {
 		t.Fatalf("interrupted %%train: %v", err)
 	}
-	if el := time.Since(start); el > 20*time.Second {
+	if el := time.Since(start); el > 2*time.Minute { // a hang guard, not a speed check
 		t.Errorf("interrupted %%train returned after %v", el)
 	}
 	if step := s.models.run.Step; step != 4 || len(s.models.run.History) != 4 || !strings.Contains(cs.text("stdout"), "interrupted at step 4") {
