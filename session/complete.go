@@ -197,8 +197,10 @@ func (s *Session) IsComplete(code string) (status, indent string) {
 	if strings.TrimSpace(code) == "" {
 		return display.Complete, ""
 	}
-	if _, args, ok := magicLine(code); ok {
-		if args == "" {
+	if name, args, ok := magicLine(code); ok {
+		// Magic arguments are words and flags, complete on their line; only
+		// %time takes Go code, which may continue.
+		if args == "" || name != "time" {
 			return display.Complete, ""
 		}
 		code = args

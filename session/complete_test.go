@@ -113,6 +113,8 @@ func TestIsComplete(t *testing.T) {
 		{`s := "unterminated`, display.Invalid, ""},
 		{"%help", display.Complete, ""},
 		{"%time for {", display.Incomplete, "    "},
+		{"%load default", display.Complete, ""},
+		{"%prompt derain --examples 2", display.Complete, ""},
 	}
 	for _, c := range cases {
 		st, ind := s.IsComplete(c.code)

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +14,16 @@ func TestModelMagicErrors(t *testing.T) {
 	path, _ := tinyCheckpoint(t)
 	s := newSession(t)
 	eval(t, s, "%load "+path)
-	if ce := evalErr(t, s, "%mask"); !strings.Contains(ce.Value, "no prompt: run %prompt TASK first") {
-		t.Errorf("%%mask without p: %v", ce)
+	if ce := evalErr(t, s, "%attn 0 0"); !strings.Contains(ce.Value, "no prompt: run %prompt TASK first") {
+		t.Errorf("%%attn without p: %v", ce)
+	}
+	// %mask without p makes the default prompt (a held-out task) and shows it.
+	rec := newRecorder()
+	if _, err := s.Eval(context.Background(), "%mask", rec); err != nil {
+		t.Fatalf("%%mask without p: %v", err)
+	}
+	if out := rec.text("stdout"); !strings.Contains(out, "made %prompt derain") {
+		t.Errorf("%%mask without p printed %q; want a note that it made the derain prompt", out)
 	}
 	eval(t, s, "%prompt flip_h --examples 1")
 	cases := []struct {

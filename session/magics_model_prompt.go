@@ -17,6 +17,10 @@ import (
 )
 
 // runTask implements %task [NAME] [--seed S].
+// defaultPromptTask is the task of the prompt %mask makes when none is bound:
+// a held-out family, so the mask shows X-Prompt at work on a novel task.
+const defaultPromptTask = "derain"
+
 func runTask(_ context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
 	fs := newFlags("task")
 	seed := fs.Uint64("seed", 0, "")
@@ -201,7 +205,7 @@ func segmentCounts(seq *model.Sequence) string {
 const maskPixels = 480
 
 // runMask implements %mask [xprompt|causal|none].
-func runMask(_ context.Context, s *Session, args string, _ display.Sink) (*display.Bundle, error) {
+func runMask(_ context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
 	pos, err := parseArgs("mask", args, newFlags("mask"))
 	if err != nil {
 		return nil, err
@@ -214,6 +218,24 @@ func runMask(_ context.Context, s *Session, args string, _ display.Sink) (*displ
 		if mode, err = model.ParseMode(pos[0]); err != nil {
 			return nil, usage("mask", "%v", err)
 		}
+	}
+	if _, bound := s.global("p"); !bound {
+		// No prompt yet: make the default one (a held-out task, one example)
+		// so that %load then %mask shows something.
+		e, err := s.engine()
+		if err != nil {
+			return nil, err
+		}
+		p, err := e.NewPrompt(defaultPromptTask, 1, 1)
+		if err != nil {
+			return nil, err
+		}
+		st := &s.models
+		st.prompt, st.promptEng, st.comp = p, e, nil
+		if err := s.Bind("p", p); err != nil {
+			return nil, err
+		}
+		sink.Stream("stdout", fmt.Sprintf("p: no prompt yet, made %%prompt %s (one in-context example, seed 1)\n", defaultPromptTask))
 	}
 	_, p, err := s.currentPrompt()
 	if err != nil {
