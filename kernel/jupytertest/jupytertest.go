@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,6 +112,7 @@ for m in sys.argv[1:]:
 // goBuild builds xprompt/cmd/xprompt into out with the go command that runs
 // the tests.
 func goBuild(out string) ([]byte, error) {
+	touchSources()
 	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(gocmd); err != nil {
 		gocmd = "go"
@@ -169,4 +171,28 @@ func (e *Env) Run(timeout time.Duration, args ...string) ([]byte, error) {
 		return out, fmt.Errorf("python %s: killed after %v: %w", strings.Join(args, " "), timeout, err)
 	}
 	return out, err
+}
+
+// touchSources stats every source file of the module. The binary is built by
+// a child go command, whose inputs go test cannot see; files the test itself
+// stats are part of its cache key, so a cached result is reused only while
+// none of them has changed.
+func touchSources() {
+	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		return
+	}
+	filepath.WalkDir(string(bytes.TrimSpace(root)), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "results" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		switch filepath.Ext(path) {
+		case ".go", ".s", ".md", ".ipynb", ".xpm", ".vq", ".json":
+			os.Stat(path)
+		}
+		return nil
+	})
 }
