@@ -110,6 +110,24 @@ func lastRows(logits *core.Tensor, b, t, v int) [][]float32 {
 	return out
 }
 
+// prefillQueries runs the open TD part of every query on top of the prompt
+// and returns the batch's cache, the logits of each query's last token and
+// the position of each query's next token.
+func (m *Model) prefillQueries(b *Builder, cp *CompressedPrompt, queries []Pair) (*KVCache, [][]float32, []int32, error) {
+	toks, seg, pos, t, err := queryTokens(b, queries, cp.NextPos)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	nb := len(queries)
+	cache := cp.Cache.Repeat(nb)
+	cond := lastRows(m.Forward(cache, toks, seg, pos, t, cp.Mode.MaskKind()), nb, t, m.Cfg.Vocab.Size())
+	next := make([]int32, nb)
+	for i := range next {
+		next[i] = pos[(i+1)*t-1] + 1
+	}
+	return cache, cond, next, nil
+}
+
 // GenerateImages decodes one image of side×side codes for each query,
 // continuing from the prompt cp (batched, with a KV cache). Decoding is
 // constrained: after <boi> comes the size token, then rows of image codes
@@ -122,18 +140,12 @@ func (m *Model) GenerateImages(ctx context.Context, b *Builder, cp *CompressedPr
 	if err != nil {
 		return nil, err
 	}
-	toks, seg, pos, t, err := queryTokens(b, queries, cp.NextPos)
+	cache, cond, next, err := m.prefillQueries(b, cp, queries)
 	if err != nil {
 		return nil, err
 	}
 	nb, v := len(queries), m.Cfg.Vocab.Size()
 	kind := cp.Mode.MaskKind()
-	cache := cp.Cache.Repeat(nb)
-	cond := lastRows(m.Forward(cache, toks, seg, pos, t, kind), nb, t, v)
-	next := make([]int32, nb)
-	for i := range next {
-		next[i] = pos[(i+1)*t-1] + 1
-	}
 	var ucache *KVCache
 	var uncond [][]float32
 	if o.CFG != 0 && o.CFG != 1 {
@@ -203,18 +215,12 @@ func (m *Model) GenerateText(ctx context.Context, b *Builder, cp *CompressedProm
 	for i := range queries {
 		queries[i].TextTarget = true
 	}
-	toks, seg, pos, t, err := queryTokens(b, queries, cp.NextPos)
+	cache, cond, next, err := m.prefillQueries(b, cp, queries)
 	if err != nil {
 		return nil, err
 	}
 	nb, v := len(queries), m.Cfg.Vocab.Size()
 	kind := cp.Mode.MaskKind()
-	cache := cp.Cache.Repeat(nb)
-	cond := lastRows(m.Forward(cache, toks, seg, pos, t, kind), nb, t, v)
-	next := make([]int32, nb)
-	for i := range next {
-		next[i] = pos[(i+1)*t-1] + 1
-	}
 	allowed := make([]int32, 0, b.Vocab.TextSize+1)
 	for id := 0; id < b.Vocab.TextSize; id++ {
 		allowed = append(allowed, int32(id))
