@@ -224,7 +224,7 @@ func decodeModel(buf []byte) (*Model, error) {
 	r := &reader{br: br, dec: msgpack.NewDecoder(br)}
 	magic, err := r.str("magic", 64)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: not a tokenizer file", err)
 	}
 	if magic != fileMagic {
 		return nil, fmt.Errorf("magic %q, want %q: not a tokenizer file", magic, fileMagic)

@@ -188,8 +188,8 @@ func (m *Model) applyGradients(o TrainOptions, lr float32) {
 	m.Params.ZeroGrad()
 }
 
-// RecentUsage returns the fraction of codes used by training in the last
-// DeadAfter steps (0 before training).
+// RecentUsage returns the fraction of codes that training assigned to some
+// encoder output within the last window steps (0 before training).
 func (m *Model) RecentUsage(window int) float64 {
 	if m.train == nil || m.train.ema == nil {
 		return 0

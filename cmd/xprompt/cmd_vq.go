@@ -40,7 +40,7 @@ func runVQ(args []string) error {
 // has been learnt.
 func runVQTrain(args []string) error {
 	fs := newFlags("vq train", "[--steps N] [--seed S] [--out FILE] [architecture and optimiser flags]")
-	steps := fs.Int("steps", 3000, "optimisation steps")
+	steps := fs.Int("steps", 10000, "optimisation steps")
 	seed := fs.Uint64("seed", 1, "seed of the initial weights and of the data order")
 	out := fs.String("out", "tokenizer.vq", "file to write the trained tokenizer to")
 	cfg := vq.DefaultConfig
@@ -51,10 +51,12 @@ func runVQTrain(args []string) error {
 	fs.IntVar(&cfg.Codes, "codes", cfg.Codes, "codebook size")
 	fs.IntVar(&cfg.CodeDim, "code-dim", cfg.CodeDim, "code dimension")
 	var opts vq.TrainOptions
-	fs.IntVar(&opts.Batch, "batch", 16, "images per step")
+	fs.IntVar(&opts.Batch, "batch", 8, "images per step")
 	lr := fs.Float64("lr", 2e-3, "peak learning rate")
 	logEvery := fs.Int("log-every", 50, "print progress every N steps")
+	saveEvery := fs.Int("save-every", 1000, "also save the model every N steps (0: only at the end)")
 	half := fs.Bool("float16", false, "store the weights as float16 (half the file size)")
+	initFile := fs.String("init", "", "continue training the tokenizer in this file (its architecture replaces the flags above) for --steps more steps")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,12 +66,20 @@ func runVQTrain(args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if *steps < 1 || *logEvery < 1 || opts.Batch < 1 || *lr <= 0 {
+	if *steps < 1 || *logEvery < 1 || opts.Batch < 1 || *lr <= 0 || *saveEvery < 0 {
 		return fmt.Errorf("%w: --steps, --log-every, --batch and --lr must be positive", errUsage)
 	}
 	opts.LR, opts.Seed = float32(*lr), *seed
 
 	m := vq.New(cfg, *seed)
+	if *initFile != "" {
+		var err error
+		if m, err = loadTokenizer(*initFile); err != nil {
+			return err
+		}
+		cfg = m.Config
+		fmt.Printf("vq train: continuing %s from step %d\n", *initFile, m.Steps)
+	}
 	fmt.Printf("vq train: %d×%d px → %d×%d codes of %d (dim %d), %d parameters, %d steps of %d images\n",
 		cfg.Resolution, cfg.Resolution, cfg.Grid(), cfg.Grid(), cfg.Codes, cfg.CodeDim, m.Params.Count(), *steps, opts.Batch)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -77,14 +87,22 @@ func runVQTrain(args []string) error {
 	start := time.Now()
 	var sumLoss, sumPSNR float64
 	var n int
+	var saveErr error
+	first, last := m.Steps, m.Steps+*steps
 	err := m.Train(ctx, vq.WorldImages(cfg.Resolution), *steps, opts, func(step int, loss, psnr float64) {
 		sumLoss, sumPSNR, n = sumLoss+loss, sumPSNR+psnr, n+1
-		if step%*logEvery == 0 || step == *steps {
+		if (step-first)%*logEvery == 0 || step == last {
 			fmt.Printf("step %6d  loss %.5f  batch PSNR %.2f dB  codes used %.2f  restarts %d  %s\n",
 				step, sumLoss/float64(n), sumPSNR/float64(n), m.RecentUsage(100), m.Restarts(), time.Since(start).Round(time.Second))
 			sumLoss, sumPSNR, n = 0, 0, 0
 		}
+		if *saveEvery > 0 && (step-first)%*saveEvery == 0 && step < last && saveErr == nil {
+			saveErr = saveTokenizer(*out, m, *half)
+		}
 	})
+	if saveErr != nil {
+		return saveErr
+	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Printf("interrupted after %d steps; saving what was learnt\n", m.Steps)
 	} else if err != nil {
@@ -102,8 +120,11 @@ func runVQTrain(args []string) error {
 	return printEval(os.Stdout, []evalRecord{rec}, false)
 }
 
+// saveTokenizer writes m to path through a temporary file, so that an
+// interrupted save never leaves a broken file behind.
 func saveTokenizer(path string, m *vq.Model, half bool) error {
-	f, err := os.Create(path)
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
@@ -113,9 +134,14 @@ func saveTokenizer(path string, m *vq.Model, half bool) error {
 	}
 	if err := save(f); err != nil {
 		f.Close()
+		os.Remove(tmp)
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // evalRecord is one line of `xprompt vq eval --json`.
