@@ -56,6 +56,9 @@ func (k *Kernel) execute(req *request) outcome {
 		if store {
 			k.hist.add(n, c.Code, nil)
 		}
+		// Only requests queued before the client can see this reply are
+		// aborted: one sent in answer to it must run.
+		k.toAbort = len(k.shellQ)
 		k.reply(req, "execute_reply", map[string]any{
 			"status": "error", "execution_count": n, "ename": ename, "evalue": evalue, "traceback": tb,
 		})
@@ -126,11 +129,12 @@ func errorParts(err error) (ename, evalue string, tb []string) {
 	return ename, evalue, tb
 }
 
-// abortQueued replies "aborted" to every execute_request already queued
-// (what ipykernel does after a failed cell with stop_on_error); other queued
-// requests are handled as usual.
+// abortQueued replies "aborted" to the execute_requests among the k.toAbort
+// requests queued when the failed cell replied (what ipykernel does after a
+// failed cell with stop_on_error); other queued requests are handled as usual.
 func (k *Kernel) abortQueued() {
-	for {
+	defer func() { k.toAbort = 0 }()
+	for ; k.toAbort > 0; k.toAbort-- {
 		select {
 		case req := <-k.shellQ:
 			if req.Header.MsgType != "execute_request" {

@@ -79,6 +79,8 @@ type Kernel struct {
 	runCtx    context.Context // parent of every cell's context
 	runCancel context.CancelFunc
 	shellQ    chan *request // shell reader → worker
+	toAbort   int           // queued requests a failed cell aborts (worker only)
+	testHook  func()        // tests: runs after a failed cell's reply, before the abort
 
 	cellMu      sync.Mutex
 	cellCancel  context.CancelFunc // cancels the running cell; nil when idle
@@ -224,6 +226,9 @@ func (k *Kernel) work() {
 		case req := <-k.shellQ:
 			switch k.handleShell(req) {
 			case abortQueue:
+				if k.testHook != nil {
+					k.testHook()
+				}
 				k.abortQueued()
 			case stopKernel:
 				k.requestStop()

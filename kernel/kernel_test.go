@@ -204,6 +204,28 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 	}
 }
 
+// A cell sent in answer to a failed cell's reply is not aborted: only the
+// requests queued before the reply are (a client that waits for the reply
+// and sends the next cell at once raced with the abort).
+func TestStopOnErrorSparesLaterRequests(t *testing.T) {
+	h := startKernel(t)
+	// The worker waits, after the failed cell's reply, until the next cell
+	// is queued: the slowest worker a client can meet.
+	h.k.testHook = func() {
+		deadline := time.Now().Add(wait)
+		for len(h.k.shellQ) == 0 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	c := h.dial()
+	if _, rep := c.execute("fail E failed", nil); decodeContent(t, rep)["status"] != "error" {
+		t.Fatal("failing cell did not fail")
+	}
+	if _, rep := c.execute("out next", nil); decodeContent(t, rep)["status"] != "ok" {
+		t.Fatalf("the cell sent after the error reply was %v, want ok", decodeContent(t, rep)["status"])
+	}
+}
+
 func waitStarted(t *testing.T, ev *fakeEvaluator, code string) {
 	t.Helper()
 	select {

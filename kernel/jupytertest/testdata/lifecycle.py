@@ -58,7 +58,8 @@ def main():
           "its error is Interrupted (got %r)" % reply["content"].get("ename"))
     check(elapsed < 5, "the interrupt took %.2fs (< 5s)" % elapsed)
     reply, outputs = run(kc, "n > 0")
-    check(result_text(outputs) == "true", "n > 0 after the interrupt: %r" % result_text(outputs))
+    check(result_text(outputs) == "true", "n > 0 after the interrupt: %r (reply %r, outputs %r)"
+          % (result_text(outputs), reply, [m["content"] for m in outputs]))
 
     # Restart: a fresh process and a fresh session.
     km.restart_kernel(now=False)
