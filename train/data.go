@@ -27,6 +27,15 @@ type DataConfig struct {
 	PaletteWeight float64
 	// Reverse trains every pair in both directions (x → y and y → x).
 	Reverse bool
+	// HideInstruction is the probability that a query of an image family
+	// comes without its instruction, so that only the in-context example
+	// says what to do (as for a task whose name the model never read).
+	HideInstruction float64
+	// HideExampleInstruction is the probability that the in-context
+	// examples of an image family come without their instructions, so that
+	// the task must be read from the example images (as for a novel task,
+	// whose instruction words mean nothing to the model).
+	HideExampleInstruction float64
 	// Examples is the number of in-context examples per sequence.
 	Examples int
 	// Mode lays out sequences with X-Prompt tokens or the causal baseline.
@@ -201,6 +210,14 @@ func (p *Pipeline) Sequences(rng *rand.Rand, n int) ([]*model.Sequence, error) {
 	for i, g := range groups {
 		ps := pairs[:len(g)]
 		pairs = pairs[len(g):]
+		if p.Cfg.HideInstruction > 0 && len(ps) > 1 && !ps[0].TextTarget && rng.Float64() < p.Cfg.HideInstruction {
+			ps[0].Instruction = ""
+		}
+		if p.Cfg.HideExampleInstruction > 0 && len(ps) > 1 && !ps[0].TextTarget && rng.Float64() < p.Cfg.HideExampleInstruction {
+			for j := 1; j < len(ps); j++ {
+				ps[j].Instruction = ""
+			}
+		}
 		s, err := p.Builder.Build(ps[1:], ps[0], p.Cfg.Mode)
 		if err != nil {
 			return nil, fmt.Errorf("family %s: %w", g[0].Family, err)

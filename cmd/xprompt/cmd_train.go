@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"xprompt/model"
+	"xprompt/text"
 	"xprompt/train"
 	"xprompt/vq"
 )
@@ -42,6 +43,20 @@ func loadVQ(path string) (*vq.Model, []byte, error) {
 		return nil, nil, err
 	}
 	return m, buf.Bytes(), nil
+}
+
+// trainVQ returns the image tokenizer of a run: the file given, else the one
+// stored in the checkpoint the run starts from (a model must keep the
+// tokenizer it was trained with), else the embedded default.
+func trainVQ(path string, ck *model.Checkpoint) (*vq.Model, []byte, error) {
+	if path != "" || ck == nil || len(ck.VQ) == 0 {
+		return loadVQ(path)
+	}
+	m, err := vq.Load(bytes.NewReader(ck.VQ))
+	if err != nil {
+		return nil, nil, fmt.Errorf("the checkpoint's image tokenizer: %w", err)
+	}
+	return m, ck.VQ, nil
 }
 
 func orDefault(p string) string {
@@ -76,6 +91,10 @@ func runTrain(args []string) error {
 	steps := fs.Int("steps", 0, "total steps (default: the preset's)")
 	out := fs.String("out", "", "checkpoint file (default: runs/PRESET.ckpt)")
 	resume := fs.String("resume", "", "continue the run saved in this checkpoint")
+	initFrom := fs.String("init", "", "start a new run (fresh optimizer and schedule) from the weights and tokenizers of this checkpoint")
+	hide := fs.Float64("hide-instruction", 0, "probability that a query comes without its instruction (the example alone says what to do)")
+	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
+	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
 	ablate := fs.String("ablate", "", "ablation: no-xprompt (causal in-context), no-text (no text tasks), no-reverse")
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
@@ -91,16 +110,25 @@ func runTrain(args []string) error {
 	if err := checkDevice(*device); err != nil {
 		return err
 	}
-	vqm, vqBlob, err := loadVQ(*vqPath)
+	if *resume != "" && *initFrom != "" {
+		return fmt.Errorf("%w: --resume and --init exclude each other", errUsage)
+	}
+	if *palette > 1 || *hide < 0 || *hide > 1 || *hideEx < 0 || *hideEx > 1 {
+		return fmt.Errorf("%w: --palette and --hide-instruction(s) are probabilities in [0,1]", errUsage)
+	}
+	var ck *model.Checkpoint
+	var err error
+	if from := *resume + *initFrom; from != "" {
+		if ck, err = model.Load(from); err != nil {
+			return err
+		}
+	}
+	vqm, vqBlob, err := trainVQ(*vqPath, ck)
 	if err != nil {
 		return err
 	}
 	var run *train.Run
 	if *resume != "" {
-		ck, err := model.Load(*resume)
-		if err != nil {
-			return err
-		}
 		if run, err = train.Resume(ck, vqm); err != nil {
 			return fmt.Errorf("resume %s: %w", *resume, err)
 		}
@@ -109,12 +137,20 @@ func runTrain(args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "resuming %s at step %d of %d\n", *resume, run.Step, run.Opts.Steps)
 	} else {
+		if ck != nil {
+			*preset = ck.Model.Cfg.Preset
+		}
 		o := train.DefaultOptions(*preset)
 		if _, err := model.Preset(*preset); err != nil {
 			return fmt.Errorf("%w: %v", errUsage, err)
 		}
 		o.Seed = *seed
 		o.Data.Examples = *examples
+		o.Data.HideInstruction = *hide
+		o.Data.HideExampleInstruction = *hideEx
+		if *palette >= 0 {
+			o.Data.PaletteWeight = *palette
+		}
 		if *steps > 0 {
 			o.Steps = *steps
 		}
@@ -127,14 +163,30 @@ func runTrain(args []string) error {
 		if err := applyAblation(&o, *ablate); err != nil {
 			return err
 		}
-		if run, err = train.NewRun(o, train.NewTextTokenizer(o.Seed, 512), vqm, vqBlob); err != nil {
+		if ck != nil {
+			tok := &text.Tokenizer{}
+			if err := tok.UnmarshalBinary(ck.Text); err != nil {
+				return fmt.Errorf("%s: text tokenizer: %w", *initFrom, err)
+			}
+			run, err = train.NewRunFrom(o, ck.Model, tok, vqm, vqBlob)
+		} else {
+			run, err = train.NewRun(o, train.NewTextTokenizer(o.Seed, 512), vqm, vqBlob)
+		}
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "training %s (%d parameters) for %d steps, batch %d, ablation %q\n",
-			*preset, run.Model.Params.Count(), o.Steps, o.Batch, *ablate)
+		from := ""
+		if ck != nil {
+			from = " from " + *initFrom
+		}
+		fmt.Fprintf(os.Stderr, "training %s%s (%d parameters) for %d steps, batch %d, ablation %q\n",
+			*preset, from, run.Model.Params.Count(), o.Steps, o.Batch, *ablate)
 	}
 	if *out == "" {
 		*out = *resume
+		if *out == "" && *initFrom != "" {
+			return fmt.Errorf("%w: --init needs --out (the checkpoint it starts from is kept)", errUsage)
+		}
 		if *out == "" {
 			os.MkdirAll("runs", 0o755)
 			*out = "runs/" + run.Opts.Preset + ".ckpt"
