@@ -18,6 +18,9 @@ type EvalOptions struct {
 	Seed     uint64       // draws the examples and queries
 	Modes    []model.Mode // default: none, causal, xprompt
 	Sample   model.SampleOptions
+	// HideInstruction gives the queries no instruction: only the in-context
+	// example says what to do (no context then leaves the model guessing).
+	HideInstruction bool
 }
 
 // Result is one generated image with its ground truth and scores.
@@ -59,6 +62,11 @@ func (e *Engine) Evaluate(ctx context.Context, family string, o EvalOptions) ([]
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0xe7a1))
 	all := train.SampleExamples(f, false, o.Examples+o.Queries, rng, e.ImageSize())
 	examples, queries := all[:o.Examples], all[o.Examples:]
+	if o.HideInstruction {
+		for i := range queries {
+			queries[i].Instruction = ""
+		}
+	}
 	truths := make([]*img.Image, len(queries))
 	for i, q := range queries {
 		truths[i] = q.Output

@@ -85,3 +85,19 @@ func TestGenerationIsSeededAndInterruptible(t *testing.T) {
 		t.Fatalf("unknown task: error %v should name it", err)
 	}
 }
+
+func TestEvaluateHideInstruction(t *testing.T) {
+	e := testEngine(t)
+	for _, hide := range []bool{false, true} {
+		rs, err := e.Evaluate(context.Background(), "invert", EvalOptions{Examples: 1, Queries: 2, Seed: 3,
+			Modes: []model.Mode{model.ModeXPrompt}, HideInstruction: hide})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if hide != (r.Instruction == "") {
+				t.Errorf("HideInstruction %v: query instruction %q", hide, r.Instruction)
+			}
+		}
+	}
+}

@@ -65,6 +65,7 @@ func runGen(args []string) error {
 	out := fs.String("out", "", "write PNGs and index.html here")
 	modelPath := fs.String("model", "default", "checkpoint file, or default (the embedded model)")
 	asJSON := fs.Bool("json", false, "print one JSON object per query and mode")
+	hide := fs.Bool("hide-instruction", false, "queries without their instruction: only the in-context example says what to do")
 	show := fs.Bool("show", false, "draw the results in the terminal (24-bit colour)")
 	sf := addSampleFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -86,7 +87,7 @@ func runGen(args []string) error {
 	}
 	ctx, stop := interruptContext()
 	defer stop()
-	rs, err := eng.Evaluate(ctx, *task, infer.EvalOptions{Examples: *examples, Queries: *n, Seed: *sf.seed, Modes: modes, Sample: sf.options()})
+	rs, err := eng.Evaluate(ctx, *task, infer.EvalOptions{Examples: *examples, Queries: *n, Seed: *sf.seed, Modes: modes, Sample: sf.options(), HideInstruction: *hide})
 	if err != nil {
 		return err
 	}
