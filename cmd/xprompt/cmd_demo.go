@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,10 @@ func init() {
 
 // demoTasks are the held-out families of the paper's Table 4.
 var demoTasks = []string{"lowlight", "derain", "add_object", "remove_object", "depth"}
+
+// demoBlindTasks are seen families shown with the query's instruction
+// withheld: only the compressed example says what to do.
+var demoBlindTasks = []string{"invert", "segmentation"}
 
 func runDemo(args []string) error {
 	fs := newFlags("demo", "[--out DIR] [--n QUERIES] [--model FILE]")
@@ -41,31 +46,49 @@ func runDemo(args []string) error {
 	defer stop()
 	var all []infer.Result
 	for _, task := range demoTasks {
-		rs, err := eng.Evaluate(ctx, task, infer.EvalOptions{Examples: 1, Queries: *n, Seed: *sf.seed,
-			Modes: []model.Mode{model.ModeNone, model.ModeXPrompt}, Sample: sf.options()})
+		rs, err := demoTask(ctx, eng, task, false, *n, sf, *show)
 		if err != nil {
 			return err
 		}
 		all = append(all, rs...)
-		for _, s := range infer.Summarise(rs) {
-			fmt.Printf("  %-14s %-8s PSNR %6.2f  SSIM %.3f  (prompt KV %d of %d bytes)\n", s.Task, s.Mode, s.PSNR, s.SSIM, s.PromptKV, s.FullKV)
-		}
-		if *show {
-			for _, r := range rs {
-				if r.Mode == "xprompt" && r.Query == 0 {
-					fmt.Println("  input | example in → out | X-Prompt output | ground truth")
-					fmt.Print(indent(img.HalfBlocks(r.Strip(1)), "  "))
-				}
-			}
-		}
 	}
-	page, err := infer.WriteGallery(*out, "xprompt demo: held-out tasks in context", all, infer.Summarise(all))
+	fmt.Println("Seen tasks with the query's instruction withheld: only the compressed example says what to do.")
+	for _, task := range demoBlindTasks {
+		rs, err := demoTask(ctx, eng, task, true, *n, sf, *show)
+		if err != nil {
+			return err
+		}
+		all = append(all, rs...)
+	}
+	page, err := infer.WriteGallery(*out, "xprompt demo: tasks in context", all, infer.Summarise(all))
 	if err != nil {
 		return err
 	}
 	abs, _ := filepath.Abs(page)
 	fmt.Printf("wrote %s (%d images) in %.0f s\n", abs, len(all), time.Since(start).Seconds())
 	return nil
+}
+
+// demoTask evaluates one family with no context and with X-Prompt, prints
+// the scores and, with show, the first X-Prompt query in the terminal.
+func demoTask(ctx context.Context, eng *infer.Engine, task string, hide bool, n int, sf sampleFlags, show bool) ([]infer.Result, error) {
+	rs, err := eng.Evaluate(ctx, task, infer.EvalOptions{Examples: 1, Queries: n, Seed: *sf.seed,
+		Modes: []model.Mode{model.ModeNone, model.ModeXPrompt}, Sample: sf.options(), HideInstruction: hide})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range infer.Summarise(rs) {
+		fmt.Printf("  %-14s %-8s PSNR %6.2f  SSIM %.3f  (prompt KV %d of %d bytes)\n", s.Task, s.Mode, s.PSNR, s.SSIM, s.PromptKV, s.FullKV)
+	}
+	if show {
+		for _, r := range rs {
+			if r.Mode == "xprompt" && r.Query == 0 {
+				fmt.Println("  input | example in → out | X-Prompt output | ground truth")
+				fmt.Print(indent(img.HalfBlocks(r.Strip(1)), "  "))
+			}
+		}
+	}
+	return rs, nil
 }
 
 func isTruecolor() bool {
