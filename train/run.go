@@ -226,9 +226,9 @@ func Resume(ck *model.Checkpoint, codec ImageCodec) (*Run, error) {
 	if err := json.Unmarshal(ck.Train, &st); err != nil {
 		return nil, fmt.Errorf("checkpoint has no usable training state: %w", err)
 	}
-	tok := &text.Tokenizer{}
-	if err := tok.UnmarshalBinary(ck.Text); err != nil {
-		return nil, fmt.Errorf("checkpoint text tokenizer: %w", err)
+	tok, err := checkpointText(ck)
+	if err != nil {
+		return nil, err
 	}
 	r, err := newRun(st.Opts, ck.Model, tok, codec, ck.VQ)
 	if err != nil {
@@ -246,4 +246,24 @@ func Resume(ck *model.Checkpoint, codec ImageCodec) (*Run, error) {
 		}
 	}
 	return r, nil
+}
+
+// InitFrom starts a new run (step 0, fresh optimizer and schedule from o)
+// from the weights and text tokenizer of a checkpoint: fine-tuning. codec
+// and vqBlob are the image tokenizer, normally the checkpoint's own.
+func InitFrom(o Options, ck *model.Checkpoint, codec ImageCodec, vqBlob []byte) (*Run, error) {
+	tok, err := checkpointText(ck)
+	if err != nil {
+		return nil, err
+	}
+	return NewRunFrom(o, ck.Model, tok, codec, vqBlob)
+}
+
+// checkpointText decodes a checkpoint's text tokenizer.
+func checkpointText(ck *model.Checkpoint) (*text.Tokenizer, error) {
+	tok := &text.Tokenizer{}
+	if err := tok.UnmarshalBinary(ck.Text); err != nil {
+		return nil, fmt.Errorf("checkpoint text tokenizer: %w", err)
+	}
+	return tok, nil
 }

@@ -146,3 +146,49 @@ func TestInterruptAndNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// InitFrom starts at step 0 with the checkpoint's weights and tokenizer and
+// the new options; a checkpoint whose tokenizer is corrupt is an error.
+func TestInitFrom(t *testing.T) {
+	src := tinyRun(t)
+	if err := src.Train(context.Background(), 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "run.ckpt")
+	if err := src.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := model.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultOptions("tiny")
+	o.Batch, o.Steps, o.Warmup = 2, 10, 1
+	o.Data.HideInstruction = 0.5
+	r, err := InitFrom(o, ck, patchCodec{4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Step != 0 || r.Opts.Steps != 10 || r.Pipe.Cfg.HideInstruction != 0.5 || r.Opt.Steps != 0 {
+		t.Fatalf("step %d of %d, hide %v, optimizer steps %d: want a fresh run with the new options",
+			r.Step, r.Opts.Steps, r.Pipe.Cfg.HideInstruction, r.Opt.Steps)
+	}
+	for i, p := range src.Model.Params.List() {
+		q := r.Model.Params.List()[i]
+		for j := range p.Data {
+			if p.Data[j] != q.Data[j] {
+				t.Fatalf("%s[%d]: %g in the source run, %g after InitFrom", p.Name(), j, p.Data[j], q.Data[j])
+			}
+		}
+	}
+	if got, want := r.Text.Encode("flip the image"), src.Text.Encode("flip the image"); len(got) != len(want) {
+		t.Fatalf("tokenizer differs: %v vs %v", got, want)
+	}
+	if err := r.Train(context.Background(), 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	ck.Text = []byte("not a tokenizer")
+	if _, err := InitFrom(o, ck, patchCodec{4}, nil); err == nil {
+		t.Fatal("InitFrom accepted a checkpoint with a corrupt text tokenizer")
+	}
+}

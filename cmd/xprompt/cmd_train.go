@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"xprompt/model"
-	"xprompt/text"
 	"xprompt/train"
 	"xprompt/vq"
 )
@@ -113,6 +112,9 @@ func runTrain(args []string) error {
 	if *resume != "" && *initFrom != "" {
 		return fmt.Errorf("%w: --resume and --init exclude each other", errUsage)
 	}
+	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0) {
+		return fmt.Errorf("%w: --resume continues the run's own data mix; --hide-instruction(s) and --palette start a new run (--init)", errUsage)
+	}
 	if *palette > 1 || *hide < 0 || *hide > 1 || *hideEx < 0 || *hideEx > 1 {
 		return fmt.Errorf("%w: --palette and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
@@ -164,11 +166,9 @@ func runTrain(args []string) error {
 			return err
 		}
 		if ck != nil {
-			tok := &text.Tokenizer{}
-			if err := tok.UnmarshalBinary(ck.Text); err != nil {
-				return fmt.Errorf("%s: text tokenizer: %w", *initFrom, err)
+			if run, err = train.InitFrom(o, ck, vqm, vqBlob); err != nil {
+				err = fmt.Errorf("init %s: %w", *initFrom, err)
 			}
-			run, err = train.NewRunFrom(o, ck.Model, tok, vqm, vqBlob)
 		} else {
 			run, err = train.NewRun(o, train.NewTextTokenizer(o.Seed, 512), vqm, vqBlob)
 		}

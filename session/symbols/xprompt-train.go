@@ -20,6 +20,7 @@ func init() {
 		"DefaultOptions":   reflect.ValueOf(train.DefaultOptions),
 		"ErrNonFinite":     reflect.ValueOf(&train.ErrNonFinite).Elem(),
 		"FlopsPerToken":    reflect.ValueOf(train.FlopsPerToken),
+		"InitFrom":         reflect.ValueOf(train.InitFrom),
 		"NewPipeline":      reflect.ValueOf(train.NewPipeline),
 		"NewRun":           reflect.ValueOf(train.NewRun),
 		"NewRunFrom":       reflect.ValueOf(train.NewRunFrom),
