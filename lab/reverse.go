@@ -42,22 +42,14 @@ func ReverseAblation(ctx context.Context, cfg Config) (*Table, error) {
 		{Name: "without reverse", Variant: VariantNoReverse, Mode: model.ModeXPrompt},
 		{Name: ceilingRow},
 	}
-	for _, spec := range specs {
-		if !cfg.wants(spec.Name) {
-			continue
-		}
-		gens, err := runRow(ctx, &cfg, t.Name, spec, sets)
-		if err != nil {
-			return t, err
-		}
-		row := cfg.newRow(t.Name, spec.Name)
+	err = eachRow(ctx, &cfg, t, specs, sets, func(_ int, row *Row, gens []generation) error {
 		i := 0
 		for _, g := range groups {
 			var psnr, ssim float64
 			for range g.fams {
 				sc, err := meanScores(gens[i].Outputs, sets[i].truths())
 				if err != nil {
-					return t, err
+					return err
 				}
 				psnr += sc.PSNR / float64(len(g.fams))
 				ssim += sc.SSIM / float64(len(g.fams))
@@ -68,9 +60,9 @@ func ReverseAblation(ctx context.Context, cfg Config) (*Table, error) {
 				row.Metrics[g.ssim] = ssim
 			}
 		}
-		t.Add(row)
-	}
-	return t, nil
+		return nil
+	})
+	return t, err
 }
 
 // reverseForward are seen families that train without reverse augmentation;

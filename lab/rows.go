@@ -81,6 +81,27 @@ func runRow(ctx context.Context, cfg *Config, table string, spec rowSpec, sets [
 	return out, nil
 }
 
+// eachRow computes, for every spec the config wants, its generations on
+// the sets, passes them to score with the spec's index and a fresh row to
+// fill, and adds the row to t.
+func eachRow(ctx context.Context, cfg *Config, t *Table, specs []rowSpec, sets []evalSet, score func(i int, row *Row, gens []generation) error) error {
+	for i, spec := range specs {
+		if !cfg.wants(spec.Name) {
+			continue
+		}
+		gens, err := runRow(ctx, cfg, t.Name, spec, sets)
+		if err != nil {
+			return err
+		}
+		row := cfg.newRow(t.Name, spec.Name)
+		if err := score(i, &row, gens); err != nil {
+			return err
+		}
+		t.Add(row)
+	}
+	return nil
+}
+
 // familyTable computes a table with a row per spec and the family metrics
 // as columns, and a figure with a line per family: the first query's input,
 // the first example, each row's output and the truth.
@@ -96,22 +117,17 @@ func familyTable(ctx context.Context, cfg Config, t *Table, fams []familySpec, s
 		return nil, err
 	}
 	firsts := make([][]*img.Image, len(fams)) // [family][row] first output
-	for _, spec := range specs {
-		if !cfg.wants(spec.Name) {
-			continue
-		}
-		gens, err := runRow(ctx, &cfg, t.Name, spec, sets)
-		if err != nil {
-			return t, err
-		}
-		row := cfg.newRow(t.Name, spec.Name)
+	err = eachRow(ctx, &cfg, t, specs, sets, func(_ int, row *Row, gens []generation) error {
 		for i, f := range fams {
-			if err := scoreInto(row, f.Name, f.Kind, gens[i].Outputs, sets[i].truths()); err != nil {
-				return t, err
+			if err := scoreInto(*row, f.Name, f.Kind, gens[i].Outputs, sets[i].truths()); err != nil {
+				return err
 			}
 			firsts[i] = append(firsts[i], gens[i].Outputs[0])
 		}
-		t.Add(row)
+		return nil
+	})
+	if err != nil {
+		return t, err
 	}
 	if len(t.Rows) > 0 {
 		var lines [][]*img.Image

@@ -53,22 +53,19 @@ func CompressionSweep(ctx context.Context, cfg Config) (*Table, error) {
 		}
 		points = append(points, point{spec: rowSpec{Name: name, Variant: VariantBase, Mode: model.ModeXPrompt, Examples: k, Timed: true}, s: preset, k: k})
 	}
-	for _, p := range points {
-		if !cfg.wants(p.spec.Name) {
-			continue
-		}
-		gens, err := runRow(ctx, &cfg, t.Name, p.spec, sets)
-		if err != nil {
-			return t, err
-		}
-		row := cfg.newRow(t.Name, p.spec.Name)
+	specs := make([]rowSpec, len(points))
+	for i, p := range points {
+		specs[i] = p.spec
+	}
+	err = eachRow(ctx, &cfg, t, specs, sets, func(pi int, row *Row, gens []generation) error {
+		p := points[pi]
 		row.Metrics["S"], row.Metrics["examples"] = float64(p.s), float64(p.k)
 		var psnr, ssim, kv, full, ms float64
 		n := float64(len(sets))
 		for i, g := range gens {
 			sc, err := meanScores(g.Outputs, sets[i].truths())
 			if err != nil {
-				return t, err
+				return err
 			}
 			psnr += sc.PSNR / n
 			ssim += sc.SSIM / n
@@ -80,7 +77,7 @@ func CompressionSweep(ctx context.Context, cfg Config) (*Table, error) {
 		row.Metrics["prompt KV bytes"], row.Metrics["uncompressed KV bytes"] = kv, full
 		row.Metrics["KV kept %"] = 100 * kv / full
 		row.Metrics["ms/query"] = ms
-		t.Add(row)
-	}
-	return t, nil
+		return nil
+	})
+	return t, err
 }

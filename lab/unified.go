@@ -58,20 +58,13 @@ func UnifiedText(ctx context.Context, cfg Config) (*Table, error) {
 		{Name: ceilingRow},
 	}
 	var lines [][]*img.Image
-	for _, spec := range specs {
-		if !cfg.wants(spec.Name) {
-			continue
-		}
-		gens, err := runRow(ctx, &cfg, t.Name, spec, sets)
-		if err != nil {
-			return t, err
-		}
-		row := cfg.newRow(t.Name, spec.Name)
+	err = eachRow(ctx, &cfg, t, specs, sets, func(si int, row *Row, gens []generation) error {
+		spec := specs[si]
 		ssim := 0.0
 		for i, f := range editFamilies {
 			s, err := meanScores(gens[i].Outputs, sets[i].truths())
 			if err != nil {
-				return t, err
+				return err
 			}
 			row.Metrics[f+" PSNR"] = s.PSNR
 			ssim += s.SSIM / float64(len(editFamilies))
@@ -89,16 +82,16 @@ func UnifiedText(ctx context.Context, cfg Config) (*Table, error) {
 		} else {
 			reg, err := cfg.models()
 			if err != nil {
-				return t, err
+				return err
 			}
 			tr, err := reg.Get(ctx, spec.Variant)
 			if err != nil {
-				return t, err
+				return err
 			}
 			cfg.say(t.Name, "%s: GenEval, %d prompts", spec.Name, len(prompts))
 			g, err := generate(ctx, tr.Engine, t2i.Examples, spec.Mode, queries, cfg.Sample, 1)
 			if err != nil {
-				return t, err
+				return err
 			}
 			images = g.Outputs
 		}
@@ -107,13 +100,16 @@ func UnifiedText(ctx context.Context, cfg Config) (*Table, error) {
 			row.Metrics["GenEval "+k] = sc.Accuracy[k]
 		}
 		row.Metrics["GenEval overall"] = sc.Overall
-		t.Add(row)
 		// The figure shows the first prompt of each kind.
 		var line []*img.Image
 		for i := 0; i < len(images); i += max(cfg.GenEvalPerKind, 1) {
 			line = append(line, img.Nearest(images[i], 2))
 		}
 		lines = append(lines, line)
+		return nil
+	})
+	if err != nil {
+		return t, err
 	}
 	if len(lines) > 0 {
 		t.Figure = img.Grid(lines, 2)

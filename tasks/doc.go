@@ -21,8 +21,9 @@
 // dense (segmentation, depth, edges and map-to-image), edit (add, remove,
 // recolour, move, resize an object), global (grayscale, invert, flips,
 // rotations, posterize, hue shift, brightness/contrast/gamma curves, palette
-// permutations — PalettePermutation(seed) makes a new task for any seed) and
-// text (caption, difference description, text-to-image).
+// permutations — PalettePermutation(seed) makes a new task for any seed —
+// and tone curves v → clip(a·v^e), ToneCurveFamily(seed), also one task per
+// seed) and text (caption, difference description, text-to-image).
 //
 // Splits. Following the paper's Table 4, low-light enhancement, deraining,
 // object addition, object removal and depth estimation (and their reverses)
@@ -31,7 +32,12 @@
 // brightness/contrast/gamma curves of moderate strength are seen, low-light
 // enhancement is a strong curve; add/remove noise and blur are seen, rain is
 // not; recolour/move/resize and inpainting are seen, addition and removal are
-// not; segmentation and edges are seen, depth is not.
+// not; segmentation and edges are seen, depth is not. The tone curves are a
+// training option (train.DataConfig.CurveWeight) that changes this for
+// low-light: its curves, k·v^g and the inverse, are members of the
+// tone-curve distribution, so a model trained with tone curves has seen
+// that kind of mapping at that strength, though never the family, its
+// instructions or its name.
 //
 // GenEval. GenEvalPrompts and ScoreGenEval form a synthetic GenEval for
 // text-to-image: prompts of six kinds (single object, two objects, counting,

@@ -14,7 +14,7 @@ import (
 // form of its examples: image sizes and values, which fields are set for
 // the family's kind, filled instructions, and the reverse link.
 func TestEveryFamilyValid(t *testing.T) {
-	fams := append(All(), PalettePermutation(17), PalettePermutationInverse(17))
+	fams := append(All(), PalettePermutation(17), PalettePermutationInverse(17), ToneCurveFamily(17), mustFamily("tone_curve_17_inv"))
 	for _, f := range fams {
 		for _, size := range []int{16, 32, 64} {
 			rng := NewRand(uint64(size))
@@ -138,6 +138,10 @@ func TestByName(t *testing.T) {
 		{"palette_perm_007", "", false},
 		{"palette_perm_x", "", false},
 		{"palette_perm_1_inv_inv", "", false},
+		{"tone_curve_9", "tone_curve_9_inv", true},
+		{"tone_curve_9_inv", "tone_curve_9", true},
+		{"tone_curve_+9", "", false},
+		{"tone_curve_", "", false},
 		{"nope", "", false},
 	} {
 		f, err := ByName(c.name)

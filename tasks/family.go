@@ -175,14 +175,18 @@ func filter(keep func(*Family) bool) []*Family {
 	return out
 }
 
-// ByName returns the family called name: a built-in one, or any palette
-// permutation "palette_perm_SEED" / "palette_perm_SEED_inv".
+// ByName returns the family called name: a built-in one, any palette
+// permutation "palette_perm_SEED" / "palette_perm_SEED_inv", or any tone
+// curve "tone_curve_SEED" / "tone_curve_SEED_inv".
 func ByName(name string) (*Family, error) {
 	if f, ok := byName[name]; ok {
 		c := *f
 		return &c, nil
 	}
 	if f, ok := parsePalettePermutation(name); ok {
+		return f, nil
+	}
+	if f, ok := parseToneCurve(name); ok {
 		return f, nil
 	}
 	return nil, fmt.Errorf("tasks: unknown family %q", name)

@@ -25,6 +25,10 @@ type DataConfig struct {
 	// PaletteWeight is the weight of random palette permutations (a new task
 	// each time, learnable only from context) within the image families.
 	PaletteWeight float64
+	// CurveWeight is the weight of random tone curves v → clip(a·v^e)
+	// (tasks.ToneCurveFamily, a new curve each time) among the image
+	// families that are not palette permutations.
+	CurveWeight float64
 	// Reverse trains every pair in both directions (x → y and y → x).
 	Reverse bool
 	// HideInstruction is the probability that a query of an image family
@@ -54,8 +58,8 @@ func DefaultData() DataConfig {
 		PaletteWeight: 0.15, Reverse: true, Examples: 1, Mode: model.ModeXPrompt}
 }
 
-// paletteSeedLimit bounds the palette permutations seen in training; seeds at
-// or above it are reserved for evaluation.
+// paletteSeedLimit bounds the palette permutations and tone curves seen in
+// training; seeds at or above it are reserved for evaluation.
 const paletteSeedLimit = 1 << 20
 
 // Pipeline turns task families into token sequences.
@@ -114,6 +118,10 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 	case r < c.ImageWeight:
 		if rng.Float64() < c.PaletteWeight {
 			f := tasks.PalettePermutation(uint64(rng.IntN(paletteSeedLimit)))
+			return f, c.Reverse && rng.IntN(2) == 0, nil
+		}
+		if c.CurveWeight > 0 && rng.Float64() < c.CurveWeight {
+			f := tasks.ToneCurveFamily(uint64(rng.IntN(paletteSeedLimit)))
 			return f, c.Reverse && rng.IntN(2) == 0, nil
 		}
 		f := p.primaries[rng.IntN(len(p.primaries))]

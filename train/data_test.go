@@ -2,10 +2,12 @@ package train
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"xprompt/core"
 	"xprompt/model"
+	"xprompt/tasks"
 )
 
 // instructionTokens counts the tokens between the first <inst> of segment
@@ -61,6 +63,42 @@ func TestHideInstruction(t *testing.T) {
 					t.Errorf("hide %s %v: sequence %d lost its instruction", part.name, part.hide, i)
 				}
 			}
+		}
+	}
+}
+
+// TestCurveWeight checks the share of tone-curve tasks in the image
+// stream: none at weight 0, all at weight 1, about half at ½.
+func TestCurveWeight(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ weight, lo, hi float64 }{{0, 0, 0}, {1, 1, 1}, {0.5, 0.4, 0.6}} {
+		dc := DefaultData()
+		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
+		dc.CurveWeight = c.weight
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), patchCodec{4}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		const n = 400
+		curves := 0
+		for i := 0; i < n; i++ {
+			f, _, err := p.pickFamily(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(f.Name, "tone_curve_") {
+				curves++
+				if _, err := tasks.ByName(f.Name); err != nil {
+					t.Fatalf("drawn family %s is not a known name: %v", f.Name, err)
+				}
+			}
+		}
+		if share := float64(curves) / n; share < c.lo || share > c.hi {
+			t.Errorf("curve weight %g: %d of %d draws are tone curves", c.weight, curves, n)
 		}
 	}
 }

@@ -94,6 +94,7 @@ func runTrain(args []string) error {
 	hide := fs.Float64("hide-instruction", 0, "probability that a query comes without its instruction (the example alone says what to do)")
 	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
 	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
+	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
 	ablate := fs.String("ablate", "", "ablation: no-xprompt (causal in-context), no-text (no text tasks), no-reverse")
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
@@ -112,11 +113,11 @@ func runTrain(args []string) error {
 	if *resume != "" && *initFrom != "" {
 		return fmt.Errorf("%w: --resume and --init exclude each other", errUsage)
 	}
-	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0) {
-		return fmt.Errorf("%w: --resume continues the run's own data mix; --hide-instruction(s) and --palette start a new run (--init)", errUsage)
+	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0) {
+		return fmt.Errorf("%w: --resume continues the run's own data mix; --hide-instruction(s), --palette and --curves start a new run (--init)", errUsage)
 	}
-	if *palette > 1 || *hide < 0 || *hide > 1 || *hideEx < 0 || *hideEx > 1 {
-		return fmt.Errorf("%w: --palette and --hide-instruction(s) are probabilities in [0,1]", errUsage)
+	if *palette > 1 || *curves < 0 || *curves > 1 || *hide < 0 || *hide > 1 || *hideEx < 0 || *hideEx > 1 {
+		return fmt.Errorf("%w: --palette, --curves and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
 	var err error
@@ -153,6 +154,7 @@ func runTrain(args []string) error {
 		if *palette >= 0 {
 			o.Data.PaletteWeight = *palette
 		}
+		o.Data.CurveWeight = *curves
 		if *steps > 0 {
 			o.Steps = *steps
 		}

@@ -88,6 +88,9 @@ func init() {
 		"Stream":                    reflect.ValueOf(tasks.Stream),
 		"Stripes":                   reflect.ValueOf(tasks.Stripes),
 		"Texture":                   reflect.ValueOf(tasks.Texture),
+		"ToneCurve":                 reflect.ValueOf(tasks.ToneCurve),
+		"ToneCurveFamily":           reflect.ValueOf(tasks.ToneCurveFamily),
+		"ToneCurveParams":           reflect.ValueOf(tasks.ToneCurveParams),
 		"Triangle":                  reflect.ValueOf(tasks.Triangle),
 
 		// type definitions
