@@ -16,11 +16,11 @@ import (
 	"xprompt/tasks"
 )
 
-// runTask implements %task [NAME] [--seed S].
 // defaultPromptTask is the task of the prompt %mask makes when none is bound:
 // a held-out family, so the mask shows X-Prompt at work on a novel task.
 const defaultPromptTask = "derain"
 
+// runTask implements %task [NAME] [--seed S].
 func runTask(_ context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
 	fs := newFlags("task")
 	seed := fs.Uint64("seed", 0, "")

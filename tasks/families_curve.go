@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 
 	"xprompt/img"
 )
@@ -68,13 +67,8 @@ func toneCurveFamily(seed uint64, inverse bool) *Family {
 
 // parseToneCurve recognises "tone_curve_SEED" and "tone_curve_SEED_inv".
 func parseToneCurve(name string) (*Family, bool) {
-	rest, ok := strings.CutPrefix(name, "tone_curve_")
+	seed, inverse, ok := parseSeeded(name, "tone_curve_")
 	if !ok {
-		return nil, false
-	}
-	rest, inverse := strings.CutSuffix(rest, "_inv")
-	seed, err := strconv.ParseUint(rest, 10, 64)
-	if err != nil || strconv.FormatUint(seed, 10) != rest {
 		return nil, false
 	}
 	return toneCurveFamily(seed, inverse), true

@@ -272,14 +272,25 @@ func paletteFamily(seed uint64, inverse bool) *Family {
 // parsePalettePermutation recognises "palette_perm_SEED" and
 // "palette_perm_SEED_inv".
 func parsePalettePermutation(name string) (*Family, bool) {
-	rest, ok := strings.CutPrefix(name, "palette_perm_")
+	seed, inverse, ok := parseSeeded(name, "palette_perm_")
 	if !ok {
 		return nil, false
 	}
-	rest, inverse := strings.CutSuffix(rest, "_inv")
+	return paletteFamily(seed, inverse), true
+}
+
+// parseSeeded reads "PREFIXSEED" or "PREFIXSEED_inv", the names of the
+// families made from a seed; SEED is a decimal number without sign or
+// leading zeros.
+func parseSeeded(name, prefix string) (seed uint64, inverse, ok bool) {
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return 0, false, false
+	}
+	rest, inverse = strings.CutSuffix(rest, "_inv")
 	seed, err := strconv.ParseUint(rest, 10, 64)
 	if err != nil || strconv.FormatUint(seed, 10) != rest {
-		return nil, false
+		return 0, false, false
 	}
-	return paletteFamily(seed, inverse), true
+	return seed, inverse, true
 }
