@@ -16,8 +16,79 @@ type SampleOptions struct {
 	TopP        float32 // keep the smallest set with probability ≥ P (0 or 1: all)
 	// CFG is the classifier-free guidance scale: logits = u + CFG·(c − u),
 	// where u comes from the sequence from the last <boi> only. 0 or 1: off.
-	CFG  float32
-	Seed uint64
+	CFG float32
+	// ContextGuidance is the scale of guidance by the in-context prompt:
+	// logits = n + w·(c − n), where n comes from the same query with no
+	// prompt ([BOS][TD], ModeNone), so w > 1 strengthens what the examples
+	// change. 0 or 1: off; it excludes CFG.
+	ContextGuidance float32
+	Seed            uint64
+}
+
+// guidance is the second decoding stream of classifier-free or context
+// guidance: its cache, the logits of its last token and the positions of
+// its next tokens.
+type guidance struct {
+	cache  *KVCache
+	logits [][]float32
+	next   []int32
+	kind   core.MaskKind
+	scale  float32
+	mixed  []float32
+}
+
+// newGuidance starts the guidance stream o asks for (nil when none) for
+// queries whose conditional stream continues at positions next.
+func (m *Model) newGuidance(b *Builder, queries []Pair, next []int32, o SampleOptions) (*guidance, error) {
+	cfg, ctxg := o.CFG != 0 && o.CFG != 1, o.ContextGuidance != 0 && o.ContextGuidance != 1
+	nb, v := len(queries), m.Cfg.Vocab.Size()
+	switch {
+	case cfg && ctxg:
+		return nil, fmt.Errorf("model: CFG %g and context guidance %g exclude each other", o.CFG, o.ContextGuidance)
+	case cfg:
+		g := &guidance{cache: m.NewCache(nb), next: append([]int32(nil), next...), kind: core.MaskCausal, scale: o.CFG}
+		ut, us, up := make([]int32, nb), make([]int32, nb), make([]int32, nb)
+		for i := range ut {
+			ut[i], us[i], up[i] = b.Vocab.Tok(BOI), core.SegTD, next[i]-1
+		}
+		g.logits = lastRows(m.Forward(g.cache, ut, us, up, 1, g.kind), nb, 1, v)
+		return g, nil
+	case ctxg:
+		pre, err := b.Prefix(nil, ModeNone)
+		if err != nil {
+			return nil, err
+		}
+		none, err := m.Compress(pre)
+		if err != nil {
+			return nil, err
+		}
+		g := &guidance{kind: ModeNone.MaskKind(), scale: o.ContextGuidance}
+		if g.cache, g.logits, g.next, err = m.prefillQueries(b, none, queries); err != nil {
+			return nil, err
+		}
+		return g, nil
+	}
+	return nil, nil
+}
+
+// mix returns u + scale·(c − u) for query i, u being the guidance logits.
+func (g *guidance) mix(i int, c []float32) []float32 {
+	u := g.logits[i]
+	if len(g.mixed) != len(c) {
+		g.mixed = make([]float32, len(c))
+	}
+	for j := range c {
+		g.mixed[j] = u[j] + g.scale*(c[j]-u[j])
+	}
+	return g.mixed
+}
+
+// advance feeds the batch's chosen tokens to the guidance stream.
+func (g *guidance) advance(m *Model, step, seg []int32) {
+	g.logits = lastRows(m.Forward(g.cache, step, seg, g.next, 1, g.kind), len(step), 1, m.Cfg.Vocab.Size())
+	for i := range g.next {
+		g.next[i]++
+	}
 }
 
 // pick chooses a token among ids with the given logits.
@@ -146,15 +217,9 @@ func (m *Model) GenerateImages(ctx context.Context, b *Builder, cp *CompressedPr
 	}
 	nb, v := len(queries), m.Cfg.Vocab.Size()
 	kind := cp.Mode.MaskKind()
-	var ucache *KVCache
-	var uncond [][]float32
-	if o.CFG != 0 && o.CFG != 1 {
-		ucache = m.NewCache(nb)
-		ut, us, up := make([]int32, nb), make([]int32, nb), make([]int32, nb)
-		for i := range ut {
-			ut[i], us[i], up[i] = b.Vocab.Tok(BOI), core.SegTD, next[i]-1
-		}
-		uncond = lastRows(m.Forward(ucache, ut, us, up, 1, core.MaskCausal), nb, 1, v)
+	guide, err := m.newGuidance(b, queries, next, o)
+	if err != nil {
+		return nil, err
 	}
 	codeIDs := make([]int32, b.Vocab.Codes)
 	for c := range codeIDs {
@@ -185,12 +250,8 @@ func (m *Model) GenerateImages(ctx context.Context, b *Builder, cp *CompressedPr
 				continue
 			}
 			lg := cond[i]
-			if uncond != nil {
-				g := make([]float32, v)
-				for j := range g {
-					g[j] = uncond[i][j] + o.CFG*(cond[i][j]-uncond[i][j])
-				}
-				lg = g
+			if guide != nil {
+				lg = guide.mix(i, lg)
 			}
 			step[i] = pick(lg, codeIDs, o, rng)
 			out[i] = append(out[i], b.Vocab.CodeOf(step[i]))
@@ -199,8 +260,8 @@ func (m *Model) GenerateImages(ctx context.Context, b *Builder, cp *CompressedPr
 			break
 		}
 		cond = lastRows(m.Forward(cache, step, stepSeg, next, 1, kind), nb, 1, v)
-		if ucache != nil {
-			uncond = lastRows(m.Forward(ucache, step, stepSeg, next, 1, core.MaskCausal), nb, 1, v)
+		if guide != nil {
+			guide.advance(m, step, stepSeg)
 		}
 		for i := range next {
 			next[i]++

@@ -33,9 +33,9 @@ func parseModes(s string) ([]model.Mode, error) {
 
 // sampleFlags registers the decoding flags shared by gen and demo.
 type sampleFlags struct {
-	temp, topP, cfg *float64
-	topK            *int
-	seed            *uint64
+	temp, topP, cfg, ctxGuide *float64
+	topK                      *int
+	seed                      *uint64
 }
 
 func addSampleFlags(fs interface {
@@ -44,16 +44,17 @@ func addSampleFlags(fs interface {
 	Uint64(string, uint64, string) *uint64
 }) sampleFlags {
 	return sampleFlags{
-		temp: fs.Float64("temp", 0, "sampling temperature (0: greedy)"),
-		topK: fs.Int("topk", 0, "keep the K most likely codes (0: all)"),
-		topP: fs.Float64("topp", 0, "nucleus sampling threshold (0: off)"),
-		cfg:  fs.Float64("cfg", 0, "classifier-free guidance scale (0 or 1: off)"),
-		seed: fs.Uint64("seed", 1, "seed of the examples, queries and sampling"),
+		temp:     fs.Float64("temp", 0, "sampling temperature (0: greedy)"),
+		topK:     fs.Int("topk", 0, "keep the K most likely codes (0: all)"),
+		topP:     fs.Float64("topp", 0, "nucleus sampling threshold (0: off)"),
+		cfg:      fs.Float64("cfg", 0, "classifier-free guidance scale (0 or 1: off)"),
+		ctxGuide: fs.Float64("context-guidance", 0, "guidance scale of the in-context prompt against no context: n + w·(c − n) (0 or 1: off)"),
+		seed:     fs.Uint64("seed", 1, "seed of the examples, queries and sampling"),
 	}
 }
 
 func (s sampleFlags) options() model.SampleOptions {
-	return model.SampleOptions{Temperature: float32(*s.temp), TopK: *s.topK, TopP: float32(*s.topP), CFG: float32(*s.cfg), Seed: *s.seed}
+	return model.SampleOptions{Temperature: float32(*s.temp), TopK: *s.topK, TopP: float32(*s.topP), CFG: float32(*s.cfg), ContextGuidance: float32(*s.ctxGuide), Seed: *s.seed}
 }
 
 func runGen(args []string) error {
