@@ -294,11 +294,12 @@ func (s *Session) compressed(e *infer.Engine, p *infer.Prompt, sink display.Sink
 	return cp, nil
 }
 
-// runGen implements %gen [--cfg F] [--topk K] [--topp P] [--temp T] [--seed S].
+// runGen implements %gen [--cfg F] [--context-guidance W] [--topk K] [--topp P] [--temp T] [--seed S].
 func runGen(ctx context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
 	fs := newFlags("gen")
 	var o model.SampleOptions
 	cfg := fs.Float64("cfg", 0, "")
+	ctxGuide := fs.Float64("context-guidance", 0, "")
 	temp := fs.Float64("temp", 0, "")
 	topp := fs.Float64("topp", 0, "")
 	fs.IntVar(&o.TopK, "topk", 0, "")
@@ -312,6 +313,8 @@ func runGen(ctx context.Context, s *Session, args string, sink display.Sink) (*d
 		return nil, usage("gen", "unexpected argument %q", pos[0])
 	case !(*cfg >= 0 && *cfg < 1e6):
 		return nil, usage("gen", "--cfg %v: want a scale ≥ 0", *cfg)
+	case !(*ctxGuide >= 0 && *ctxGuide < 1e6):
+		return nil, usage("gen", "--context-guidance %v: want a scale ≥ 0", *ctxGuide)
 	case !(*temp >= 0 && *temp < 1e6):
 		return nil, usage("gen", "--temp %v: want a temperature ≥ 0", *temp)
 	case !(*topp >= 0 && *topp <= 1):
@@ -319,7 +322,7 @@ func runGen(ctx context.Context, s *Session, args string, sink display.Sink) (*d
 	case o.TopK < 0:
 		return nil, usage("gen", "--topk %d: want K ≥ 0", o.TopK)
 	}
-	o.CFG, o.Temperature, o.TopP = float32(*cfg), float32(*temp), float32(*topp)
+	o.CFG, o.ContextGuidance, o.Temperature, o.TopP = float32(*cfg), float32(*ctxGuide), float32(*temp), float32(*topp)
 	e, p, err := s.currentPrompt()
 	if err != nil {
 		return nil, err

@@ -24,6 +24,10 @@ var demoTasks = []string{"lowlight", "derain", "add_object", "remove_object", "d
 // withheld: only the compressed example says what to do.
 var demoBlindTasks = []string{"invert", "segmentation"}
 
+// demoNewCurves are tone curves whose seeds lie above every seed drawn in
+// training (tasks.ToneCurveFamily): new tasks only the example defines.
+var demoNewCurves = []string{"tone_curve_1048577", "tone_curve_1048579"}
+
 func runDemo(args []string) error {
 	fs := newFlags("demo", "[--out DIR] [--n QUERIES] [--model FILE]")
 	out := fs.String("out", "xprompt-demo", "directory for index.html and the PNGs")
@@ -60,6 +64,14 @@ func runDemo(args []string) error {
 		}
 		all = append(all, rs...)
 	}
+	fmt.Println("New tone curves (seeds never drawn in training): the instruction names only a number, the example shows the curve.")
+	for _, task := range demoNewCurves {
+		rs, err := demoTask(ctx, eng, task, false, *n, sf, *show)
+		if err != nil {
+			return err
+		}
+		all = append(all, rs...)
+	}
 	page, err := infer.WriteGallery(*out, "xprompt demo: tasks in context", all, infer.Summarise(all))
 	if err != nil {
 		return err
@@ -78,7 +90,7 @@ func demoTask(ctx context.Context, eng *infer.Engine, task string, hide bool, n 
 		return nil, err
 	}
 	for _, s := range infer.Summarise(rs) {
-		fmt.Printf("  %-14s %-8s PSNR %6.2f  SSIM %.3f  (prompt KV %d of %d bytes)\n", s.Task, s.Mode, s.PSNR, s.SSIM, s.PromptKV, s.FullKV)
+		fmt.Printf("  %-18s %-8s PSNR %6.2f  SSIM %.3f  (prompt KV %d of %d bytes)\n", s.Task, s.Mode, s.PSNR, s.SSIM, s.PromptKV, s.FullKV)
 	}
 	if show {
 		for _, r := range rs {
