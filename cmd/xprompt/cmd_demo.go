@@ -20,13 +20,23 @@ func init() {
 // demoTasks are the held-out families of the paper's Table 4.
 var demoTasks = []string{"lowlight", "derain", "add_object", "remove_object", "depth"}
 
-// demoBlindTasks are seen families shown with the query's instruction
-// withheld: only the compressed example says what to do.
-var demoBlindTasks = []string{"invert", "segmentation"}
-
-// demoNewCurves are tone curves whose seeds lie above every seed drawn in
-// training (tasks.ToneCurveFamily): new tasks only the example defines.
-var demoNewCurves = []string{"tone_curve_1048577", "tone_curve_1048579"}
+// demoSections are the demo's groups of tasks: a heading (none for the
+// first), the families and whether the query's instruction is withheld.
+var demoSections = []struct {
+	heading string
+	tasks   []string
+	hide    bool
+}{
+	{"", demoTasks, false},
+	// Seen families without the query's instruction: only the example says
+	// what to do.
+	{"Seen tasks with the query's instruction withheld: only the compressed example says what to do.",
+		[]string{"invert", "segmentation"}, true},
+	// Tone curves whose seeds lie above every seed drawn in training
+	// (tasks.ToneCurveFamily): new tasks only the example defines.
+	{"New tone curves (seeds never drawn in training): the instruction names only a number, the example shows the curve.",
+		[]string{"tone_curve_1048577", "tone_curve_1048579"}, false},
+}
 
 func runDemo(args []string) error {
 	fs := newFlags("demo", "[--out DIR] [--n QUERIES] [--model FILE]")
@@ -49,28 +59,17 @@ func runDemo(args []string) error {
 	ctx, stop := interruptContext()
 	defer stop()
 	var all []infer.Result
-	for _, task := range demoTasks {
-		rs, err := demoTask(ctx, eng, task, false, *n, sf, *show)
-		if err != nil {
-			return err
+	for _, sec := range demoSections {
+		if sec.heading != "" {
+			fmt.Println(sec.heading)
 		}
-		all = append(all, rs...)
-	}
-	fmt.Println("Seen tasks with the query's instruction withheld: only the compressed example says what to do.")
-	for _, task := range demoBlindTasks {
-		rs, err := demoTask(ctx, eng, task, true, *n, sf, *show)
-		if err != nil {
-			return err
+		for _, task := range sec.tasks {
+			rs, err := demoTask(ctx, eng, task, sec.hide, *n, sf, *show)
+			if err != nil {
+				return err
+			}
+			all = append(all, rs...)
 		}
-		all = append(all, rs...)
-	}
-	fmt.Println("New tone curves (seeds never drawn in training): the instruction names only a number, the example shows the curve.")
-	for _, task := range demoNewCurves {
-		rs, err := demoTask(ctx, eng, task, false, *n, sf, *show)
-		if err != nil {
-			return err
-		}
-		all = append(all, rs...)
 	}
 	page, err := infer.WriteGallery(*out, "xprompt demo: tasks in context", all, infer.Summarise(all))
 	if err != nil {
