@@ -2,6 +2,8 @@ package model
 
 import (
 	"context"
+	"math"
+	"strings"
 	"testing"
 
 	"xprompt/core"
@@ -95,6 +97,31 @@ func TestContextGuidance(t *testing.T) {
 	}
 	if _, err := m.GenerateImages(context.Background(), b, cp, qs, side, SampleOptions{CFG: 2, ContextGuidance: 2}); err == nil {
 		t.Fatal("CFG and context guidance together: no error")
+	}
+}
+
+func TestSampleOptionsValidate(t *testing.T) {
+	nan := float32(math.NaN())
+	for _, c := range []struct {
+		o    SampleOptions
+		want string // a word of the error, or "" for valid options
+	}{
+		{SampleOptions{}, ""},
+		{SampleOptions{Temperature: 0.8, TopK: 5, TopP: 0.9, CFG: 2, Seed: 1}, ""},
+		{SampleOptions{CFG: 1, ContextGuidance: 3}, ""},
+		{SampleOptions{Temperature: -1}, "temperature"},
+		{SampleOptions{Temperature: nan}, "temperature"},
+		{SampleOptions{TopK: -2}, "top-k"},
+		{SampleOptions{TopP: 1.5}, "top-p"},
+		{SampleOptions{TopP: nan}, "top-p"},
+		{SampleOptions{CFG: -2}, "CFG"},
+		{SampleOptions{ContextGuidance: float32(math.Inf(1))}, "context guidance"},
+		{SampleOptions{CFG: 2, ContextGuidance: 2}, "exclude"},
+	} {
+		err := c.o.Validate()
+		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%+v: error %v, want one naming %q", c.o, err, c.want)
+		}
 	}
 }
 

@@ -25,6 +25,28 @@ type SampleOptions struct {
 	Seed            uint64
 }
 
+// Validate reports options no decoder can use, naming the field: a
+// negative or non-finite temperature or guidance scale, a negative top-k, a
+// top-p outside [0, 1], or CFG and context guidance together.
+func (o SampleOptions) Validate() error {
+	finite := func(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
+	switch {
+	case !finite(o.Temperature) || o.Temperature < 0:
+		return fmt.Errorf("sampling: temperature %g: want a finite value ≥ 0", o.Temperature)
+	case o.TopK < 0:
+		return fmt.Errorf("sampling: top-k %d: want K ≥ 0", o.TopK)
+	case !(o.TopP >= 0 && o.TopP <= 1):
+		return fmt.Errorf("sampling: top-p %g: want a probability in [0, 1]", o.TopP)
+	case !finite(o.CFG) || o.CFG < 0:
+		return fmt.Errorf("sampling: CFG scale %g: want a finite value ≥ 0", o.CFG)
+	case !finite(o.ContextGuidance) || o.ContextGuidance < 0:
+		return fmt.Errorf("sampling: context guidance scale %g: want a finite value ≥ 0", o.ContextGuidance)
+	case o.CFG != 0 && o.CFG != 1 && o.ContextGuidance != 0 && o.ContextGuidance != 1:
+		return fmt.Errorf("sampling: CFG %g and context guidance %g exclude each other", o.CFG, o.ContextGuidance)
+	}
+	return nil
+}
+
 // guidance is the second decoding stream of classifier-free or context
 // guidance: its cache, the logits of its last token and the positions of
 // its next tokens.
@@ -38,13 +60,12 @@ type guidance struct {
 }
 
 // newGuidance starts the guidance stream o asks for (nil when none) for
-// queries whose conditional stream continues at positions next.
+// queries whose conditional stream continues at positions next; o has
+// passed Validate.
 func (m *Model) newGuidance(b *Builder, queries []Pair, next []int32, o SampleOptions) (*guidance, error) {
 	cfg, ctxg := o.CFG != 0 && o.CFG != 1, o.ContextGuidance != 0 && o.ContextGuidance != 1
 	nb, v := len(queries), m.Cfg.Vocab.Size()
 	switch {
-	case cfg && ctxg:
-		return nil, fmt.Errorf("model: CFG %g and context guidance %g exclude each other", o.CFG, o.ContextGuidance)
 	case cfg:
 		g := &guidance{cache: m.NewCache(nb), next: append([]int32(nil), next...), kind: core.MaskCausal, scale: o.CFG}
 		ut, us, up := make([]int32, nb), make([]int32, nb), make([]int32, nb)
@@ -204,6 +225,9 @@ func (m *Model) prefillQueries(b *Builder, cp *CompressedPrompt, queries []Pair)
 // constrained: after <boi> comes the size token, then rows of image codes
 // each closed by <eol>, then <eoi>; only code tokens are ever sampled.
 func (m *Model) GenerateImages(ctx context.Context, b *Builder, cp *CompressedPrompt, queries []Pair, side int, o SampleOptions) ([][]int32, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	if len(queries) == 0 {
 		return nil, nil
 	}
@@ -273,6 +297,9 @@ func (m *Model) GenerateImages(ctx context.Context, b *Builder, cp *CompressedPr
 // GenerateText decodes a text target for each query (up to maxTokens text
 // tokens or <eos>) and returns the decoded strings.
 func (m *Model) GenerateText(ctx context.Context, b *Builder, cp *CompressedPrompt, queries []Pair, maxTokens int, o SampleOptions) ([]string, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	for i := range queries {
 		queries[i].TextTarget = true
 	}

@@ -323,6 +323,9 @@ func runGen(ctx context.Context, s *Session, args string, sink display.Sink) (*d
 		return nil, usage("gen", "--topk %d: want K ≥ 0", o.TopK)
 	}
 	o.CFG, o.ContextGuidance, o.Temperature, o.TopP = float32(*cfg), float32(*ctxGuide), float32(*temp), float32(*topp)
+	if err := o.Validate(); err != nil { // what the flag checks above leave: --cfg with --context-guidance
+		return nil, usage("gen", "%v", err)
+	}
 	e, p, err := s.currentPrompt()
 	if err != nil {
 		return nil, err

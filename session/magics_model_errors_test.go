@@ -47,6 +47,7 @@ func TestModelMagicErrors(t *testing.T) {
 		{"%compress sideways", "UsageError", "want step or all"},
 		{"%gen --temp x", "UsageError", "-temp"},
 		{"%gen --topp 2", "UsageError", "--topp 2"},
+		{"%gen --cfg 2 --context-guidance 2", "UsageError", "exclude each other"},
 		{"%gen extra", "UsageError", `unexpected argument "extra"`},
 		{"%train abc", "UsageError", `N "abc" is not a positive number`},
 		{"%train 0", "UsageError", `N "0"`},

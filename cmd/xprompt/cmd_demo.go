@@ -48,6 +48,9 @@ func runDemo(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := sf.check(); err != nil {
+		return err
+	}
 	start := time.Now()
 	eng, err := infer.Load(*modelPath)
 	if err != nil {

@@ -53,6 +53,14 @@ func addSampleFlags(fs interface {
 	}
 }
 
+// check rejects decoding flags no decoder can use, before any work.
+func (s sampleFlags) check() error {
+	if err := s.options().Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
 func (s sampleFlags) options() model.SampleOptions {
 	return model.SampleOptions{Temperature: float32(*s.temp), TopK: *s.topK, TopP: float32(*s.topP), CFG: float32(*s.cfg), ContextGuidance: float32(*s.ctxGuide), Seed: *s.seed}
 }
@@ -70,6 +78,9 @@ func runGen(args []string) error {
 	show := fs.Bool("show", false, "draw the results in the terminal (24-bit colour)")
 	sf := addSampleFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := sf.check(); err != nil {
 		return err
 	}
 	if *task == "" {

@@ -116,7 +116,8 @@ func runTrain(args []string) error {
 	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0) {
 		return fmt.Errorf("%w: --resume continues the run's own data mix; --hide-instruction(s), --palette and --curves start a new run (--init)", errUsage)
 	}
-	if *palette > 1 || *curves < 0 || *curves > 1 || *hide < 0 || *hide > 1 || *hideEx < 0 || *hideEx > 1 {
+	prob := func(v float64) bool { return v >= 0 && v <= 1 } // false for NaN
+	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*hide) || !prob(*hideEx) {
 		return fmt.Errorf("%w: --palette, --curves and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
