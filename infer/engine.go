@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
 
 	"xprompt/img"
-	"xprompt/metrics"
 	"xprompt/model"
+	"xprompt/protocol"
 	"xprompt/tasks"
 	"xprompt/text"
 	"xprompt/train"
@@ -23,6 +22,10 @@ type Engine struct {
 	pipe  *train.Pipeline
 	// Source says where the engine was loaded from.
 	Source string
+	// Trained is the mask the model was trained with, when TrainedKnown
+	// (the checkpoint recorded its training options).
+	Trained      model.Mode
+	TrainedKnown bool
 }
 
 // FromCheckpoint builds an engine from a checkpoint holding both tokenizers.
@@ -38,7 +41,12 @@ func FromCheckpoint(ck *model.Checkpoint, source string) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: image tokenizer: %w", source, err)
 	}
-	return New(ck.Model, tok, vqm, source)
+	e, err := New(ck.Model, tok, vqm, source)
+	if err != nil {
+		return nil, err
+	}
+	e.Trained, e.TrainedKnown = train.TrainedMode(ck)
+	return e, nil
 }
 
 // New assembles an engine from its parts.
@@ -58,6 +66,13 @@ func LoadFile(path string) (*Engine, error) {
 	}
 	return FromCheckpoint(ck, path)
 }
+
+// TrainedMode returns the mask the model was trained with, and whether the
+// checkpoint said so (protocol.TrainedModer).
+func (e *Engine) TrainedMode() (model.Mode, bool) { return e.Trained, e.TrainedKnown }
+
+// Reconstruct encodes and decodes images with the engine's image tokenizer.
+func (e *Engine) Reconstruct(imgs []*img.Image) []*img.Image { return e.VQ.Reconstruct(imgs) }
 
 // Builder returns the engine's sequence builder.
 func (e *Engine) Builder() *model.Builder { return e.pipe.Builder }
@@ -121,21 +136,11 @@ func (e *Engine) GenerateText(ctx context.Context, cp *model.CompressedPrompt, q
 }
 
 // Score holds the metrics of one generated image against its ground truth.
-type Score struct {
-	PSNR, SSIM, RMSE float64
-}
+type Score = protocol.Score
 
-// ScoreImage compares a generated image with the ground truth.
-func ScoreImage(got, want *img.Image) (Score, error) {
-	s, err := metrics.Compare(got, want)
-	if err != nil {
-		return Score{}, err
-	}
-	if math.IsInf(s.PSNR, 1) {
-		s.PSNR = 100
-	}
-	return Score{PSNR: s.PSNR, SSIM: s.SSIM, RMSE: s.RMSE}, nil
-}
+// ScoreImage compares a generated image with the ground truth
+// (protocol.ScoreImage: PSNR capped at protocol.PSNRCap, SSIM, RMSE).
+func ScoreImage(got, want *img.Image) (Score, error) { return protocol.ScoreImage(got, want) }
 
 // String summarises the engine: preset, size and source.
 func (e *Engine) String() string {

@@ -3,23 +3,29 @@ package infer
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 
 	"xprompt/img"
 	"xprompt/model"
+	"xprompt/protocol"
 	"xprompt/tasks"
-	"xprompt/train"
 )
 
-// EvalOptions configures an evaluation of in-context generation.
+// EvalOptions configures an evaluation of in-context generation: a few
+// queries answered from one prompt, for looking at outputs (gen, demo, the
+// notebooks). For numbers worth quoting use protocol.Run (xprompt
+// evaluate): many prompts, baselines, controls and clustered errors.
 type EvalOptions struct {
-	Examples int          // in-context examples per prompt
-	Queries  int          // queries answered from the same compressed prompt
-	Seed     uint64       // draws the examples and queries
-	Modes    []model.Mode // default: none, causal, xprompt
-	Sample   model.SampleOptions
-	// HideInstruction gives the queries no instruction: only the in-context
-	// example says what to do (no context then leaves the model guessing).
+	Examples int // in-context examples per prompt
+	Queries  int // queries answered from the same compressed prompt
+	// Seed draws the examples and queries (protocol.Draw); it must be a
+	// development seed (below protocol.ReservedSeedBase).
+	Seed  uint64
+	Modes []model.Mode // default: none, xprompt
+	// Sample is the decoding (zero value: greedy).
+	Sample model.SampleOptions
+	// HideInstruction withholds the instructions of the queries and of the
+	// in-context examples: only the example images say what to do (no
+	// context then leaves the model guessing).
 	HideInstruction bool
 }
 
@@ -34,6 +40,9 @@ type Result struct {
 	// ExampleIn and ExampleOut show the (first) in-context example.
 	ExampleIn, ExampleOut *img.Image
 	Score
+	// Copy scores the query's input as the answer (the copy-input
+	// baseline; zero for text-to-image, which has no input).
+	Copy Score
 	// Ceiling scores the tokenizer's reconstruction of the truth: the best
 	// any generated code grid could do.
 	Ceiling   Score
@@ -43,7 +52,10 @@ type Result struct {
 }
 
 // Evaluate generates the queries of one task family in each mode from the
-// same examples and scores them against the ground truth.
+// same examples and scores them against the ground truth with the
+// protocol's scorer. A mode other than none must be the one the model was
+// trained with when the checkpoint records it: a model is never scored
+// under a mask it did not train on.
 func (e *Engine) Evaluate(ctx context.Context, family string, o EvalOptions) ([]Result, error) {
 	f, err := tasks.ByName(family)
 	if err != nil {
@@ -55,23 +67,27 @@ func (e *Engine) Evaluate(ctx context.Context, family string, o EvalOptions) ([]
 	if o.Queries < 1 || o.Examples < 0 {
 		return nil, fmt.Errorf("evaluate: %d queries and %d examples", o.Queries, o.Examples)
 	}
+	if err := protocol.CheckDevelopmentSeed(o.Seed); err != nil {
+		return nil, err
+	}
 	modes := o.Modes
 	if len(modes) == 0 {
-		modes = []model.Mode{model.ModeNone, model.ModeCausal, model.ModeXPrompt}
+		modes = []model.Mode{model.ModeNone, model.ModeXPrompt}
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0xe7a1))
-	all := train.SampleExamples(f, false, o.Examples+o.Queries, rng, e.ImageSize())
-	examples, queries := all[:o.Examples], all[o.Examples:]
-	if o.HideInstruction {
-		for i := range queries {
-			queries[i].Instruction = ""
+	for _, m := range modes {
+		if m != model.ModeNone && e.TrainedKnown && m != e.Trained {
+			return nil, fmt.Errorf("evaluate: %s was trained with the %s mask; scoring it under the %s mask would measure a mode it never learned (use a model trained with --mode %s)", e.Source, e.Trained, m, m)
 		}
 	}
-	truths := make([]*img.Image, len(queries))
-	for i, q := range queries {
-		truths[i] = q.Output
+	set, err := protocol.Draw(f.Name, o.Seed, o.Examples, o.Queries, e.ImageSize())
+	if err != nil {
+		return nil, err
 	}
-	ceil := e.VQ.Decode(e.VQ.Encode(truths))
+	if o.HideInstruction {
+		set.HideInstructions()
+	}
+	examples, queries := set.Examples, set.Queries
+	ceil := e.Reconstruct(set.Truths())
 	var out []Result
 	for _, mode := range modes {
 		exs := examples
@@ -95,6 +111,9 @@ func (e *Engine) Evaluate(ctx context.Context, family string, o EvalOptions) ([]
 			r := Result{Task: family, Mode: mode.String(), Query: i, Instruction: q.Instruction,
 				Input: q.Input, Output: gen[i], Truth: q.Output, Score: s, Ceiling: c,
 				PromptKV: cp.Bytes, FullKV: cp.FullBytes, KeptToken: cp.Kept()}
+			if q.Input != nil {
+				r.Copy, _ = ScoreImage(q.Input, q.Output)
+			}
 			if len(exs) > 0 {
 				r.ExampleIn, r.ExampleOut = exs[0].Input, exs[0].Output
 			}
@@ -111,8 +130,10 @@ type Summary struct {
 	PSNR, SSIM  float64
 	RMSE        float64
 	CeilingPSNR float64
-	PromptKV    int64
-	FullKV      int64
+	// CopyPSNR is the copy-input baseline's mean PSNR.
+	CopyPSNR float64
+	PromptKV int64
+	FullKV   int64
 }
 
 // Summarise averages results by task and mode, in order of appearance.
@@ -133,6 +154,7 @@ func Summarise(rs []Result) []Summary {
 		s.SSIM += r.SSIM
 		s.RMSE += r.RMSE
 		s.CeilingPSNR += r.Ceiling.PSNR
+		s.CopyPSNR += r.Copy.PSNR
 	}
 	for i := range out {
 		n := float64(out[i].N)
@@ -140,6 +162,7 @@ func Summarise(rs []Result) []Summary {
 		out[i].SSIM /= n
 		out[i].RMSE /= n
 		out[i].CeilingPSNR /= n
+		out[i].CopyPSNR /= n
 	}
 	return out
 }

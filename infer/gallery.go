@@ -35,10 +35,10 @@ func WriteGallery(dir, title string, rs []Result, summary []Summary) (string, er
 		`.strip td{vertical-align:middle}</style>` + "\n")
 	fmt.Fprintf(&b, "<h1>%s</h1>\n", html.EscapeString(title))
 	if len(summary) > 0 {
-		b.WriteString("<h2>Summary</h2><table><tr><th>task</th><th>mode</th><th>n</th><th>PSNR</th><th>SSIM</th><th>RMSE</th><th>tokenizer ceiling PSNR</th><th>prompt KV bytes</th></tr>\n")
+		b.WriteString("<h2>Summary</h2><table><tr><th>task</th><th>mode</th><th>n</th><th>PSNR</th><th>SSIM</th><th>RMSE</th><th>copy-input PSNR</th><th>tokenizer ceiling PSNR</th><th>prompt KV bytes</th></tr>\n")
 		for _, s := range summary {
-			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%.2f</td><td>%.3f</td><td>%.4f</td><td>%.2f</td><td>%d of %d</td></tr>\n",
-				html.EscapeString(s.Task), s.Mode, s.N, s.PSNR, s.SSIM, s.RMSE, s.CeilingPSNR, s.PromptKV, s.FullKV)
+			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%.2f</td><td>%.3f</td><td>%.4f</td><td>%.2f</td><td>%.2f</td><td>%d of %d</td></tr>\n",
+				html.EscapeString(s.Task), s.Mode, s.N, s.PSNR, s.SSIM, s.RMSE, s.CopyPSNR, s.CeilingPSNR, s.PromptKV, s.FullKV)
 		}
 		b.WriteString("</table>\n")
 	}

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"xprompt/metrics"
 	"xprompt/model"
+	"xprompt/protocol"
 	"xprompt/train"
 	"xprompt/vq"
 )
@@ -30,7 +32,8 @@ func testEngine(t *testing.T) *Engine {
 
 func TestEvaluateAllModes(t *testing.T) {
 	e := testEngine(t)
-	rs, err := e.Evaluate(context.Background(), "flip_h", EvalOptions{Examples: 1, Queries: 2, Seed: 3})
+	rs, err := e.Evaluate(context.Background(), "flip_h", EvalOptions{Examples: 1, Queries: 2, Seed: 3,
+		Modes: []model.Mode{model.ModeNone, model.ModeCausal, model.ModeXPrompt}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +43,12 @@ func TestEvaluateAllModes(t *testing.T) {
 	for _, r := range rs {
 		if r.Output == nil || r.Output.W != 32 || math.IsNaN(r.PSNR) || r.PSNR <= 0 {
 			t.Fatalf("result %+v: want a 32×32 output with a finite PSNR", r.Score)
+		}
+	}
+	for _, r := range rs {
+		want, _ := metrics.PSNR(r.Input, r.Truth)
+		if math.Abs(r.Copy.PSNR-want) > 1e-12 {
+			t.Fatalf("copy-input PSNR %v, want metrics.PSNR(input, truth) = %v", r.Copy.PSNR, want)
 		}
 	}
 	sum := Summarise(rs)
@@ -99,5 +108,21 @@ func TestEvaluateHideInstruction(t *testing.T) {
 				t.Errorf("HideInstruction %v: query instruction %q", hide, r.Instruction)
 			}
 		}
+	}
+}
+
+func TestEvaluateRefusesUntrainedMasksAndReservedSeeds(t *testing.T) {
+	e := testEngine(t)
+	if rs, err := e.Evaluate(context.Background(), "invert", EvalOptions{Examples: 1, Queries: 1, Seed: 3}); err != nil || len(rs) != 2 || rs[0].Mode != "none" || rs[1].Mode != "xprompt" {
+		t.Fatalf("default modes: %d results, %v; want none and xprompt", len(rs), err)
+	}
+	e.Trained, e.TrainedKnown = model.ModeXPrompt, true
+	_, err := e.Evaluate(context.Background(), "invert", EvalOptions{Examples: 1, Queries: 1, Seed: 3, Modes: []model.Mode{model.ModeCausal}})
+	if err == nil || !strings.Contains(err.Error(), "trained with the xprompt mask") {
+		t.Fatalf("causal mode on an X-Prompt-trained model: %v, want a refusal", err)
+	}
+	_, err = e.Evaluate(context.Background(), "invert", EvalOptions{Examples: 1, Queries: 1, Seed: protocol.ReservedSeedBase})
+	if err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Fatalf("reserved seed: %v, want a refusal", err)
 	}
 }

@@ -2,11 +2,10 @@ package infer
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"xprompt/model"
+	"xprompt/protocol"
 	"xprompt/tasks"
-	"xprompt/train"
 )
 
 // Prompt is an in-context prompt of one task: Examples (the in-context
@@ -36,9 +35,14 @@ func (e *Engine) NewPrompt(task string, n int, seed uint64) (*Prompt, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("prompt: %d in-context examples", n)
 	}
-	rng := rand.New(rand.NewPCG(seed, seed^0xe7a1))
-	all := train.SampleExamples(f, false, n+1, rng, e.ImageSize())
-	return e.PromptOf(f.Name, all[:n], all[n])
+	if err := protocol.CheckDevelopmentSeed(seed); err != nil {
+		return nil, err
+	}
+	set, err := protocol.Draw(f.Name, seed, n, 1, e.ImageSize())
+	if err != nil {
+		return nil, err
+	}
+	return e.PromptOf(f.Name, set.Examples, set.Queries[0])
 }
 
 // PromptOf lays out the given examples and query as a prompt of task.

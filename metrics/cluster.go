@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -117,3 +118,22 @@ func (e Estimate) String() string {
 	}
 	return fmt.Sprintf("%.2f ± %.2f", e.Mean, e.SE)
 }
+
+// MarshalJSON writes {"mean":…,"se":…,"n":…,"clusters":…}, with a null
+// SE when it is NaN (JSON has no NaN).
+func (e Estimate) MarshalJSON() ([]byte, error) {
+	return json.Marshal(e.fields())
+}
+
+// fields returns the estimate as a JSON-ready map.
+func (e Estimate) fields() map[string]any {
+	var se any = e.SE
+	if math.IsNaN(e.SE) || math.IsInf(e.SE, 0) {
+		se = nil
+	}
+	return map[string]any{"mean": e.Mean, "se": se, "n": e.N, "clusters": e.Clusters}
+}
+
+// JSONFields returns the estimate's JSON object as a map, for callers that
+// add fields of their own.
+func (e Estimate) JSONFields() map[string]any { return e.fields() }

@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/png"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 
 	"xprompt/display"
 	"xprompt/model"
+	"xprompt/protocol"
 	"xprompt/tasks"
 	"xprompt/train"
 	"xprompt/vq"
@@ -142,15 +142,17 @@ func TestModelMagics(t *testing.T) {
 		t.Errorf("two %%task draws without --seed are the same:\n%s", a)
 	}
 
-	// %prompt on a held-out task: the draw of Evaluate, its layout, images.
+	// %prompt on a held-out task: the protocol's draw (protocol.Draw), its layout, images.
 	got, rec = eval(t, s, "%prompt derain --examples 2 --seed 5")
 	if len(rec.pngs()) != 1 {
 		t.Errorf("%%prompt showed %d images", len(rec.pngs()))
 	}
-	rng := rand.New(rand.NewPCG(5, 5^0xe7a1))
-	draw := train.SampleExamples(f, false, 3, rng, 32)
-	if q, _ := eval(t, s, "p.Query.Instruction"); q != draw[2].Instruction {
-		t.Errorf("p.Query.Instruction = %q, want Evaluate's draw %q", q, draw[2].Instruction)
+	draw, derr := protocol.Draw("derain", 5, 2, 1, 32)
+	if derr != nil {
+		t.Fatal(derr)
+	}
+	if q, _ := eval(t, s, "p.Query.Instruction"); q != draw.Queries[0].Instruction {
+		t.Errorf("p.Query.Instruction = %q, want the protocol's draw %q", q, draw.Queries[0].Instruction)
 	}
 	tokens := map[string]int{}
 	for _, m := range regexp.MustCompile(`(?m)^\s*(\S+(?: target)?)\s+\[(\d+), (\d+)\)\s+(\d+)`).FindAllStringSubmatch(got, -1) {

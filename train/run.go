@@ -267,3 +267,13 @@ func checkpointText(ck *model.Checkpoint) (*text.Tokenizer, error) {
 	}
 	return tok, nil
 }
+
+// TrainedMode returns the mask the checkpoint's model was trained with, and
+// false when the checkpoint holds no training state.
+func TrainedMode(ck *model.Checkpoint) (model.Mode, bool) {
+	var st runState
+	if len(ck.Train) == 0 || json.Unmarshal(ck.Train, &st) != nil {
+		return 0, false
+	}
+	return st.Opts.Data.Mode, true
+}
