@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"xprompt/model"
+	"xprompt/protocol"
 	"xprompt/vq"
 )
 
@@ -116,6 +117,9 @@ func (c Config) validate() error {
 		return fmt.Errorf("lab: steps %d, queries %d and batch %d must be positive", c.Steps, c.Queries, c.Batch)
 	}
 	if _, err := model.Preset(c.Preset); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	if err := protocol.CheckDevelopmentSeed(c.Seed); err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
 	return nil

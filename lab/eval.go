@@ -11,46 +11,27 @@ import (
 	"xprompt/infer"
 	"xprompt/metrics"
 	"xprompt/model"
+	"xprompt/protocol"
 	"xprompt/tasks"
-	"xprompt/train"
 )
 
-// evalSet is the fixed evaluation data of one family: in-context examples
-// and queries, drawn from two streams of one seed so that the queries do not
-// depend on how many examples are drawn. Every row of every table that
-// evaluates the family at a seed sees the same queries.
-type evalSet struct {
-	Family   string
-	Examples []tasks.Example
-	Queries  []tasks.Example
-}
+// evalSet is the fixed evaluation data of one family (protocol.Draw): every
+// row of every table that evaluates the family at a seed sees the same
+// queries.
+type evalSet = protocol.Set
 
-// familySeed mixes the family name into the seed.
-func familySeed(seed uint64, family string) uint64 {
+// familySeed mixes a name into the seed, for the lab's own streams (RAIE's
+// database, GenEval prompts).
+func familySeed(seed uint64, name string) uint64 {
 	h := fnv.New64a()
-	h.Write([]byte(family))
+	h.Write([]byte(name))
 	return seed ^ h.Sum64()
 }
 
-// drawSet draws k examples and q queries of the family at size×size.
+// drawSet draws k examples and q queries of the family at size×size: the
+// protocol's draw.
 func drawSet(family string, k, q int, seed uint64, size int) (evalSet, error) {
-	f, err := tasks.ByName(family)
-	if err != nil {
-		return evalSet{}, err
-	}
-	s := familySeed(seed, family)
-	qs := train.SampleExamples(f, false, q, tasks.NewRand(s), size)
-	exs := train.SampleExamples(f, false, k, tasks.NewRand(s^0x9e3779b97f4a7c15), size)
-	return evalSet{Family: family, Examples: exs, Queries: qs}, nil
-}
-
-// truths returns the queries' ground-truth outputs.
-func (s evalSet) truths() []*img.Image {
-	out := make([]*img.Image, len(s.Queries))
-	for i, q := range s.Queries {
-		out[i] = q.Output
-	}
-	return out
+	return protocol.Draw(family, seed, k, q, size)
 }
 
 // generation is the outcome of answering queries from one prompt.
@@ -92,19 +73,19 @@ func generate(ctx context.Context, eng *infer.Engine, exs []tasks.Example, mode 
 	return g, nil
 }
 
-// meanScores returns the mean PSNR (each capped at 100 dB), SSIM and RMSE of
-// outs against truths.
+// meanScores returns the mean PSNR, SSIM and RMSE of outs against truths,
+// each scored by protocol.ScoreImage (PSNR capped at protocol.PSNRCap).
 func meanScores(outs, truths []*img.Image) (infer.Score, error) {
 	if len(outs) != len(truths) || len(outs) == 0 {
 		panic(fmt.Sprintf("lab.meanScores: %d outputs, %d truths", len(outs), len(truths)))
 	}
 	var m infer.Score
 	for i := range outs {
-		s, err := infer.ScoreImage(outs[i], truths[i])
+		s, err := protocol.ScoreImage(outs[i], truths[i])
 		if err != nil {
 			return infer.Score{}, err
 		}
-		m.PSNR += math.Min(s.PSNR, 100)
+		m.PSNR += s.PSNR
 		m.SSIM += s.SSIM
 		m.RMSE += s.RMSE
 	}

@@ -184,7 +184,7 @@ func RAIE(ctx context.Context, cfg Config) (*Table, error) {
 					}
 				}
 			}
-			sc, err := meanScores(outs, s.truths())
+			sc, err := meanScores(outs, s.Truths())
 			if err != nil {
 				return t, err
 			}

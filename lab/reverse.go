@@ -47,7 +47,7 @@ func ReverseAblation(ctx context.Context, cfg Config) (*Table, error) {
 		for _, g := range groups {
 			var psnr, ssim float64
 			for range g.fams {
-				sc, err := meanScores(gens[i].Outputs, sets[i].truths())
+				sc, err := meanScores(gens[i].Outputs, sets[i].Truths())
 				if err != nil {
 					return err
 				}

@@ -50,7 +50,7 @@ func runRow(ctx context.Context, cfg *Config, table string, spec rowSpec, sets [
 	out := make([]generation, len(sets))
 	if spec.Variant == "" {
 		for i, s := range sets {
-			out[i] = generation{Outputs: cfg.VQ.Reconstruct(s.truths())}
+			out[i] = generation{Outputs: cfg.VQ.Reconstruct(s.Truths())}
 		}
 		return out, nil
 	}
@@ -119,7 +119,7 @@ func familyTable(ctx context.Context, cfg Config, t *Table, fams []familySpec, s
 	firsts := make([][]*img.Image, len(fams)) // [family][row] first output
 	err = eachRow(ctx, &cfg, t, specs, sets, func(_ int, row *Row, gens []generation) error {
 		for i, f := range fams {
-			if err := scoreInto(*row, f.Name, f.Kind, gens[i].Outputs, sets[i].truths()); err != nil {
+			if err := scoreInto(*row, f.Name, f.Kind, gens[i].Outputs, sets[i].Truths()); err != nil {
 				return err
 			}
 			firsts[i] = append(firsts[i], gens[i].Outputs[0])

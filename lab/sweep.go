@@ -63,7 +63,7 @@ func CompressionSweep(ctx context.Context, cfg Config) (*Table, error) {
 		var psnr, ssim, kv, full, ms float64
 		n := float64(len(sets))
 		for i, g := range gens {
-			sc, err := meanScores(g.Outputs, sets[i].truths())
+			sc, err := meanScores(g.Outputs, sets[i].Truths())
 			if err != nil {
 				return err
 			}

@@ -62,7 +62,7 @@ func UnifiedText(ctx context.Context, cfg Config) (*Table, error) {
 		spec := specs[si]
 		ssim := 0.0
 		for i, f := range editFamilies {
-			s, err := meanScores(gens[i].Outputs, sets[i].truths())
+			s, err := meanScores(gens[i].Outputs, sets[i].Truths())
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ func init() {
 
 func parseModes(s string) ([]model.Mode, error) {
 	if s == "all" {
-		return []model.Mode{model.ModeNone, model.ModeCausal, model.ModeXPrompt}, nil
+		return []model.Mode{model.ModeNone, model.ModeXPrompt}, nil
 	}
 	var out []model.Mode
 	for _, p := range strings.Split(s, ",") {
@@ -66,15 +66,16 @@ func (s sampleFlags) options() model.SampleOptions {
 }
 
 func runGen(args []string) error {
-	fs := newFlags("gen", "--task NAME [--mode xprompt|causal|none|all] [--examples K] [--n QUERIES] [--seed S] [--out DIR] [--json]")
+	fs := newFlags("gen", "--task NAME [--mode xprompt|causal|none|all] [--examples K] [--n QUERIES] [--seed S] [--out DIR] [--json]\n"+
+		"A look at a few queries from one prompt (development seeds); for numbers with baselines and errors use 'xprompt evaluate'.")
 	task := fs.String("task", "", "task family (see 'xprompt tasks')")
-	modeFlag := fs.String("mode", "xprompt", "xprompt, causal, none, a comma list, or all")
+	modeFlag := fs.String("mode", "xprompt", "xprompt, none, causal (only for a model trained with the causal mask), a comma list, or all (none and xprompt)")
 	examples := fs.Int("examples", 1, "in-context examples")
 	n := fs.Int("n", 4, "queries (answered from one compressed prompt)")
 	out := fs.String("out", "", "write PNGs and index.html here")
 	modelPath := fs.String("model", "default", "checkpoint file, or default (the embedded model)")
 	asJSON := fs.Bool("json", false, "print one JSON object per query and mode")
-	hide := fs.Bool("hide-instruction", false, "queries without their instruction: only the in-context example says what to do")
+	hide := fs.Bool("hide-instruction", false, "queries and examples without their instructions: only the example images say what to do")
 	show := fs.Bool("show", false, "draw the results in the terminal (24-bit colour)")
 	sf := addSampleFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -105,17 +106,19 @@ func runGen(args []string) error {
 	}
 	for _, r := range rs {
 		if *asJSON {
-			rec := map[string]any{"task": r.Task, "mode": r.Mode, "query": r.Query, "psnr": round(r.PSNR), "ssim": round3(r.SSIM), "rmse": round3(r.RMSE)}
+			rec := map[string]any{"task": r.Task, "mode": r.Mode, "query": r.Query, "psnr": round(r.PSNR), "ssim": round3(r.SSIM), "rmse": round3(r.RMSE),
+				"copy_input_psnr": round(r.Copy.PSNR), "ceiling_psnr": round(r.Ceiling.PSNR)}
 			b, _ := json.Marshal(rec)
 			fmt.Println(string(b))
 		}
 	}
 	sum := infer.Summarise(rs)
 	if !*asJSON {
-		fmt.Printf("%-16s %-8s %3s %7s %6s %7s %9s %s\n", "task", "mode", "n", "PSNR", "SSIM", "RMSE", "ceiling", "prompt KV")
+		fmt.Printf("%-16s %-8s %3s %7s %6s %7s %10s %9s %s\n", "task", "mode", "n", "PSNR", "SSIM", "RMSE", "copy input", "ceiling", "prompt KV")
 		for _, s := range sum {
-			fmt.Printf("%-16s %-8s %3d %7.2f %6.3f %7.4f %9.2f %d of %d bytes\n", s.Task, s.Mode, s.N, s.PSNR, s.SSIM, s.RMSE, s.CeilingPSNR, s.PromptKV, s.FullKV)
+			fmt.Printf("%-16s %-8s %3d %7.2f %6.3f %7.4f %10.2f %9.2f %d of %d bytes\n", s.Task, s.Mode, s.N, s.PSNR, s.SSIM, s.RMSE, s.CopyPSNR, s.CeilingPSNR, s.PromptKV, s.FullKV)
 		}
+		fmt.Printf("Mean PSNR (dB) of %d queries from one prompt (seed %d); copy input: the query's input as the answer; ceiling: the truth through the image tokenizer.\n", *n, *sf.seed)
 	}
 	if *show {
 		for _, r := range rs {
