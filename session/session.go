@@ -25,7 +25,7 @@ import (
 var DefaultImports = []string{
 	"fmt", "math", "os", "strings", "time",
 	"xprompt/core", "xprompt/display", "xprompt/img", "xprompt/ops", "xprompt/session/view",
-	"xprompt/model", "xprompt/infer", "xprompt/tasks", "xprompt/metrics", "xprompt/train",
+	"xprompt/model", "xprompt/infer", "xprompt/tasks", "xprompt/metrics", "xprompt/train", "xprompt/protocol",
 }
 
 // Options configures a Session. The zero value is ready to use.

@@ -13,15 +13,23 @@ import (
 func init() {
 	Symbols["xprompt/metrics/metrics"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Compare":        reflect.ValueOf(metrics.Compare),
-		"MIoU":           reflect.ValueOf(metrics.MIoU),
-		"MSE":            reflect.ValueOf(metrics.MSE),
-		"MeanAngleError": reflect.ValueOf(metrics.MeanAngleError),
-		"PSNR":           reflect.ValueOf(metrics.PSNR),
-		"RMSE":           reflect.ValueOf(metrics.RMSE),
-		"SSIM":           reflect.ValueOf(metrics.SSIM),
+		"ChangedMask":       reflect.ValueOf(metrics.ChangedMask),
+		"ClusterMean":       reflect.ValueOf(metrics.ClusterMean),
+		"Compare":           reflect.ValueOf(metrics.Compare),
+		"Dilate":            reflect.ValueOf(metrics.Dilate),
+		"MIoU":              reflect.ValueOf(metrics.MIoU),
+		"MSE":               reflect.ValueOf(metrics.MSE),
+		"MaskedPSNR":        reflect.ValueOf(metrics.MaskedPSNR),
+		"MeanAngleError":    reflect.ValueOf(metrics.MeanAngleError),
+		"MeanOfEstimates":   reflect.ValueOf(metrics.MeanOfEstimates),
+		"MeanSE":            reflect.ValueOf(metrics.MeanSE),
+		"PSNR":              reflect.ValueOf(metrics.PSNR),
+		"PairedClusterMean": reflect.ValueOf(metrics.PairedClusterMean),
+		"RMSE":              reflect.ValueOf(metrics.RMSE),
+		"SSIM":              reflect.ValueOf(metrics.SSIM),
 
 		// type definitions
-		"Scores": reflect.ValueOf((*metrics.Scores)(nil)),
+		"Estimate": reflect.ValueOf((*metrics.Estimate)(nil)),
+		"Scores":   reflect.ValueOf((*metrics.Scores)(nil)),
 	}
 }

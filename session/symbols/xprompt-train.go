@@ -28,6 +28,7 @@ func init() {
 		"Resume":           reflect.ValueOf(train.Resume),
 		"SampleExamples":   reflect.ValueOf(train.SampleExamples),
 		"TextCorpus":       reflect.ValueOf(train.TextCorpus),
+		"TrainedMode":      reflect.ValueOf(train.TrainedMode),
 
 		// type definitions
 		"BenchResult": reflect.ValueOf((*train.BenchResult)(nil)),
