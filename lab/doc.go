@@ -18,8 +18,9 @@
 // their checkpoints in a cache folder so that a rerun skips finished
 // trainings and resumes interrupted ones.
 //
-// Evaluation is exact and seeded: for each task family the in-context
-// examples and the queries are drawn from the seed (the queries do not
+// Evaluation is exact and seeded, through package protocol (its draws and
+// scorer; the seed must be a development seed): for each task family the
+// in-context examples and the queries are drawn from the seed (the queries do not
 // depend on how many examples are drawn), every row sees the same queries,
 // decoding is greedy unless Config.Sample says otherwise, and outputs are
 // scored against the world's ground truth (PSNR, SSIM, RMSE, mIoU, object
