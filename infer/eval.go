@@ -76,7 +76,7 @@ func (e *Engine) Evaluate(ctx context.Context, family string, o EvalOptions) ([]
 	}
 	for _, m := range modes {
 		if m != model.ModeNone && e.TrainedKnown && m != e.Trained {
-			return nil, fmt.Errorf("evaluate: %s was trained with the %s mask; scoring it under the %s mask would measure a mode it never learned (use a model trained with --mode %s)", e.Source, e.Trained, m, m)
+			return nil, fmt.Errorf("evaluate: %s was trained with the %s mask; scoring it under the %s mask would measure a mode it never learned (use a model trained with that mask; causal: xprompt train --ablate no-xprompt)", e.Source, e.Trained, m)
 		}
 	}
 	set, err := protocol.Draw(f.Name, o.Seed, o.Examples, o.Queries, e.ImageSize())

@@ -56,8 +56,8 @@ func runDemo(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("xprompt demo: model %s (%s preset, %d parameters). First %d task families held out of its training stream\n"+
-		"(low-light's mapping, a brightening curve, lies within the tone curves the default model trained on).\n",
+	fmt.Printf("xprompt demo: model %s (%s preset, %d parameters). The first %d task families are held out of the training stream\n"+
+		"(though low-light's mapping, a brightening curve, lies within the tone curves of train --curves, which the default model saw).\n",
 		eng.Source, eng.Model.Cfg.Preset, eng.Model.Params.Count(), len(demoTasks))
 	fmt.Printf("Each task: one in-context example is compressed into X-Prompt tokens and %d queries are answered from it (development seed %d).\n"+
 		"Scores: mean PSNR against the task world's ground truth, beside no context (the same model without the example) and\n"+

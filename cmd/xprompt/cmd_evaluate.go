@@ -20,7 +20,7 @@ func init() {
 func runEvaluate(args []string) error {
 	fs := newFlags("evaluate", "[--model FILE|default] [--causal-model FILE] [--families heldout|seen|all|F,…] [--prompts 10] [--queries 4] [--reserved] [--json] [--out DIR]")
 	modelPath := fs.String("model", "default", "the X-Prompt model: checkpoint file, or default (the embedded model)")
-	causalPath := fs.String("causal-model", "", "a model trained with the causal mask (train --mode causal) for the causal in-context row; without it the row is omitted")
+	causalPath := fs.String("causal-model", "", "a model trained with the causal mask (train --ablate no-xprompt) for the causal in-context row; without it the row is omitted")
 	families := fs.String("families", "heldout", "heldout (the paper's Table 4 families), seen (geometry, colour maps, dense maps, object edits), all, or a comma list")
 	prompts := fs.Int("prompts", 10, "prompts (in-context examples) per family: the clusters of the standard errors")
 	queries := fs.Int("queries", 4, "queries answered from each prompt")
