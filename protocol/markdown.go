@@ -20,6 +20,9 @@ func (t *Table) Markdown() string {
 	}
 	fmt.Fprintf(&b, ". %d prompts × %d queries per family, %d in-context example(s) per prompt; %s seeds %d…%d; %s decoding; %s.\n\n",
 		t.Prompts, t.Queries, t.Examples, t.Split, t.FirstSeed, t.LastSeed, t.Decoding, instr)
+	if t.Prompts < MinPrompts {
+		fmt.Fprintf(&b, "Fewer than %d prompts per family: the standard errors are rough; do not quote these numbers.\n\n", MinPrompts)
+	}
 	b.WriteString("Mean PSNR (dB) ± standard error clustered by prompt (per-prompt means, SE over prompts); " +
 		"differences are paired per query, \"higher\" counts queries where the first scores higher; " +
 		"group means weigh families equally (SE √(Σ SE²)/K). Changed region: pixels where the query's input and truth differ, dilated by one pixel.\n\n")

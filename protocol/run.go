@@ -63,6 +63,10 @@ type Options struct {
 	Progress func(done, total int, family string)
 }
 
+// MinPrompts is the fewest prompts per family whose clustered standard
+// errors are worth quoting; tables with fewer say so.
+const MinPrompts = 10
+
 // DefaultOptions are the held-out families, 10 prompts of one example and
 // 4 queries, development seeds, greedy decoding.
 func DefaultOptions() Options {

@@ -129,7 +129,8 @@ func TestRunWithoutCausalModelOmitsTheRow(t *testing.T) {
 		t.Fatal("a causal row without a causal-trained model")
 	}
 	md := tab.Markdown()
-	if strings.Contains(md, "| causal-trained") || !strings.Contains(md, "causal-trained: omitted") || !strings.Contains(md, "instructions withheld") {
+	if strings.Contains(md, "| causal-trained") || !strings.Contains(md, "causal-trained: omitted") || !strings.Contains(md, "instructions withheld") ||
+		!strings.Contains(md, "Fewer than 10 prompts") {
 		t.Fatalf("Markdown should omit the causal column and say why:\n%s", md)
 	}
 	// A causal model that was trained with the X-Prompt mask is refused, as
