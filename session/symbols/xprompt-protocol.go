@@ -32,6 +32,7 @@ func init() {
 		"HeldOutGroups":        reflect.ValueOf(&protocol.HeldOutGroups).Elem(),
 		"InputTokenized":       reflect.ValueOf(protocol.InputTokenized),
 		"Methods":              reflect.ValueOf(&protocol.Methods).Elem(),
+		"MinPrompts":           reflect.ValueOf(constant.MakeFromLiteral("10", token.INT, 0)),
 		"NoContext":            reflect.ValueOf(protocol.NoContext),
 		"PSNRCap":              reflect.ValueOf(constant.MakeFromLiteral("100", token.INT, 0)),
 		"RegionMask":           reflect.ValueOf(protocol.RegionMask),
