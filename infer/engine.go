@@ -28,6 +28,12 @@ type Engine struct {
 	TrainedKnown bool
 }
 
+// An Engine is what the evaluation protocol runs.
+var (
+	_ protocol.Generator    = (*Engine)(nil)
+	_ protocol.TrainedModer = (*Engine)(nil)
+)
+
 // FromCheckpoint builds an engine from a checkpoint holding both tokenizers.
 func FromCheckpoint(ck *model.Checkpoint, source string) (*Engine, error) {
 	tok := &text.Tokenizer{}
