@@ -26,7 +26,8 @@
 // scored against the world's ground truth (PSNR, SSIM, RMSE, mIoU, object
 // counts, synthetic GenEval). A "tokenizer ceiling" row scores the image
 // tokenizer's reconstruction of the ground truth: the best any generated
-// code grid can do.
+// code grid can do; a "copy input" row (novel tasks, dense and low-level,
+// reverse ablation) scores the query's input returned unchanged.
 //
 // RAIE retrieves the in-context example whose instruction is most similar to
 // the query's by bag-of-words cosine (Similarity: lower-cased runs of letters

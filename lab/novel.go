@@ -13,7 +13,8 @@ import (
 // a plain causal mask over [BOS][IE][TD], no X-Prompt tokens); X-Prompt
 // in-context (the base model, the query sees the example only through the
 // compressed X-Prompt tokens); full training (a model whose training stream
-// included the held-out families); and the tokenizer ceiling. Metrics:
+// included the held-out families); the tokenizer ceiling; and copy input
+// (the query's input returned unchanged). Metrics:
 // PSNR/SSIM for lowlight and derain, PSNR and edit accuracy (EditAccuracy:
 // the generated image has as many objects as the truth) for add/remove, RMSE
 // for depth; means over Config.Queries queries per family answered from one
@@ -30,6 +31,7 @@ func NovelTasks(ctx context.Context, cfg Config) (*Table, error) {
 		{Name: "X-Prompt in-context", Variant: VariantBase, Mode: model.ModeXPrompt},
 		{Name: "full training", Variant: VariantFull, Mode: model.ModeXPrompt},
 		{Name: ceilingRow},
+		{Name: copyInputRow},
 	}
 	return familyTable(ctx, cfg, t, fams, specs)
 }
@@ -40,7 +42,7 @@ func NovelTasks(ctx context.Context, cfg Config) (*Table, error) {
 // mapped to the nearest tasks.ClassColours, ClassIDs), depth RMSE, and PSNR /
 // SSIM for denoise, deblur, derain and low-light enhancement. Rows: the base
 // model (derain, lowlight and depth are held out of its training), the model
-// trained on every family, and the tokenizer ceiling.
+// trained on every family, the tokenizer ceiling and copy input.
 func DenseLowLevel(ctx context.Context, cfg Config) (*Table, error) {
 	t := &Table{Name: "dense_lowlevel", Caption: "Dense prediction and low-level vision, paper Table 2: X-Prompt with one in-context example; " +
 		"mIoU, PSNR, SSIM higher is better, RMSE lower is better. derain, lowlight and depth are held out of the base model's training."}
@@ -50,6 +52,7 @@ func DenseLowLevel(ctx context.Context, cfg Config) (*Table, error) {
 		{Name: "held-out split", Variant: VariantBase, Mode: model.ModeXPrompt},
 		{Name: "all families trained", Variant: VariantFull, Mode: model.ModeXPrompt},
 		{Name: ceilingRow},
+		{Name: copyInputRow},
 	}
 	return familyTable(ctx, cfg, t, fams, specs)
 }

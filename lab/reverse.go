@@ -41,6 +41,7 @@ func ReverseAblation(ctx context.Context, cfg Config) (*Table, error) {
 		{Name: "with reverse", Variant: VariantBase, Mode: model.ModeXPrompt},
 		{Name: "without reverse", Variant: VariantNoReverse, Mode: model.ModeXPrompt},
 		{Name: ceilingRow},
+		{Name: copyInputRow},
 	}
 	err = eachRow(ctx, &cfg, t, specs, sets, func(_ int, row *Row, gens []generation) error {
 		i := 0

@@ -10,9 +10,10 @@ import (
 )
 
 // rowSpec is a row computed by answering every family's queries with one
-// model variant in one mode, or, with Variant "", by the tokenizer's
-// reconstruction of the ground truth (the best any generated code grid can
-// score).
+// model variant in one mode, or, with Variant "", a baseline that needs no
+// model: the tokenizer's reconstruction of the ground truth (ceilingRow, the
+// best any generated code grid can score) or the query's input returned
+// unchanged (copyInputRow, the score of doing nothing).
 type rowSpec struct {
 	Name     string
 	Variant  string
@@ -22,8 +23,11 @@ type rowSpec struct {
 	Timed bool
 }
 
-// ceilingRow is the name of the tokenizer-ceiling row of the tables.
-const ceilingRow = "tokenizer ceiling"
+// ceilingRow and copyInputRow name the baseline rows of the tables.
+const (
+	ceilingRow   = "tokenizer ceiling"
+	copyInputRow = "copy input"
+)
 
 // familySpec names a family and how it is scored.
 type familySpec struct {
@@ -50,7 +54,11 @@ func runRow(ctx context.Context, cfg *Config, table string, spec rowSpec, sets [
 	out := make([]generation, len(sets))
 	if spec.Variant == "" {
 		for i, s := range sets {
-			out[i] = generation{Outputs: cfg.VQ.Reconstruct(s.Truths())}
+			if spec.Name == copyInputRow {
+				out[i] = generation{Outputs: s.Inputs()}
+			} else {
+				out[i] = generation{Outputs: cfg.VQ.Reconstruct(s.Truths())}
+			}
 		}
 		return out, nil
 	}
