@@ -51,7 +51,7 @@ func LinearCrossEntropy(x, w *core.Tensor, targets []int32, weights []float32) *
 		dw = core.Zeros(v, d)
 	}
 	c := min(n, crossEntropyChunk)
-	buf := core.Empty(c*v)
+	buf := core.Empty(c * v)
 	alpha := float32(1 / total)
 	var loss float64
 	for lo := 0; lo < n; lo += c {

@@ -36,7 +36,7 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 		}
 	}
 	shape := append(a.Shape()[:ar-2], m, n)
-	out := core.Zeros(shape...)
+	out := core.Empty(shape...) // Gemm with beta 0 writes every value
 	be := backendOf(a, b)
 	strideB := k * n
 	if shared {

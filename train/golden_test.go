@@ -21,7 +21,8 @@ const goldenLossFile = "testdata/golden_loss_tiny.txt"
 
 // goldenLosses trains a fresh tiny model for n steps (batches of 4 in the
 // peer's segment layout, loss on the TODO segment only with uneven weights,
-// gradient clipping, AdamW) and returns the loss of every step.
+// gradient clipping, AdamW, tensors in a step arena) and returns the loss of
+// every step.
 func goldenLosses(n int) []float64 {
 	cfg := model.Presets["tiny"]
 	m, err := model.New(cfg, 7)
@@ -30,6 +31,7 @@ func goldenLosses(n int) []float64 {
 	}
 	opt := ops.NewAdamW(m.Params.List(), 0.1)
 	losses := make([]float64, n)
+	arena := core.NewArena()
 	for step := 0; step < n; step++ {
 		b := BenchBatch(cfg, 4, uint64(100+step%10))
 		for i, seg := range b.Seg {
@@ -40,12 +42,15 @@ func goldenLosses(n int) []float64 {
 				b.Weights[i] = 0.25
 			}
 		}
-		l := m.Loss(b)
 		opt.ZeroGrad()
-		l.Backward()
-		ops.ClipGradNorm(m.Params.List(), 1)
-		opt.Step(3e-3)
-		losses[step] = float64(l.Item())
+		arena.Reset()
+		core.WithArena(arena, func() { // storage reused across steps, as in Run
+			l := m.Loss(b)
+			l.Backward()
+			ops.ClipGradNorm(m.Params.List(), 1)
+			opt.Step(3e-3)
+			losses[step] = float64(l.Item())
+		})
 	}
 	return losses
 }
