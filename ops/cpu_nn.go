@@ -386,17 +386,33 @@ func (cpuBackend) SwiGLU(x, y *core.Tensor) {
 	})
 }
 
-func (cpuBackend) SwiGLUBackward(x, gy, gx *core.Tensor) {
+func (cpuBackend) SwiGLUBackward(x, gy, gx *core.Tensor) { swigluBackward(x, gy, gx, true) }
+
+// swigluBackward adds (or, without accumulate, writes) the gradient through
+// y = silu(a)·b: da = g·b·s·(1 + a·(1−s)), db = g·a·s with s = sigmoid(a).
+func swigluBackward(x, gy, gx *core.Tensor, accumulate bool) {
 	n, d2 := rows(x)
 	h := d2 / 2
+	if d2%2 != 0 || gy.Len() != n*h || gx.Len() != x.Len() {
+		panic(fmt.Sprintf("cpu.SwiGLUBackward: x %v, gy %v, gx %v", x.Dims(), gy.Dims(), gx.Dims()))
+	}
 	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			a, b, g := x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], gy.Data[r*h:(r+1)*h]
 			ga, gb := gx.Data[r*d2:r*d2+h], gx.Data[r*d2+h:(r+1)*d2]
+			b, g, ga, gb = b[:len(a)], g[:len(a)], ga[:len(a)], gb[:len(a)]
+			if accumulate {
+				for i, av := range a {
+					s := sigmoid(av)
+					ga[i] += g[i] * b[i] * s * (1 + av*(1-s))
+					gb[i] += g[i] * av * s
+				}
+				continue
+			}
 			for i, av := range a {
 				s := sigmoid(av)
-				ga[i] += g[i] * b[i] * s * (1 + av*(1-s))
-				gb[i] += g[i] * av * s
+				ga[i] = g[i] * b[i] * s * (1 + av*(1-s))
+				gb[i] = g[i] * av * s
 			}
 		}
 	})

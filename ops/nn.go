@@ -140,6 +140,11 @@ func SwiGLU(x *core.Tensor) *core.Tensor {
 	out := core.Empty(shape...)
 	be.SwiGLU(x, out)
 	return core.Record(out, "swiglu", []*core.Tensor{x}, func(g *core.Tensor) {
+		if be.Device() == core.CPU && x.Grad() == nil { // write the fresh gradient, no zeroing
+			gx, _ := gradTarget(x)
+			swigluBackward(x, g, gx, false)
+			return
+		}
 		be.SwiGLUBackward(x, g, x.EnsureGrad())
 	})
 }
