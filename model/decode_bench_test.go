@@ -17,3 +17,17 @@ func TestBenchDecodeReports(t *testing.T) {
 		t.Fatal("zero tokens accepted")
 	}
 }
+
+func BenchmarkDecode(b *testing.B) {
+	for _, p := range []string{"tiny", "small"} {
+		b.Run(p, func(b *testing.B) {
+			r, err := BenchDecode(Presets[p], []int{1, 8}, 32*b.N, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(r.Decode[0].TokensPerS, "tokens/s@1")
+			b.ReportMetric(r.Decode[1].TokensPerS, "tokens/s@8")
+			b.ReportMetric(r.CompressMS, "compress-ms")
+		})
+	}
+}
