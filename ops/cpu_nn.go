@@ -378,10 +378,7 @@ func (cpuBackend) SwiGLU(x, y *core.Tensor) {
 	}
 	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			a, b, o := x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], y.Data[r*h:(r+1)*h]
-			for i, av := range a {
-				o[i] = av * sigmoid(av) * b[i]
-			}
+			swigluRow(x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], y.Data[r*h:(r+1)*h])
 		}
 	})
 }
@@ -398,22 +395,8 @@ func swigluBackward(x, gy, gx *core.Tensor, accumulate bool) {
 	}
 	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			a, b, g := x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], gy.Data[r*h:(r+1)*h]
-			ga, gb := gx.Data[r*d2:r*d2+h], gx.Data[r*d2+h:(r+1)*d2]
-			b, g, ga, gb = b[:len(a)], g[:len(a)], ga[:len(a)], gb[:len(a)]
-			if accumulate {
-				for i, av := range a {
-					s := sigmoid(av)
-					ga[i] += g[i] * b[i] * s * (1 + av*(1-s))
-					gb[i] += g[i] * av * s
-				}
-				continue
-			}
-			for i, av := range a {
-				s := sigmoid(av)
-				ga[i] = g[i] * b[i] * s * (1 + av*(1-s))
-				gb[i] = g[i] * av * s
-			}
+			swigluBackRow(x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], gy.Data[r*h:(r+1)*h],
+				gx.Data[r*d2:r*d2+h], gx.Data[r*d2+h:(r+1)*d2], accumulate)
 		}
 	})
 }
