@@ -58,3 +58,8 @@ func swigluRowAVX512(a, b, y []float32)
 //
 //go:noescape
 func swigluBackRowAVX512(a, b, g, ga, gb []float32, accumulate bool)
+
+// adamwAVX512 is adamwRowGo on 16 lanes; g, m and v are as long as p.
+//
+//go:noescape
+func adamwAVX512(p, g, m, v []float32, k *adamwConsts)

@@ -23,3 +23,4 @@ func swigluRowAVX512(a, b, y []float32) { panic("ops: swigluRowAVX512 without AV
 func swigluBackRowAVX512(a, b, g, ga, gb []float32, accumulate bool) {
 	panic("ops: swigluBackRowAVX512 without AVX-512")
 }
+func adamwAVX512(p, g, m, v []float32, k *adamwConsts) { panic("ops: adamwAVX512 without AVX-512") }

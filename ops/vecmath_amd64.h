@@ -33,3 +33,14 @@
 	VMULPS x, x, t; VFMADD213PS x, t, p; VADDPS Z31, p, p; \
 	VSCALEFPS n, p, p; VMOVAPS.Z p, kz, x
 
+
+// ADAMW updates one vector of AdamW from g in Z0, m in Z1, v in Z2 and p in
+// Z3 with the constants in Z20…Z27 (see adamwAVX512):
+// m = β1·m + (1−β1)·g; v = β2·v + ((1−β2)·g)·g;
+// p = p·(1−lr·λ) − (lr/(1−β1ᵗ))·m / (√v/√(1−β2ᵗ) + ε).
+#define ADAMW \
+	VMULPS Z20, Z1, Z1; VMULPS Z21, Z0, Z4; VADDPS Z4, Z1, Z1; \
+	VMULPS Z22, Z2, Z2; VMULPS Z23, Z0, Z4; VMULPS Z0, Z4, Z4; VADDPS Z4, Z2, Z2; \
+	VSQRTPS Z2, Z5; VMULPS Z24, Z5, Z5; VADDPS Z25, Z5, Z5; \
+	VMULPS Z27, Z1, Z6; VDIVPS Z5, Z6, Z6; \
+	VMULPS Z26, Z3, Z3; VSUBPS Z6, Z3, Z3
