@@ -109,6 +109,10 @@ func (cpuBackend) CrossEntropy(logits *core.Tensor, targets []int32, weights []f
 			if t < 0 || int(t) >= v {
 				panic(fmt.Sprintf("cpu.CrossEntropy: target %d out of range [0,%d) at row %d", t, v, r))
 			}
+			if dlogits != nil && attnAVX512 && v >= 16 {
+				losses[r] = crossEntropyRowAVX512(xs, dlogits.Data[r*v:(r+1)*v], t, w)
+				continue
+			}
 			m := float32(math.Inf(-1))
 			for _, x := range xs {
 				m = max(m, x)
@@ -141,6 +145,22 @@ func (cpuBackend) CrossEntropy(logits *core.Tensor, targets []int32, weights []f
 		}
 	}
 	return loss, weight
+}
+
+// crossEntropyRowAVX512 returns w·(lse(x) − x[t]) and sets d = w·(softmax(x)
+// − onehot(t)) for one row with the AVX-512 row kernels: the max, exp(x − max)
+// summed in the same pass, one scaling. d may be x itself.
+func crossEntropyRowAVX512(x, d []float32, t int32, w float32) float64 {
+	xt := x[t]
+	if &d[0] != &x[0] {
+		copy(d, x)
+	}
+	m := rowMaxAVX512(d, float32(math.Inf(-1)))
+	s := expSumAVX512(d, m)
+	lse := float64(m) + math.Log(float64(s))
+	scaleRowAVX512(d, w/s)
+	d[t] -= w
+	return float64(w) * (lse - float64(xt))
 }
 
 func (cpuBackend) RMSNorm(x, w, y, rstd *core.Tensor, eps float32) {
