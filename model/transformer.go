@@ -52,10 +52,6 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	d, h := cfg.D, cfg.Hidden
 	m.tokEmb = p.Add("tok_emb", rng.Randn(std, cfg.Vocab.Size(), d))
 	m.xpEmb = p.Add("xp_emb", rng.Randn(std, max(cfg.XP, 1), d))
-	if cfg.ImagePos2D {
-		m.rowEmb = p.Add("row_emb", rng.Randn(std, cfg.ImageSide+2, d))
-		m.colEmb = p.Add("col_emb", rng.Randn(std, cfg.ImageSide+2, d))
-	}
 	for l := 0; l < cfg.Layers; l++ {
 		pre := fmt.Sprintf("layer%d.", l)
 		m.layers = append(m.layers, block{
@@ -68,6 +64,10 @@ func New(cfg Config, seed uint64) (*Model, error) {
 		})
 	}
 	m.normF = p.Add("norm_f", core.Ones(d))
+	if cfg.ImagePos2D { // registered last, as AddImagePos2D adds them
+		m.rowEmb = p.Add("row_emb", rng.Randn(std, cfg.ImageSide+2, d))
+		m.colEmb = p.Add("col_emb", rng.Randn(std, cfg.ImageSide+2, d))
+	}
 	return m, nil
 }
 
