@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"xprompt/data"
 	"xprompt/train"
 	"xprompt/vq"
 )
@@ -24,7 +25,7 @@ func TestTerminalModelMagics(t *testing.T) {
 	if err := codec.SaveFloat16(&blob); err != nil {
 		t.Fatal(err)
 	}
-	r, err := train.NewRun(train.DefaultOptions("tiny"), train.NewTextTokenizer(1, 512), codec, blob.Bytes())
+	r, err := train.NewRun(train.DefaultOptions("tiny"), data.NewTextTokenizer(1, 512), codec, blob.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

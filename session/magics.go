@@ -13,8 +13,8 @@ import (
 	"xprompt/display"
 	"xprompt/img"
 	"xprompt/infer"
-	"xprompt/session/view"
 	"xprompt/tasks"
+	"xprompt/view"
 )
 
 // The built-in magics: one entry each; the usage and help come from

@@ -14,8 +14,8 @@ import (
 	"xprompt/display"
 	"xprompt/infer"
 	"xprompt/model"
-	"xprompt/session/view"
 	"xprompt/train"
+	"xprompt/view"
 )
 
 // The model magics step through X-Prompt from a cell: %load a model (bound

@@ -11,8 +11,8 @@ import (
 	"xprompt/img"
 	"xprompt/infer"
 	"xprompt/model"
-	"xprompt/session/view"
 	"xprompt/tasks"
+	"xprompt/view"
 )
 
 // compressStages is the number of stages of %compress: prefill [BOS][IE],

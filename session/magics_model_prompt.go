@@ -12,8 +12,8 @@ import (
 	"xprompt/img"
 	"xprompt/infer"
 	"xprompt/model"
-	"xprompt/session/view"
 	"xprompt/tasks"
+	"xprompt/view"
 )
 
 // defaultPromptTask is the task of the prompt %mask makes when none is bound:

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"xprompt/data"
 	"xprompt/display"
 	"xprompt/model"
 	"xprompt/tasks"
@@ -33,7 +34,7 @@ func tinyCheckpoint(t *testing.T) (string, int) {
 	if err := codec.SaveFloat16(&blob); err != nil {
 		t.Fatal(err)
 	}
-	r, err := train.NewRun(train.DefaultOptions("tiny"), train.NewTextTokenizer(1, 512), codec, blob.Bytes())
+	r, err := train.NewRun(train.DefaultOptions("tiny"), data.NewTextTokenizer(1, 512), codec, blob.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestModelMagics(t *testing.T) {
 		t.Errorf("%%prompt showed %d images", len(rec.pngs()))
 	}
 	rng := rand.New(rand.NewPCG(5, 5^0xe7a1))
-	draw := train.SampleExamples(f, false, 3, rng, 32)
+	draw := data.SampleExamples(f, false, 3, rng, 32)
 	if q, _ := eval(t, s, "p.Query.Instruction"); q != draw[2].Instruction {
 		t.Errorf("p.Query.Instruction = %q, want Evaluate's draw %q", q, draw[2].Instruction)
 	}

@@ -13,8 +13,8 @@ import (
 
 	"xprompt/display"
 	"xprompt/infer"
-	"xprompt/session/view"
 	"xprompt/train"
+	"xprompt/view"
 )
 
 // How often %train redraws its live display: the progress line at most

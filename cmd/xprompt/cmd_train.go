@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"xprompt/data"
 	"xprompt/model"
 	"xprompt/train"
 	"xprompt/vq"
@@ -173,7 +174,7 @@ func runTrain(args []string) error {
 				err = fmt.Errorf("init %s: %w", *initFrom, err)
 			}
 		} else {
-			run, err = train.NewRun(o, train.NewTextTokenizer(o.Seed, 512), vqm, vqBlob)
+			run, err = train.NewRun(o, data.NewTextTokenizer(o.Seed, 512), vqm, vqBlob)
 		}
 		if err != nil {
 			return err
