@@ -127,7 +127,7 @@ func (c *KVCache) Repeat(b int) *KVCache {
 func (m *Model) Forward(c *KVCache, tokens, seg, pos []int32, t int, kind core.MaskKind) *core.Tensor {
 	var out *core.Tensor
 	core.NoGrad(func() {
-		out = m.logits(m.hidden(tokens, seg, pos, c.B, t, kind, c))
+		out = m.logits(m.hidden(tokens, seg, pos, c.B, t, kind, c, nil))
 	})
 	return out
 }

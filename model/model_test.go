@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"math"
+	"sync"
 	"testing"
 
 	"xprompt/core"
@@ -251,5 +253,51 @@ func TestAttentionMapsRespectTheMask(t *testing.T) {
 				t.Fatalf("head %d row %d sums to %g", h, i, sum)
 			}
 		}
+	}
+}
+
+// TestAttentionMapsWhileShared draws attention maps of one sequence while
+// other goroutines run a longer sequence through the same model: the maps
+// and the logits must equal those computed alone (the attention tap belongs
+// to one forward pass, not to the model).
+func TestAttentionMapsWhileShared(t *testing.T) {
+	cfg := testConfig()
+	m, _ := New(cfg, 5)
+	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
+	rng := core.NewRNG(4)
+	short, _ := b.Build(nil, randomPair(rng, 4, 32, "x"), ModeNone)
+	long, _ := b.Build([]Pair{randomPair(rng, 4, 32, "y")}, randomPair(rng, 4, 32, "y"), ModeXPrompt)
+	wantMaps := m.AttentionMaps(short)
+	wantLogits := tdLogitsFull(m, long)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 2; g++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				got := m.AttentionMaps(short)
+				for l, w := range wantMaps {
+					if got[l] == nil || len(got[l].Data) != len(w.Data) || maxRelDiff(got[l].Data, w.Data) != 0 {
+						errs <- fmt.Sprintf("layer %d: attention map changed while the model was shared", l)
+						return
+					}
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				if d := maxRelDiff(tdLogitsFull(m, long), wantLogits); d != 0 {
+					errs <- fmt.Sprintf("logits changed by %g while attention maps were drawn", d)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

@@ -145,6 +145,16 @@ func (r *Run) Train(ctx context.Context, n int, progress func(Progress)) error {
 	return nil
 }
 
+// maxSeqLen bounds a training sequence: 4·SeqLen per in-context example
+// (at least one). It guards against a runaway layout, not a model limit:
+// RoPE has no position table, and Config.SeqLen is the benchmark's length.
+// With the default mix a sequence of one example reaches 1.2·SeqLen on the
+// small preset and 2.1·SeqLen on tiny (whose SeqLen is short), and each
+// further example adds about 190 tokens (0.6·SeqLen small, 1·SeqLen tiny).
+func (r *Run) maxSeqLen() int {
+	return 4 * r.Model.Cfg.SeqLen * max(1, r.Opts.Data.Examples)
+}
+
 // step runs one optimizer step. On a non-finite loss or gradient nothing is
 // changed and ErrNonFinite is returned.
 func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
@@ -157,7 +167,7 @@ func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		b, err := model.Collate(seqs, 4*r.Model.Cfg.SeqLen, r.Model.Cfg.Vocab.Tok(model.Pad))
+		b, err := model.Collate(seqs, r.maxSeqLen(), r.Model.Cfg.Vocab.Tok(model.Pad))
 		if err != nil {
 			return 0, 0, 0, err
 		}
