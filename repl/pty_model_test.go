@@ -10,6 +10,8 @@ import (
 	"xprompt/data"
 	"xprompt/train"
 	"xprompt/vq"
+
+	_ "xprompt/session/xpmagic" // registers the magics this test steps through
 )
 
 // TestTerminalModelMagics steps through X-Prompt on a terminal with an

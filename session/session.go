@@ -62,7 +62,7 @@ type Session struct {
 	pkgSyms  map[string]map[string]reflect.Value // import path → exported symbols
 	pkgNames map[string]string                   // import path → package name
 
-	models modelState // the model magics' state; used only while a cell runs (cellMu)
+	state map[any]any // magic packages' per-session state (State)
 }
 
 var _ display.Evaluator = (*Session)(nil)

@@ -7,6 +7,7 @@ import (
 	"xprompt/display"
 	"xprompt/repl"
 	"xprompt/session"
+	_ "xprompt/session/xpmagic" // registers the X-Prompt magics
 )
 
 func init() {

@@ -15,6 +15,7 @@ import (
 func init() {
 	Symbols["xprompt/view/view"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"GroupDigits":    reflect.ValueOf(view.GroupDigits),
 		"Heatmap":        reflect.ValueOf(view.Heatmap),
 		"HeatmapTensor":  reflect.ValueOf(view.HeatmapTensor),
 		"ImageBundle":    reflect.ValueOf(view.ImageBundle),
