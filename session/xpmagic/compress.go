@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"xprompt/core"
@@ -200,9 +201,9 @@ func (c *compression) xpAttention() []display.Bundle {
 			bounds = append(bounds, sp.Start-1)
 		}
 	}
-	hm := view.ImageBundle(model.HeatmapImage(vals, xp*rep, ie, cell, nil, bounds))
+	hm := view.Heatmap(vals, xp*rep, ie, view.HeatmapOptions{ColumnBoundaries: bounds, Min: 0, Max: max(maxOf(vals), 1e-30), Cell: cell})
 	hm.Data[display.MIMEText] = fmt.Sprintf("XP attention over IE: %d X-Prompt rows × %d example tokens (layer %d, mean of %d heads; "+
-		"black 0 → yellow the largest weight %.3g; blue lines start each example)", xp, ie, last, nh, maxOf(vals))
+		"viridis from 0 to the largest weight %.3g; red lines start each example)", xp, ie, last, nh, maxOf(vals))
 	return []display.Bundle{hm, tb.Display()}
 }
 
@@ -220,17 +221,6 @@ func (c *compression) check() (display.Bundle, error) {
 		dk = max(dk, maxAbsDiff(cp.Cache.K[l], ref.Cache.K[l]))
 		dv = max(dv, maxAbsDiff(cp.Cache.V[l], ref.Cache.V[l]))
 	}
-	same := func(a, b []int32) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-		return true
-	}
 	t := view.NewTable("check", "stepwise", "m.Model.Compress(prefix)", "equal")
 	t.Title = fmt.Sprintf("%%compress 4/4: ready, bound as cp: %s", cp)
 	ok := true
@@ -246,7 +236,7 @@ func (c *compression) check() (display.Bundle, error) {
 	row("bytes before dropping IE", cp.FullBytes, ref.FullBytes, cp.FullBytes == ref.FullBytes)
 	row("next position", cp.NextPos, ref.NextPos, cp.NextPos == ref.NextPos)
 	row("kept segments and positions", fmt.Sprint(cp.Cache.Pos), fmt.Sprint(ref.Cache.Pos),
-		same(cp.Cache.Seg, ref.Cache.Seg) && same(cp.Cache.Pos, ref.Cache.Pos))
+		slices.Equal(cp.Cache.Seg, ref.Cache.Seg) && slices.Equal(cp.Cache.Pos, ref.Cache.Pos))
 	row("max |Δ| of keys, values", fmt.Sprintf("%.2g, %.2g", dk, dv), "", dk <= compressTolerance && dv <= compressTolerance)
 	b := t.Display()
 	if !ok {
