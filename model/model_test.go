@@ -301,3 +301,62 @@ func TestAttentionMapsWhileShared(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestInferenceBesideTraining computes the loss gradient of one model while
+// other goroutines decode with it (Forward, AttentionMaps): inference builds
+// no graph and switches nothing process-wide, so every gradient equals the
+// one computed alone.
+func TestInferenceBesideTraining(t *testing.T) {
+	cfg := testConfig()
+	m, _ := New(cfg, 2)
+	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP, ExampleWeight: 1}
+	rng := core.NewRNG(11)
+	s, _ := b.Build([]Pair{randomPair(rng, 4, 32, "x")}, randomPair(rng, 4, 32, "x"), ModeXPrompt)
+	bt, _ := Collate([]*Sequence{s}, cfg.SeqLen, cfg.Vocab.Tok(Pad))
+	grads := func() [][]float32 {
+		for _, p := range m.Params.List() {
+			p.ZeroGrad()
+		}
+		m.Loss(bt).Backward()
+		var out [][]float32
+		for _, p := range m.Params.List() {
+			out = append(out, append([]float32(nil), p.Grad().Data...))
+		}
+		return out
+	}
+	want := grads()
+	pos := make([]int32, s.Len())
+	for i := range pos {
+		pos[i] = int32(i)
+	}
+	if lg := m.Forward(m.NewCache(1), s.Tokens, s.Seg, pos, s.Len(), s.Mode.MaskKind()); lg.RequiresGrad() {
+		t.Fatal("Forward recorded a graph")
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				m.Forward(m.NewCache(1), s.Tokens, s.Seg, pos, s.Len(), s.Mode.MaskKind())
+				m.AttentionMaps(s, 0)
+			}
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		got := grads()
+		for j, p := range m.Params.List() {
+			if d := maxRelDiff(got[j], want[j]); d > 1e-6 {
+				t.Errorf("round %d: gradient of %s differs by %g while another goroutine decodes", i, p.Name(), d)
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
+}

@@ -116,6 +116,22 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	return m, nil
 }
 
+// frozen returns a copy of m whose parameters are detached views of m's
+// (the same storage, no gradient): operators on them record no graph, so
+// inference needs no process-wide switch (core.NoGrad) and may run while
+// another goroutine trains the same model. Every parameter field of Model
+// and block is detached here.
+func (m *Model) frozen() *Model {
+	f := *m
+	f.tokEmb, f.xpEmb, f.normF = m.tokEmb.Detach(), m.xpEmb.Detach(), m.normF.Detach()
+	f.layers = make([]block, len(m.layers))
+	for i, b := range m.layers {
+		f.layers[i] = block{norm1: b.norm1.Detach(), wqkv: b.wqkv.Detach(), wo: b.wo.Detach(),
+			norm2: b.norm2.Detach(), w12: b.w12.Detach(), w3: b.w3.Detach()}
+	}
+	return &f
+}
+
 // embed returns the input embeddings (B·T, D) of tokens, X-Prompt slots
 // included.
 func (m *Model) embed(tokens []int32) *core.Tensor {
@@ -192,7 +208,7 @@ func (m *Model) Loss(b *Batch) *core.Tensor {
 	return ops.CrossEntropy(m.logits(ops.Gather(h, rows)), targets, weights)
 }
 
-// AttentionMaps runs the sequence through the model (no gradients) and
+// AttentionMaps runs the sequence through the model (no graph) and
 // returns the attention probabilities (H, T, T) of the requested layers
 // (all layers when none are given). This is the only place a T×T buffer is
 // made, for display.
@@ -211,6 +227,6 @@ func (m *Model) AttentionMaps(s *Sequence, layers ...int) map[int]*core.Tensor {
 			out[l] = w.View(w.Dim(1), w.Dim(2), w.Dim(3))
 		}
 	}
-	core.NoGrad(func() { m.hidden(s.Tokens, s.Seg, nil, 1, s.Len(), s.Mode.MaskKind(), nil, tap) })
+	m.frozen().hidden(s.Tokens, s.Seg, nil, 1, s.Len(), s.Mode.MaskKind(), nil, tap)
 	return out
 }
