@@ -83,6 +83,9 @@ type Model struct {
 
 	tokEmb *core.Tensor // (V, D)
 	xpEmb  *core.Tensor // (XP, D)
+	// rowEmb and colEmb (ImageSide+2, D) are the learned image positions of
+	// Config.ImagePos2D (imagepos.go); nil without it.
+	rowEmb, colEmb *core.Tensor
 	layers []block
 	normF  *core.Tensor // (D)
 }
@@ -101,6 +104,10 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	d, h := cfg.D, cfg.Hidden
 	m.tokEmb = p.Add("tok_emb", rng.Randn(std, cfg.Vocab.Size(), d))
 	m.xpEmb = p.Add("xp_emb", rng.Randn(std, max(cfg.XP, 1), d))
+	if cfg.ImagePos2D {
+		m.rowEmb = p.Add("row_emb", rng.Randn(std, cfg.ImageSide+2, d))
+		m.colEmb = p.Add("col_emb", rng.Randn(std, cfg.ImageSide+2, d))
+	}
 	for l := 0; l < cfg.Layers; l++ {
 		pre := fmt.Sprintf("layer%d.", l)
 		m.layers = append(m.layers, block{
@@ -124,6 +131,9 @@ func New(cfg Config, seed uint64) (*Model, error) {
 func (m *Model) frozen() *Model {
 	f := *m
 	f.tokEmb, f.xpEmb, f.normF = m.tokEmb.Detach(), m.xpEmb.Detach(), m.normF.Detach()
+	if m.rowEmb != nil {
+		f.rowEmb, f.colEmb = m.rowEmb.Detach(), m.colEmb.Detach()
+	}
 	f.layers = make([]block, len(m.layers))
 	for i, b := range m.layers {
 		f.layers[i] = block{norm1: b.norm1.Detach(), wqkv: b.wqkv.Detach(), wo: b.wo.Detach(),
@@ -132,9 +142,10 @@ func (m *Model) frozen() *Model {
 	return &f
 }
 
-// embed returns the input embeddings (B·T, D) of tokens, X-Prompt slots
-// included.
-func (m *Model) embed(tokens []int32) *core.Tensor {
+// embed returns the input embeddings (B·T, D) of bsz×t tokens, X-Prompt
+// slots included, with the image positions of Config.ImagePos2D added (st
+// carries each sequence's place in an open image across calls).
+func (m *Model) embed(tokens []int32, st imageState, bsz, t int) *core.Tensor {
 	v := int32(m.Cfg.Vocab.Size())
 	ids := make([]int32, len(tokens))
 	for i, t := range tokens {
@@ -148,7 +159,12 @@ func (m *Model) embed(tokens []int32) *core.Tensor {
 		}
 	}
 	table := ops.Concat(0, m.tokEmb, m.xpEmb)
-	return ops.Gather(table, ids)
+	x := ops.Gather(table, ids)
+	if m.rowEmb == nil {
+		return x
+	}
+	rows, cols := m.Cfg.Vocab.imagePositions(tokens, st, bsz, t, m.Cfg.ImageSide)
+	return ops.Add(x, ops.Add(ops.Gather(m.rowEmb, rows), ops.Gather(m.colEmb, cols)))
 }
 
 // hidden runs the blocks over B sequences of T tokens and returns the final
@@ -157,7 +173,11 @@ func (m *Model) embed(tokens []int32) *core.Tensor {
 // not nil, sees every layer's queries and keys.
 func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind, cache *KVCache, tap attentionTap) *core.Tensor {
 	cfg := m.Cfg
-	x := m.embed(tokens) // (B·T, D)
+	st := newImageState(bsz)
+	if cache != nil {
+		st = cache.image(bsz)
+	}
+	x := m.embed(tokens, st, bsz, t) // (B·T, D)
 	if pos == nil {
 		pos = make([]int32, bsz*t)
 		for b := 0; b < bsz; b++ {
