@@ -86,8 +86,8 @@ type Model struct {
 	// rowEmb and colEmb (ImageSide+2, D) are the learned image positions of
 	// Config.ImagePos2D (imagepos.go); nil without it.
 	rowEmb, colEmb *core.Tensor
-	layers []block
-	normF  *core.Tensor // (D)
+	layers         []block
+	normF          *core.Tensor // (D)
 }
 
 // New returns a freshly initialised model: embeddings and projections
