@@ -308,8 +308,18 @@ func TestAttentionMapsWhileShared(t *testing.T) {
 // no graph and switches nothing process-wide, so every gradient equals the
 // one computed alone.
 func TestInferenceBesideTraining(t *testing.T) {
-	cfg := testConfig()
-	m, _ := New(cfg, 2)
+	for _, pos2D := range []bool{false, true} {
+		cfg := testConfig()
+		cfg.ImagePos2D = pos2D
+		t.Run(fmt.Sprintf("ImagePos2D=%v", pos2D), func(t *testing.T) { inferenceBesideTraining(t, cfg) })
+	}
+}
+
+func inferenceBesideTraining(t *testing.T, cfg Config) {
+	m, err := New(cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP, ExampleWeight: 1}
 	rng := core.NewRNG(11)
 	s, _ := b.Build([]Pair{randomPair(rng, 4, 32, "x")}, randomPair(rng, 4, 32, "x"), ModeXPrompt)
