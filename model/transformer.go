@@ -41,14 +41,9 @@ type pass struct {
 // (fused, no T×T buffer; ops/attention_ref.go is the readable version), and
 // projected back to (B·T, D).
 func (blk *block) attention(layer int, h *core.Tensor, p *pass) *core.Tensor {
-	b, t, d, nh, hd := p.b, p.t, p.cfg.D, p.cfg.Heads, p.cfg.HeadDim()
-	qkv := ops.Reshape(ops.Linear(h, blk.wqkv), b, t, 3, nh, hd) // (B, T, 3, H, hd)
-	qkv = ops.Permute(qkv, 2, 0, 3, 1, 4)                        // (3, B, H, T, hd)
-	q := ops.Reshape(ops.Slice(qkv, 0, 0, 1), b, nh, t, hd)      // (B, H, T, hd)
-	k := ops.Reshape(ops.Slice(qkv, 0, 1, 2), b, nh, t, hd)
-	v := ops.Reshape(ops.Slice(qkv, 0, 2, 3), b, nh, t, hd)
-	q = ops.RoPE(q, p.pos, p.cfg.RopeBase)
-	k = ops.RoPE(k, p.pos, p.cfg.RopeBase)
+	b, t, d, nh := p.b, p.t, p.cfg.D, p.cfg.Heads
+	// (B·T, 3D) → q, k, v (B, H, T, hd), q and k rotated by RoPE
+	q, k, v := ops.SplitHeadsRoPE(ops.Linear(h, blk.wqkv), b, t, nh, p.pos, p.cfg.RopeBase)
 	if p.cache != nil {
 		k, v = p.cache.append(layer, k, v) // (B, H, Tk+T, hd)
 	}
@@ -104,10 +99,6 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	d, h := cfg.D, cfg.Hidden
 	m.tokEmb = p.Add("tok_emb", rng.Randn(std, cfg.Vocab.Size(), d))
 	m.xpEmb = p.Add("xp_emb", rng.Randn(std, max(cfg.XP, 1), d))
-	if cfg.ImagePos2D {
-		m.rowEmb = p.Add("row_emb", rng.Randn(std, cfg.ImageSide+2, d))
-		m.colEmb = p.Add("col_emb", rng.Randn(std, cfg.ImageSide+2, d))
-	}
 	for l := 0; l < cfg.Layers; l++ {
 		pre := fmt.Sprintf("layer%d.", l)
 		m.layers = append(m.layers, block{
@@ -120,6 +111,10 @@ func New(cfg Config, seed uint64) (*Model, error) {
 		})
 	}
 	m.normF = p.Add("norm_f", core.Ones(d))
+	if cfg.ImagePos2D { // registered last, as AddImagePos2D adds them
+		m.rowEmb = p.Add("row_emb", rng.Randn(std, cfg.ImageSide+2, d))
+		m.colEmb = p.Add("col_emb", rng.Randn(std, cfg.ImageSide+2, d))
+	}
 	return m, nil
 }
 
@@ -210,7 +205,8 @@ func (m *Model) Logits(b *Batch) *core.Tensor {
 
 // Loss returns the weighted mean next-token cross-entropy over the batch's
 // target positions (the unified loss over image and text targets). Only
-// target rows go through the output projection.
+// target rows go through the output projection, in row chunks (no logits
+// matrix is kept for the backward pass).
 func (m *Model) Loss(b *Batch) *core.Tensor {
 	h := m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil, nil)
 	var rows, targets []int32
@@ -225,7 +221,10 @@ func (m *Model) Loss(b *Batch) *core.Tensor {
 	if len(rows) == 0 {
 		panic("model.Loss: batch has no target tokens")
 	}
-	return ops.CrossEntropy(m.logits(ops.Gather(h, rows)), targets, weights)
+	if len(rows) < len(b.Targets) {
+		h = ops.Gather(h, rows)
+	}
+	return ops.LinearCrossEntropy(h, m.tokEmb, targets, weights)
 }
 
 // AttentionMaps runs the sequence through the model (no graph) and

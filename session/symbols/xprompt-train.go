@@ -21,6 +21,7 @@ func init() {
 		"InitFrom":       reflect.ValueOf(train.InitFrom),
 		"NewRun":         reflect.ValueOf(train.NewRun),
 		"NewRunFrom":     reflect.ValueOf(train.NewRunFrom),
+		"NewTrainStep":   reflect.ValueOf(train.NewTrainStep),
 		"Resume":         reflect.ValueOf(train.Resume),
 
 		// type definitions
@@ -28,5 +29,6 @@ func init() {
 		"Options":     reflect.ValueOf((*train.Options)(nil)),
 		"Progress":    reflect.ValueOf((*train.Progress)(nil)),
 		"Run":         reflect.ValueOf((*train.Run)(nil)),
+		"TrainStep":   reflect.ValueOf((*train.TrainStep)(nil)),
 	}
 }

@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""Peer baseline: one training step of the reference X-Prompt transformer in PyTorch
-(train/bench.go lays out the same batch for `xprompt bench train`).
+"""Peer baseline: one training step of the reference X-Prompt transformer in PyTorch.
 
 Same architecture the project's presets name: pre-norm decoder, RMSNorm, RoPE,
 SwiGLU MLP, multi-head attention under an X-Prompt mask (TODO tokens cannot see
@@ -8,9 +7,10 @@ in-context-example tokens), tied input/output embeddings, AdamW.
 
 Prints tokens/second for forward+backward+AdamW, the median of --steps timed steps
 after --warmup steps. Run with Debian's interpreter: /usr/bin/python3 (python3-torch).
-Usage: torch_train_step.py --preset small [--threads 2] [--device cpu|cuda] [--compile] [--amp]
+Usage: torch_train_step.py --preset small [--threads 2] [--device cpu|cuda] [--compile] [--amp] [--json]
+With --json the result is one JSON object (what `xprompt bench train --peer torch` reads).
 """
-import argparse, math, statistics, time
+import argparse, json, math, statistics, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -96,6 +96,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -123,6 +124,11 @@ def main():
             times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     toks = p["B"] * p["T"] / med
+    if a.json:
+        print(json.dumps({"bench": "train", "peer": "torch " + torch.__version__, "preset": a.preset,
+                          "params": nparams, "device": a.device, "threads": a.threads, "sdpa": SDPA,
+                          "step_ms": round(med * 1e3, 2), "tokens_per_s": round(toks, 2), "loss": round(loss.item(), 4)}))
+        return
     print(f"torch {torch.__version__} preset={a.preset} params={nparams} device={a.device} sdpa={SDPA} "
           f"amp={a.amp} compile={a.compile} threads={a.threads} step_ms={med*1e3:.1f} tokens_per_s={toks:.0f} loss={loss.item():.3f}")
 
