@@ -3,14 +3,15 @@ package infer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
+	"xprompt/data"
 	"xprompt/img"
 	"xprompt/model"
 	"xprompt/protocol"
 	"xprompt/tasks"
 	"xprompt/text"
-	"xprompt/train"
 	"xprompt/vq"
 )
 
@@ -19,7 +20,7 @@ type Engine struct {
 	Model *model.Model
 	Text  *text.Tokenizer
 	VQ    *vq.Model
-	pipe  *train.Pipeline
+	pipe  *data.Pipeline
 	// Source says where the engine was loaded from.
 	Source string
 	// Trained is the mask the model was trained with, when TrainedKnown
@@ -51,13 +52,28 @@ func FromCheckpoint(ck *model.Checkpoint, source string) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Trained, e.TrainedKnown = train.TrainedMode(ck)
+	e.Trained, e.TrainedKnown = trainedMode(ck)
 	return e, nil
+}
+
+// trainedMode reads the mask a checkpoint's model was trained with from its
+// training state (the training loop's JSON, {"options":{"Data":{"Mode":…}}}),
+// and false when the checkpoint holds none.
+func trainedMode(ck *model.Checkpoint) (model.Mode, bool) {
+	var st struct {
+		Options struct {
+			Data struct{ Mode *model.Mode }
+		} `json:"options"`
+	}
+	if len(ck.Train) == 0 || json.Unmarshal(ck.Train, &st) != nil || st.Options.Data.Mode == nil {
+		return 0, false
+	}
+	return *st.Options.Data.Mode, true
 }
 
 // New assembles an engine from its parts.
 func New(m *model.Model, tok *text.Tokenizer, vqm *vq.Model, source string) (*Engine, error) {
-	p, err := train.NewPipeline(train.DefaultData(), m.Cfg, tok, vqm, 0)
+	p, err := data.NewPipeline(data.DefaultConfig(), m.Cfg, tok, vqm, 0)
 	if err != nil {
 		return nil, err
 	}

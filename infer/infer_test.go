@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"xprompt/data"
 	"xprompt/metrics"
 	"xprompt/model"
 	"xprompt/protocol"
@@ -23,7 +25,7 @@ func testEngine(t *testing.T) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(m, train.NewTextTokenizer(1, 512), vq.New(vq.DefaultConfig, 1), "test")
+	e, err := New(m, data.NewTextTokenizer(1, 512), vq.New(vq.DefaultConfig, 1), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,5 +126,36 @@ func TestEvaluateRefusesUntrainedMasksAndReservedSeeds(t *testing.T) {
 	_, err = e.Evaluate(context.Background(), "invert", EvalOptions{Examples: 1, Queries: 1, Seed: protocol.ReservedSeedBase})
 	if err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Fatalf("reserved seed: %v, want a refusal", err)
+	}
+}
+
+func TestTrainedModeFromCheckpoint(t *testing.T) {
+	codec := vq.New(vq.DefaultConfig, 1)
+	var blob bytes.Buffer
+	if err := codec.SaveFloat16(&blob); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []model.Mode{model.ModeXPrompt, model.ModeCausal} {
+		o := train.DefaultOptions("tiny")
+		o.Data.Mode = mode
+		r, err := train.NewRun(o, data.NewTextTokenizer(1, 512), codec, blob.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck, err := r.Checkpoint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := FromCheckpoint(ck, "run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, known := e.TrainedMode(); !known || got != mode {
+			t.Fatalf("trained with %s: TrainedMode() = %s, %v", mode, got, known)
+		}
+		ck.Train = nil
+		if _, known := trainedMode(ck); known {
+			t.Fatal("a checkpoint without training state reported a training mode")
+		}
 	}
 }

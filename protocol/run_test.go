@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"xprompt/data"
 	"xprompt/infer"
 	"xprompt/metrics"
 	"xprompt/model"
 	"xprompt/protocol"
 	"xprompt/tasks"
-	"xprompt/train"
 	"xprompt/vq"
 )
 
@@ -24,7 +24,7 @@ func tinyEngine(t *testing.T, seed uint64) *infer.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := infer.New(m, train.NewTextTokenizer(1, 512), vq.New(vq.DefaultConfig, 1), "tiny")
+	e, err := infer.New(m, data.NewTextTokenizer(1, 512), vq.New(vq.DefaultConfig, 1), "tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
