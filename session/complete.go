@@ -80,7 +80,7 @@ func wordStart(text string) int {
 // scopeNames lists the names a cell can use unqualified.
 func (s *Session) scopeNames() []string {
 	names := append([]string(nil), goWords...)
-	for name := range s.in.Globals() {
+	for name := range s.globals() {
 		names = append(names, name)
 	}
 	s.mu.Lock()
@@ -121,7 +121,7 @@ func (s *Session) memberNames(chain []string) []string {
 func (s *Session) chainType(chain []string) (reflect.Type, bool) {
 	var t reflect.Type
 	rest := chain[1:]
-	if v, ok := s.in.Globals()[chain[0]]; ok && v.IsValid() {
+	if v, ok := s.globals()[chain[0]]; ok && v.IsValid() {
 		t = v.Type()
 		if v.Kind() == reflect.Interface && !v.IsNil() {
 			t = v.Elem().Type()

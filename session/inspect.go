@@ -86,7 +86,7 @@ func (s *Session) Inspect(code string, cursor int) (display.Bundle, bool) {
 	syms := s.pkgSyms[path]
 	kind, declared := s.decls[parts[0]]
 	s.mu.Unlock()
-	globals := s.in.Globals()
+	globals := s.globals()
 	gv, isVar := globals[parts[0]]
 
 	switch {

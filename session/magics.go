@@ -145,7 +145,7 @@ type Variable struct {
 func (s *Session) Variables() []Variable {
 	var out []Variable
 	seen := map[string]bool{}
-	for name, v := range s.in.Globals() {
+	for name, v := range s.globals() {
 		if hidden(name) {
 			continue
 		}

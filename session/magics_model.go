@@ -81,7 +81,7 @@ func usage(name, format string, a ...any) error {
 
 // global returns the value of a variable of the cells.
 func (s *Session) global(name string) (any, bool) {
-	v, ok := s.in.Globals()[name]
+	v, ok := s.globals()[name]
 	if !ok || !v.IsValid() || !v.CanInterface() {
 		return nil, false
 	}

@@ -117,7 +117,7 @@ func TestModelMagics(t *testing.T) {
 			t.Errorf("%%load output lacks %q:\n%s", want, got)
 		}
 	}
-	if got, _ := eval(t, s, "m.Source + \" \" + m.Model.Cfg.Preset"); got != path+" tiny" {
+	if got, _ := eval(t, s, "m.Source + \" \" + m.Model.Cfg.Preset"); got != strconv.Quote(path+" tiny") {
 		t.Errorf("m: %q", got)
 	}
 
@@ -133,7 +133,7 @@ func TestModelMagics(t *testing.T) {
 	if !strings.Contains(got, want.Instruction) || len(rec.pngs()) != 1 {
 		t.Errorf("%%task derain: %d images, text:\n%s\nwant instruction %q", len(rec.pngs()), got, want.Instruction)
 	}
-	if got, _ := eval(t, s, "ex.Family + \"|\" + ex.Instruction"); got != "derain|"+want.Instruction {
+	if got, _ := eval(t, s, "ex.Family + \"|\" + ex.Instruction"); got != strconv.Quote("derain|"+want.Instruction) {
 		t.Errorf("ex = %q", got)
 	}
 	a, _ := eval(t, s, "%task flip_h")
@@ -149,7 +149,7 @@ func TestModelMagics(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(5, 5^0xe7a1))
 	draw := train.SampleExamples(f, false, 3, rng, 32)
-	if q, _ := eval(t, s, "p.Query.Instruction"); q != draw[2].Instruction {
+	if q, _ := eval(t, s, "p.Query.Instruction"); q != strconv.Quote(draw[2].Instruction) {
 		t.Errorf("p.Query.Instruction = %q, want Evaluate's draw %q", q, draw[2].Instruction)
 	}
 	tokens := map[string]int{}
@@ -228,7 +228,7 @@ func TestModelMagics(t *testing.T) {
 		}
 	}
 	// 2 layers × (K and V) × 64 floats × 4 bytes per kept token.
-	if got := must(eval(t, s, "fmt.Sprint(cp.Kept(), cp.Bytes, cp.Bytes < cp.FullBytes)")); got != fmt.Sprint(5, 5*2*2*64*4, true) {
+	if got := must(eval(t, s, "fmt.Sprint(cp.Kept(), cp.Bytes, cp.Bytes < cp.FullBytes)")); got != strconv.Quote(fmt.Sprint(5, 5*2*2*64*4, true)) {
 		t.Errorf("cp: kept, bytes, smaller = %s", got)
 	}
 	// The stepwise cp equals one prefill (checked here independently).

@@ -51,16 +51,17 @@ type Session struct {
 	in  *interp.Interpreter
 	out *router
 
-	mu       sync.Mutex // guards the fields below
-	magics   map[string]Magic
-	imports  map[string]string // package name in cells → import path
-	decls    map[string]string // func and type names declared by cells → "func"/"type"
-	device   core.Device
-	nbound   int
-	nevals   int                                 // evaluations so far, to label them
-	stopping string                              // label of an interrupted evaluation that may still run
-	pkgSyms  map[string]map[string]reflect.Value // import path → exported symbols
-	pkgNames map[string]string                   // import path → package name
+	mu        sync.Mutex // guards the fields below
+	magics    map[string]Magic
+	imports   map[string]string // package name in cells → import path
+	decls     map[string]string // func and type names declared by cells → "func"/"type"
+	dotImport bool              // a cell imported a package with "."
+	device    core.Device
+	nbound    int
+	nevals    int                                 // evaluations so far, to label them
+	stopping  string                              // label of an interrupted evaluation that may still run
+	pkgSyms   map[string]map[string]reflect.Value // import path → exported symbols
+	pkgNames  map[string]string                   // import path → package name
 
 	models modelState // the model magics' state; used only while a cell runs (cellMu)
 }
@@ -138,6 +139,9 @@ func New(opts Options) (*Session, error) {
 		if _, err := s.Eval(context.Background(), src.String(), discard{}); err != nil {
 			return nil, fmt.Errorf("session: import %v: %w", imports, err)
 		}
+	}
+	if _, err := s.exec(context.Background(), "var "+lineVar+" int"); err != nil {
+		return nil, fmt.Errorf("session: declare %s: %w", lineVar, err)
 	}
 	var sink display.Sink = s.out
 	if err := s.bindValue("sink", reflect.ValueOf(&sink).Elem()); err != nil {
@@ -285,4 +289,28 @@ func (w streamWriter) Write(p []byte) (int, error) {
 	}
 	w.r.Stream(w.name, string(p))
 	return len(p), nil
+}
+
+// globals returns the interpreter's global variables and constants. After a
+// chunk that failed to compile, yaegi's Globals can index past its frame
+// (the failed chunk's symbols stay declared but have no storage until the
+// next run resizes the frame); then a no-op statement is run to resize it.
+func (s *Session) globals() map[string]reflect.Value {
+	if g, ok := tryGlobals(s.in); ok {
+		return g
+	}
+	s.in.Eval("_ = 0")
+	if g, ok := tryGlobals(s.in); ok {
+		return g
+	}
+	return map[string]reflect.Value{}
+}
+
+func tryGlobals(in *interp.Interpreter) (g map[string]reflect.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			g, ok = nil, false
+		}
+	}()
+	return in.Globals(), true
 }
