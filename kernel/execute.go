@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
 
 	"xprompt/display"
 )
@@ -59,10 +61,12 @@ func (k *Kernel) execute(req *request) outcome {
 		// Only requests queued before the client can see this reply are
 		// aborted: one sent in answer to it must run.
 		k.toAbort = len(k.shellQ)
+		repliedAt := time.Now()
 		k.reply(req, "execute_reply", map[string]any{
 			"status": "error", "execution_count": n, "ename": ename, "evalue": evalue, "traceback": tb,
 		})
 		if stopOnError {
+			k.aborting.start(repliedAt)
 			return abortQueue
 		}
 		return handled
@@ -126,7 +130,41 @@ func errorParts(err error) (ename, evalue string, tb []string) {
 	if len(tb) == 0 {
 		tb = []string{ename + ": " + evalue}
 	}
-	return ename, evalue, tb
+	return ename, evalue, colourTraceback(ename, tb)
+}
+
+// ANSI colours of tracebacks, as ipykernel's: the error's name in red,
+// positions ("line 3") in green.
+const (
+	ansiRed   = "\x1b[0;31m"
+	ansiGreen = "\x1b[0;32m"
+	ansiReset = "\x1b[0m"
+)
+
+// cellPosition matches the positions in traceback lines: "line 3" or
+// "line 3:5".
+var cellPosition = regexp.MustCompile(`\bline \d+(?::\d+)?`)
+
+// colourTraceback returns tb with ANSI colours: a leading "NAME:" in red
+// and cell positions in green. Lines that already hold escapes are kept.
+func colourTraceback(ename string, tb []string) []string {
+	out := make([]string, len(tb))
+	for i, line := range tb {
+		if strings.Contains(line, "\x1b[") {
+			out[i] = line
+			continue
+		}
+		rest, named := strings.CutPrefix(line, ename+":")
+		if !named {
+			rest = line
+		}
+		rest = cellPosition.ReplaceAllString(rest, ansiGreen+"$0"+ansiReset)
+		if named {
+			rest = ansiRed + ename + ansiReset + ":" + rest
+		}
+		out[i] = rest
+	}
+	return out
 }
 
 // abortQueued replies "aborted" to the execute_requests among the k.toAbort
@@ -144,13 +182,18 @@ func (k *Kernel) abortQueued() {
 				}
 				continue
 			}
-			k.pub.status(req.RawHeader, "busy")
-			k.reply(req, "execute_reply", map[string]any{"status": "aborted"})
-			k.pub.status(req.RawHeader, "idle")
+			k.replyAborted(req)
 		default:
 			return
 		}
 	}
+}
+
+// replyAborted answers an execute_request that a failed cell aborts.
+func (k *Kernel) replyAborted(req *request) {
+	k.pub.status(req.RawHeader, "busy")
+	k.reply(req, "execute_reply", map[string]any{"status": "aborted"})
+	k.pub.status(req.RawHeader, "idle")
 }
 
 // cellSink publishes a running cell's output on IOPub with the execute

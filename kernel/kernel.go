@@ -80,6 +80,7 @@ type Kernel struct {
 	runCancel context.CancelFunc
 	shellQ    chan *request // shell reader → worker
 	toAbort   int           // queued requests a failed cell aborts (worker only)
+	aborting  abortState    // requests sent before a failed cell's reply are aborted (worker only)
 	testHook  func()        // tests: runs after a failed cell's reply, before the abort
 
 	cellMu      sync.Mutex
@@ -224,6 +225,10 @@ func (k *Kernel) work() {
 		case <-k.runCtx.Done():
 			return
 		case req := <-k.shellQ:
+			if req.Header.MsgType == "execute_request" && k.aborting.shouldAbort(req.Header.Date, time.Now()) {
+				k.replyAborted(req)
+				continue
+			}
 			switch k.handleShell(req) {
 			case abortQueue:
 				if k.testHook != nil {
