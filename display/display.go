@@ -38,6 +38,14 @@ type Sink interface {
 	Display(b Bundle, id string, update bool)
 }
 
+// Inputter is implemented by sinks that can ask the user for a line of
+// input while a cell runs: Jupyter's input_request, a terminal. Input
+// returns the line without its newline, or an error when there is no input
+// to be had (io.EOF at the end of piped input).
+type Inputter interface {
+	Input(prompt string, password bool) (string, error)
+}
+
 // Displayer is implemented by values that know how to render themselves.
 type Displayer interface {
 	Display() Bundle

@@ -49,6 +49,9 @@ func (k *Kernel) execute(req *request) outcome {
 		k.pub.publish(req.RawHeader, "execute_input", map[string]any{"code": c.Code, "execution_count": n})
 	}
 	sink := &cellSink{pub: k.pub, parent: req.RawHeader, quiet: c.Silent}
+	if c.AllowStdin {
+		sink.input = func(prompt string, password bool) (string, error) { return k.input(req, prompt, password) }
+	}
 	res, err := k.eval(c.Code, sink)
 	if err != nil {
 		ename, evalue, tb := errorParts(err)
@@ -96,7 +99,7 @@ func (k *Kernel) execute(req *request) outcome {
 func (k *Kernel) eval(code string, sink display.Sink) (res *display.Bundle, err error) {
 	ctx, cancel := context.WithCancel(k.runCtx)
 	k.cellMu.Lock()
-	k.cellCancel, k.interrupted = cancel, false
+	k.cellCancel, k.cellCtx, k.interrupted = cancel, ctx, false
 	k.cellMu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
@@ -104,7 +107,7 @@ func (k *Kernel) eval(code string, sink display.Sink) (res *display.Bundle, err 
 		}
 		k.cellMu.Lock()
 		interrupted := k.interrupted
-		k.cellCancel, k.interrupted = nil, false
+		k.cellCancel, k.cellCtx, k.interrupted = nil, nil, false
 		k.cellMu.Unlock()
 		cancel()
 		var ce *display.CellError
@@ -202,6 +205,17 @@ type cellSink struct {
 	pub    *publisher
 	parent json.RawMessage
 	quiet  bool // silent execution: publish nothing
+	// input asks the client for a line (input_request); nil when the
+	// request did not allow stdin.
+	input func(prompt string, password bool) (string, error)
+}
+
+// Input implements display.Inputter.
+func (s *cellSink) Input(prompt string, password bool) (string, error) {
+	if s.input == nil {
+		return "", errNoStdin
+	}
+	return s.input(prompt, password)
 }
 
 // Stream publishes a stream message; names other than "stderr" go to stdout.

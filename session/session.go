@@ -35,7 +35,8 @@ type Options struct {
 	// Device is the initial device shown and switched by %device; "" means
 	// core.CPU. It must be registered (core.Devices).
 	Device core.Device
-	// Stdin is what cells read as standard input; nil means none (EOF).
+	// Stdin is what cells read as standard input when the sink of the
+	// running cell is not a display.Inputter; nil means none (EOF).
 	Stdin io.Reader
 	// Env is the environment cells see through os.Getenv; nil means the
 	// process environment.
@@ -78,9 +79,9 @@ func New(opts Options) (*Session, error) {
 	if _, err := core.BackendFor(dev); err != nil {
 		return nil, fmt.Errorf("session: device %q: %w", dev, err)
 	}
-	stdin := opts.Stdin
-	if stdin == nil {
-		stdin = strings.NewReader("")
+	fallback := opts.Stdin
+	if fallback == nil {
+		fallback = strings.NewReader("")
 	}
 	env := opts.Env
 	if env == nil {
@@ -96,6 +97,7 @@ func New(opts Options) (*Session, error) {
 		pkgNames: map[string]string{},
 	}
 	var stdout, stderr io.Writer = streamWriter{s.out, "stdout"}, streamWriter{s.out, "stderr"}
+	var stdin io.Reader = &stdinReader{r: s.out, fallback: fallback}
 	s.in = interp.New(interp.Options{Stdin: stdin, Stdout: stdout, Stderr: stderr, Env: env, Args: []string{"xprompt"}})
 	// os.Stdout, os.Stderr and os.Stdin of the cells are the session's
 	// streams (typed io.Writer and io.Reader there), not the process's files.
@@ -313,4 +315,33 @@ func tryGlobals(in *interp.Interpreter) (g map[string]reflect.Value, ok bool) {
 		}
 	}()
 	return in.Globals(), true
+}
+
+// stdinReader is the cells' standard input (fmt.Scan…, os.Stdin): lines
+// asked from the running cell's sink when it is a display.Inputter
+// (Jupyter's input_request, the terminal), the fallback reader otherwise.
+type stdinReader struct {
+	r        *router
+	fallback io.Reader
+	mu       sync.Mutex
+	buf      []byte // the rest of the last line read
+}
+
+func (in *stdinReader) Read(p []byte) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.buf) == 0 {
+		asker, ok := in.r.current().(display.Inputter)
+		if !ok {
+			return in.fallback.Read(p)
+		}
+		line, err := asker.Input("", false)
+		if err != nil {
+			return 0, err
+		}
+		in.buf = []byte(line + "\n")
+	}
+	n := copy(p, in.buf)
+	in.buf = in.buf[n:]
+	return n, nil
 }
