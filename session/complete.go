@@ -47,9 +47,15 @@ func (s *Session) Complete(code string, cursor int) (matches []string, start, en
 	prefix := parts[len(parts)-1]
 	start = cursor - len(prefix)
 	var cands []string
-	if len(parts) == 1 {
+	switch {
+	case len(parts) == 1:
 		cands = s.scopeNames()
-	} else {
+	case parts[0] == "":
+		// ".Sh" after a call or index: "core.Ones(2).Sh".
+		if t, ok := s.exprType(before[exprBefore(before, wstart):start-1]); ok {
+			cands = typeMembers(t)
+		}
+	default:
 		cands = s.memberNames(parts[:len(parts)-1])
 	}
 	seen := map[string]bool{}
