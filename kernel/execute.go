@@ -75,7 +75,12 @@ func (k *Kernel) execute(req *request) outcome {
 		return handled
 	}
 	var output *string
-	if res != nil && len(res.Data) > 0 {
+	payload := []any{}
+	if res != nil && len(res.Data) > 0 && res.IsPage() {
+		// Documentation goes to the front end's pager, as IPython's "?".
+		data, _ := encodeBundle(*res)
+		payload = append(payload, map[string]any{"source": "page", "data": data, "start": 0})
+	} else if res != nil && len(res.Data) > 0 {
 		if !c.Silent {
 			data, md := encodeBundle(*res)
 			k.pub.publish(req.RawHeader, "execute_result", map[string]any{"execution_count": n, "data": data, "metadata": md})
@@ -88,7 +93,7 @@ func (k *Kernel) execute(req *request) outcome {
 		k.hist.add(n, c.Code, output)
 	}
 	k.reply(req, "execute_reply", map[string]any{
-		"status": "ok", "execution_count": n, "payload": []any{}, "user_expressions": map[string]any{},
+		"status": "ok", "execution_count": n, "payload": payload, "user_expressions": map[string]any{},
 	})
 	return handled
 }

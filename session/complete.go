@@ -52,7 +52,7 @@ func (s *Session) Complete(code string, cursor int) (matches []string, start, en
 		cands = s.scopeNames()
 	case parts[0] == "":
 		// ".Sh" after a call or index: "core.Ones(2).Sh".
-		if t, ok := s.exprType(before[exprBefore(before, wstart):start-1]); ok {
+		if t, ok := s.exprType(before[exprBefore(before, wstart) : start-1]); ok {
 			cands = typeMembers(t)
 		}
 	default:
@@ -201,6 +201,9 @@ func typeMembers(t reflect.Type) []string {
 // magic line is "complete" unless its argument is incomplete Go.
 func (s *Session) IsComplete(code string) (status, indent string) {
 	if strings.TrimSpace(code) == "" {
+		return display.Complete, ""
+	}
+	if _, ok := shellCommands(code); ok {
 		return display.Complete, ""
 	}
 	if name, args, ok := magicLine(code); ok {

@@ -54,10 +54,10 @@ func runHelp(_ context.Context, s *Session, args string, _ display.Sink) (*displ
 		return nil, UsageError(usage, "no magic %%%s", name)
 	}
 	text := m.Usage + "\n\n" + m.Help + "\n"
-	b := display.Bundle{Data: map[string]any{
+	b := display.Page(display.Bundle{Data: map[string]any{
 		display.MIMEText:     text,
 		display.MIMEMarkdown: "`" + m.Usage + "`\n\n" + m.Help + "\n",
-	}}
+	}})
 	return &b, nil
 }
 

@@ -56,7 +56,8 @@ type Session struct {
 	magics    map[string]Magic
 	imports   map[string]string // package name in cells → import path
 	decls     map[string]string // func and type names declared by cells → "func"/"type"
-	dotImport bool              // a cell imported a package with "."
+	dotImport bool
+	env       []string // of shell commands (!cmd)              // a cell imported a package with "."
 	device    core.Device
 	nbound    int
 	nevals    int                                 // evaluations so far, to label them
@@ -95,6 +96,7 @@ func New(opts Options) (*Session, error) {
 		device:   dev,
 		pkgSyms:  map[string]map[string]reflect.Value{},
 		pkgNames: map[string]string{},
+		env:      env,
 	}
 	var stdout, stderr io.Writer = streamWriter{s.out, "stdout"}, streamWriter{s.out, "stderr"}
 	var stdin io.Reader = &stdinReader{r: s.out, fallback: fallback}
@@ -205,6 +207,12 @@ func (s *Session) Eval(ctx context.Context, code string, sink display.Sink) (res
 			}
 		}
 	}()
+	if name, ok := helpQuery(code); ok {
+		return s.help(name)
+	}
+	if cmds, ok := shellCommands(code); ok {
+		return nil, s.runShell(ctx, cmds, sink)
+	}
 	if name, args, ok := magicLine(code); ok {
 		return s.runMagic(ctx, name, args, sink)
 	}
