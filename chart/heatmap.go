@@ -220,11 +220,11 @@ func (v *viridis) At(x float64) (color.Color, error) {
 	return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 255}, nil
 }
 
-func (v *viridis) Max() float64       { return v.max }
-func (v *viridis) SetMax(x float64)   { v.max = x }
-func (v *viridis) Min() float64       { return v.min }
-func (v *viridis) SetMin(x float64)   { v.min = x }
-func (v *viridis) Alpha() float64     { return 1 }
+func (v *viridis) Max() float64     { return v.max }
+func (v *viridis) SetMax(x float64) { v.max = x }
+func (v *viridis) Min() float64     { return v.min }
+func (v *viridis) SetMin(x float64) { v.min = x }
+func (v *viridis) Alpha() float64   { return 1 }
 func (v *viridis) SetAlpha(float64) {}
 
 func (v *viridis) Palette(n int) palette.Palette {
