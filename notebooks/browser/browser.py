@@ -104,6 +104,12 @@ class Page:
             " && Jupyter.notebook.kernel.is_connected() && Jupyter.notebook.kernel.info_reply"
             " && Jupyter.notebook.kernel.info_reply.status === 'ok')"), timeout, "the kernel of " + name)
 
+    def close(self):
+        """Shuts the notebook's kernel down (leaving the page keeps it running)."""
+        self.js("Jupyter.notebook.session.delete()")
+        wait_until(lambda: self.js("return !Jupyter.notebook.kernel || !Jupyter.notebook.kernel.is_connected()"),
+                   20, "the kernel to shut down")
+
     def idle(self):
         return self.js(
             "return document.querySelectorAll('.cell.running').length === 0"
@@ -141,6 +147,7 @@ def check_notebook(page, name, timeout):
     check(not errs, "%s: no error outputs (%s)" % (name, errs))
     check(not unrun, "%s: all %d code cells ran (not run: %s)" % (name, len(cells), unrun))
     check(broken == 0, "%s: %d images, %d broken" % (name, images, broken))
+    page.close()
     print("   %s: %.1fs" % (name, time.monotonic() - start), flush=True)
 
 
@@ -160,6 +167,7 @@ def check_interactive(page):
     page.wait_idle(30)
     c = page.cells()[2]
     check("read: gopher" in c["text"], "fmt.Scanln reads what is typed in the input box: %r" % c["text"])
+    page.close()
 
 
 def check_run_all_stops(page, tries):
