@@ -1,6 +1,7 @@
 package model
 
 import (
+	"path/filepath"
 	"testing"
 
 	"xprompt/core"
@@ -128,4 +129,42 @@ func TestStreamedForwardMatchesWholeSequence(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAddImagePos2D checks that tables added to a trained model start at
+// zero (the logits do not move) and that the model saves and loads with
+// them, as a model made with the option from the start does.
+func TestAddImagePos2D(t *testing.T) {
+	cfg := testConfig()
+	m, _ := New(cfg, 9)
+	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
+	s, _ := b.Build(nil, randomPair(core.NewRNG(2), cfg.ImageSide, 32, "flip"), ModeNone)
+	before := fullLogits(m, s)
+	if err := m.AddImagePos2D(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AddImagePos2D(); err == nil {
+		t.Fatal("adding the tables twice is not an error")
+	}
+	if d := maxRelDiff(fullLogits(m, s), before); d != 0 {
+		t.Fatalf("zero tables moved the logits by %g", d)
+	}
+	for i := range m.rowEmb.Data {
+		m.rowEmb.Data[i] = float32(i%7) * 0.1
+	}
+	want := fullLogits(m, s)
+	path := filepath.Join(t.TempDir(), "m.ckpt")
+	if err := (&Checkpoint{Model: m, Text: []byte("tok"), VQ: []byte("vq")}).Save(path, false); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ck.Model.Cfg.ImagePos2D {
+		t.Fatal("the loaded model lost ImagePos2D")
+	}
+	if d := maxRelDiff(fullLogits(ck.Model, s), want); d != 0 {
+		t.Fatalf("loaded model's logits differ by %g", d)
+	}
 }
