@@ -120,7 +120,7 @@ func (s *Session) cellError(ctx context.Context, err error, r running) error {
 		}
 		return syntaxError(el)
 	}
-	msg := fixPos(err.Error(), r.marks)
+	msg := s.compilerMessage(fixPos(err.Error(), r.marks))
 	if strings.HasSuffix(msg, "definition loop") {
 		// yaegi's message for a name it cannot resolve in a declaration.
 		msg += " (is a name undefined, or a package not imported?)"
@@ -134,4 +134,28 @@ func trimMain(fn string) string {
 		return fn[len(p):]
 	}
 	return fn
+}
+
+// yaegi's messages for a package member that does not exist.
+var (
+	noSymbol       = regexp.MustCompile(`package (\w+) "[^"]*" has no symbol (\w+)$`)
+	undefinedInPkg = regexp.MustCompile(`undefined selector ([\w./-]+)\.(\w+)$`)
+)
+
+// compilerMessage rewrites yaegi's messages for a missing package member
+// as the Go compiler's "undefined: pkg.Name".
+func (s *Session) compilerMessage(msg string) string {
+	if m := noSymbol.FindStringSubmatchIndex(msg); m != nil {
+		return msg[:m[0]] + "undefined: " + msg[m[2]:m[3]] + "." + msg[m[4]:m[5]]
+	}
+	if m := undefinedInPkg.FindStringSubmatchIndex(msg); m != nil {
+		path := msg[m[2]:m[3]]
+		s.mu.Lock()
+		name, ok := s.pkgNames[path]
+		s.mu.Unlock()
+		if ok {
+			return msg[:m[0]] + "undefined: " + name + "." + msg[m[4]:m[5]]
+		}
+	}
+	return msg
 }

@@ -18,6 +18,8 @@ func TestUndefinedNames(t *testing.T) {
 		{"x := undefinedName", "line 1:6: undefined: undefinedName"},
 		{"y := 1\nfor i := 0; i < 2; i++ {\n\ty += i * missing\n}", "line 3:11: undefined: missing"},
 		{"fmt.Println(known)\n  nope", "line 2:3: undefined: nope"},
+		{"fmt.Printl(1)", "line 1:1: undefined: fmt.Printl"},
+		{"t := core.Onez(2)", "line 1:6: undefined: core.Onez"},
 	} {
 		ce := evalErr(t, s, c.code)
 		if ce.Name != "CompileError" || ce.Value != c.want {
