@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"xprompt/display"
-	"xprompt/session/view"
+	"xprompt/view"
 )
 
 // renderResult renders the value of a cell's final expression. Values that

@@ -1,4 +1,4 @@
-package session
+package xpmagic
 
 import (
 	"bytes"
@@ -16,10 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"xprompt/data"
 	"xprompt/display"
 	"xprompt/model"
+	"xprompt/session"
 	"xprompt/tasks"
 	"xprompt/train"
+	"xprompt/view"
 	"xprompt/vq"
 )
 
@@ -33,7 +36,7 @@ func tinyCheckpoint(t *testing.T) (string, int) {
 	if err := codec.SaveFloat16(&blob); err != nil {
 		t.Fatal(err)
 	}
-	r, err := train.NewRun(train.DefaultOptions("tiny"), train.NewTextTokenizer(1, 512), codec, blob.Bytes())
+	r, err := train.NewRun(train.DefaultOptions("tiny"), data.NewTextTokenizer(1, 512), codec, blob.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +62,7 @@ func pngOf(t *testing.T, b display.Bundle) image.Image {
 }
 
 // evalBundle runs a cell that must succeed and returns its bundle.
-func evalBundle(t *testing.T, s *Session, code string) (display.Bundle, *recorder) {
+func evalBundle(t *testing.T, s *session.Session, code string) (display.Bundle, *recorder) {
 	t.Helper()
 	rec := newRecorder()
 	b, err := s.Eval(context.Background(), code, rec)
@@ -112,7 +115,7 @@ func TestModelMagics(t *testing.T) {
 
 	// %load binds m and describes it.
 	got, _ := eval(t, s, "%load "+path)
-	for _, want := range []string{"tiny", groupDigits(int64(nparams)), path, "2 × 64 (4 heads"} {
+	for _, want := range []string{"tiny", view.GroupDigits(int64(nparams)), path, "2 × 64 (4 heads"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("%%load output lacks %q:\n%s", want, got)
 		}
@@ -148,7 +151,7 @@ func TestModelMagics(t *testing.T) {
 		t.Errorf("%%prompt showed %d images", len(rec.pngs()))
 	}
 	rng := rand.New(rand.NewPCG(5, 5^0xe7a1))
-	draw := train.SampleExamples(f, false, 3, rng, 32)
+	draw := data.SampleExamples(f, false, 3, rng, 32)
 	if q, _ := eval(t, s, "p.Query.Instruction"); q != strconv.Quote(draw[2].Instruction) {
 		t.Errorf("p.Query.Instruction = %q, want Evaluate's draw %q", q, draw[2].Instruction)
 	}
@@ -201,16 +204,24 @@ func TestModelMagics(t *testing.T) {
 		}
 	}
 
-	// %attn: weights of one head; TD rows over IE columns are zero (the
-	// bottom of the colour scale), BOS is attended to.
+	// %attn: weights of one head, drawn by package chart (whose pixels are
+	// tested there): the masked pairs, more than half of the map, are the
+	// bottom of the colour scale; the axes are the sequence's segments.
 	ab, _ := evalBundle(t, s, "%attn 1 3")
 	m := pngOf(t, ab)
-	cell := max(1, 384/seqLen)
-	if m.Bounds().Dx() < seqLen*cell || m.Bounds().Dy() != 18+seqLen*cell {
-		t.Errorf("%%attn image %v for %d tokens", m.Bounds(), seqLen)
+	bottom := 0
+	for y := range m.Bounds().Dy() {
+		for x := range m.Bounds().Dx() {
+			if r, g, bl := rgbAt(m, x, y); r == 68 && g == 1 && bl == 84 {
+				bottom++
+			}
+		}
 	}
-	if r, g, bl := rgbAt(m, 5*cell, 18+(seqLen-2)*cell); r != 68 || g != 1 || bl != 84 {
-		t.Errorf("%%attn: TD→IE weight drawn rgb(%d,%d,%d), want viridis(0)", r, g, bl)
+	if area := m.Bounds().Dx() * m.Bounds().Dy(); bottom < area/5 {
+		t.Errorf("%%attn image %v: %d pixels at viridis(0), want the masked half of the map", m.Bounds(), bottom)
+	}
+	if txt := ab.PlainText(); !strings.Contains(txt, fmt.Sprintf("Heatmap %d×%d", seqLen, seqLen)) || !strings.Contains(txt, "segments start at") {
+		t.Errorf("%%attn text %q", txt)
 	}
 
 	// %compress step ×4, then cp is BOS + XP and smaller than the full cache.
@@ -277,9 +288,13 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 	}
 
 	// %train 3 advances the run by 3 steps with a live display.
-	_, rec = eval(t, s, "%train 3")
-	if step := s.models.run.Step; step != 3 || len(s.models.run.History) != 3 {
-		t.Fatalf("after %%train 3: step %d, %d losses", step, len(s.models.run.History))
+	rec = newRecorder()
+	res, err := s.Eval(context.Background(), "%train 3", rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if step := models(s).run.Step; step != 3 || len(models(s).run.History) != 3 {
+		t.Fatalf("after %%train 3: step %d, %d losses", step, len(models(s).run.History))
 	}
 	var live, updates int
 	for _, d := range rec.displays {
@@ -293,6 +308,22 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 	if live < 2 || updates < 1 {
 		t.Errorf("%%train 3: %d live displays, %d updates", live, updates)
 	}
+	// The loss plot is drawn once: the live display's last update carries
+	// it (also as PNG for terminals); the result is only the summary.
+	if res == nil || res.Data[display.MIMEPNG] != nil || !strings.HasPrefix(res.PlainText(), "trained 3 steps") {
+		t.Errorf("%%train 3 result: %v", res)
+	}
+	var pngUpdates, pngOther int
+	for _, d := range rec.displays {
+		if _, ok := d.b.Data[display.MIMEPNG]; ok && d.update {
+			pngUpdates++
+		} else if ok {
+			pngOther++
+		}
+	}
+	if pngUpdates != 1 || pngOther != 0 {
+		t.Errorf("%%train 3: %d live updates and %d other displays with a PNG; want the last update only", pngUpdates, pngOther)
+	}
 	if got := allText(eval(t, s, "%train")); !regexp.MustCompile(`steps done\s+3\b`).MatchString(got) {
 		t.Errorf("%%train state:\n%s", got)
 	}
@@ -303,7 +334,7 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 	defer cancel()
 	cs := &cancelSink{recorder: newRecorder(), cancel: cancel}
 	start := time.Now()
-	_, err := s.Eval(ctx, "%train 100000", cs)
+	_, err = s.Eval(ctx, "%train 100000", cs)
 	var ce *display.CellError
 	if !errors.As(err, &ce) || ce.Name != "Interrupted" {
 		t.Fatalf("interrupted %%train: %v", err)
@@ -311,13 +342,13 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 	if el := time.Since(start); el > 2*time.Minute { // a hang guard, not a speed check
 		t.Errorf("interrupted %%train returned after %v", el)
 	}
-	if step := s.models.run.Step; step != 4 || len(s.models.run.History) != 4 || !strings.Contains(cs.text("stdout"), "interrupted at step 4") {
-		t.Errorf("after the interrupt: step %d, %d losses, stdout %q", step, len(s.models.run.History), cs.text("stdout"))
+	if step := models(s).run.Step; step != 4 || len(models(s).run.History) != 4 || !strings.Contains(cs.text("stdout"), "interrupted at step 4") {
+		t.Errorf("after the interrupt: step %d, %d losses, stdout %q", step, len(models(s).run.History), cs.text("stdout"))
 	}
 
 	// --lr changes the schedule's peak and keeps the run.
 	eval(t, s, "%train 1 --lr 0.0005")
-	if r := s.models.run; r.Step != 5 || len(r.History) != 5 || r.Opts.LR != 0.0005 || r.Model != s.models.loaded.Model {
+	if r := models(s).run; r.Step != 5 || len(r.History) != 5 || r.Opts.LR != 0.0005 || r.Model != models(s).loaded.Model {
 		t.Errorf("%%train 1 --lr: step %d, %d losses, lr %v", r.Step, len(r.History), r.Opts.LR)
 	}
 
@@ -334,8 +365,8 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 	if ck.Optim == nil || ck.Optim.Steps != 5 {
 		t.Errorf("saved optimizer state %+v", ck.Optim)
 	}
-	for _, name := range s.models.loaded.Model.Params.Names() {
-		a, b := s.models.loaded.Model.Params.Get(name).Data, ck.Model.Params.Get(name).Data
+	for _, name := range models(s).loaded.Model.Params.Names() {
+		a, b := models(s).loaded.Model.Params.Get(name).Data, ck.Model.Params.Get(name).Data
 		for i := range a {
 			if a[i] != b[i] {
 				t.Fatalf("saved %s[%d] = %v, m has %v", name, i, b[i], a[i])
