@@ -8,6 +8,7 @@ const (
 	MIMEHTML     = "text/html"
 	MIMEMarkdown = "text/markdown"
 	MIMEPNG      = "image/png"
+	MIMESVG      = "image/svg+xml"
 	MIMEJSON     = "application/json"
 )
 
@@ -19,8 +20,47 @@ type Bundle struct {
 	Metadata map[string]any
 }
 
+// PageMetadata is the metadata key that marks a result for the front end's
+// pager (help text, documentation): Jupyter shows it beside the notebook
+// through the execute reply's "page" payload rather than as the cell's
+// output; a terminal prints it.
+const PageMetadata = "xprompt/page"
+
+// Page returns b marked for the pager (PageMetadata).
+func Page(b Bundle) Bundle {
+	md := map[string]any{PageMetadata: true}
+	for k, v := range b.Metadata {
+		md[k] = v
+	}
+	return Bundle{Data: b.Data, Metadata: md}
+}
+
+// IsPage reports whether b is marked for the pager.
+func (b Bundle) IsPage() bool {
+	p, _ := b.Metadata[PageMetadata].(bool)
+	return p
+}
+
 // Text returns a bundle holding only plain text.
 func Text(s string) Bundle { return Bundle{Data: map[string]any{MIMEText: s}} }
+
+// SVG returns a bundle that shows the SVG document svg as an image, and as
+// its source where images cannot be shown.
+func SVG(svg string) Bundle {
+	return Bundle{Data: map[string]any{MIMESVG: svg, MIMEText: svg}}
+}
+
+// Markdown returns a bundle that notebooks show as formatted Markdown and a
+// terminal as its source.
+func Markdown(md string) Bundle {
+	return Bundle{Data: map[string]any{MIMEMarkdown: md, MIMEText: md}}
+}
+
+// HTML returns a bundle that notebooks show as HTML; text is what a
+// terminal shows instead.
+func HTML(html, text string) Bundle {
+	return Bundle{Data: map[string]any{MIMEHTML: html, MIMEText: text}}
+}
 
 // PlainText returns the text/plain representation of b, or "".
 func (b Bundle) PlainText() string {
@@ -36,6 +76,14 @@ type Sink interface {
 	// Display shows b. A non-empty id names the display so that a later call
 	// with the same id and update=true replaces it in place.
 	Display(b Bundle, id string, update bool)
+}
+
+// Inputter is implemented by sinks that can ask the user for a line of
+// input while a cell runs: Jupyter's input_request, a terminal. Input
+// returns the line without its newline, or an error when there is no input
+// to be had (io.EOF at the end of piped input).
+type Inputter interface {
+	Input(prompt string, password bool) (string, error)
 }
 
 // Displayer is implemented by values that know how to render themselves.

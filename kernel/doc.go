@@ -19,6 +19,9 @@
 //   - handlers.go: dispatch of shell and control requests;
 //   - execute.go and history.go: execute_request, the cell output sink, the
 //     execution counter and the in-memory history;
+//   - abort.go: stopping Run All at the first error (requests dated before
+//     the error reply are aborted, even when they arrive after it);
+//   - stdin.go: input_request and input_reply for cells reading stdin;
 //   - install.go: the kernelspec (kernel.json and logos) and where it goes.
 //
 // Concurrency: one goroutine reads each socket. Shell requests are handled

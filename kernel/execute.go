@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
 
 	"xprompt/display"
 )
@@ -47,6 +49,9 @@ func (k *Kernel) execute(req *request) outcome {
 		k.pub.publish(req.RawHeader, "execute_input", map[string]any{"code": c.Code, "execution_count": n})
 	}
 	sink := &cellSink{pub: k.pub, parent: req.RawHeader, quiet: c.Silent}
+	if c.AllowStdin {
+		sink.input = func(prompt string, password bool) (string, error) { return k.input(req, prompt, password) }
+	}
 	res, err := k.eval(c.Code, sink)
 	if err != nil {
 		ename, evalue, tb := errorParts(err)
@@ -59,16 +64,23 @@ func (k *Kernel) execute(req *request) outcome {
 		// Only requests queued before the client can see this reply are
 		// aborted: one sent in answer to it must run.
 		k.toAbort = len(k.shellQ)
+		repliedAt := time.Now()
 		k.reply(req, "execute_reply", map[string]any{
 			"status": "error", "execution_count": n, "ename": ename, "evalue": evalue, "traceback": tb,
 		})
 		if stopOnError {
+			k.aborting.start(repliedAt)
 			return abortQueue
 		}
 		return handled
 	}
 	var output *string
-	if res != nil && len(res.Data) > 0 {
+	payload := []any{}
+	if res != nil && len(res.Data) > 0 && res.IsPage() {
+		// Documentation goes to the front end's pager, as IPython's "?".
+		data, _ := encodeBundle(*res)
+		payload = append(payload, map[string]any{"source": "page", "data": data, "start": 0})
+	} else if res != nil && len(res.Data) > 0 {
 		if !c.Silent {
 			data, md := encodeBundle(*res)
 			k.pub.publish(req.RawHeader, "execute_result", map[string]any{"execution_count": n, "data": data, "metadata": md})
@@ -81,7 +93,7 @@ func (k *Kernel) execute(req *request) outcome {
 		k.hist.add(n, c.Code, output)
 	}
 	k.reply(req, "execute_reply", map[string]any{
-		"status": "ok", "execution_count": n, "payload": []any{}, "user_expressions": map[string]any{},
+		"status": "ok", "execution_count": n, "payload": payload, "user_expressions": map[string]any{},
 	})
 	return handled
 }
@@ -92,7 +104,7 @@ func (k *Kernel) execute(req *request) outcome {
 func (k *Kernel) eval(code string, sink display.Sink) (res *display.Bundle, err error) {
 	ctx, cancel := context.WithCancel(k.runCtx)
 	k.cellMu.Lock()
-	k.cellCancel, k.interrupted = cancel, false
+	k.cellCancel, k.cellCtx, k.interrupted = cancel, ctx, false
 	k.cellMu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
@@ -100,7 +112,7 @@ func (k *Kernel) eval(code string, sink display.Sink) (res *display.Bundle, err 
 		}
 		k.cellMu.Lock()
 		interrupted := k.interrupted
-		k.cellCancel, k.interrupted = nil, false
+		k.cellCancel, k.cellCtx, k.interrupted = nil, nil, false
 		k.cellMu.Unlock()
 		cancel()
 		var ce *display.CellError
@@ -126,7 +138,41 @@ func errorParts(err error) (ename, evalue string, tb []string) {
 	if len(tb) == 0 {
 		tb = []string{ename + ": " + evalue}
 	}
-	return ename, evalue, tb
+	return ename, evalue, colourTraceback(ename, tb)
+}
+
+// ANSI colours of tracebacks, as ipykernel's: the error's name in red,
+// positions ("line 3") in green.
+const (
+	ansiRed   = "\x1b[0;31m"
+	ansiGreen = "\x1b[0;32m"
+	ansiReset = "\x1b[0m"
+)
+
+// cellPosition matches the positions in traceback lines: "line 3" or
+// "line 3:5".
+var cellPosition = regexp.MustCompile(`\bline \d+(?::\d+)?`)
+
+// colourTraceback returns tb with ANSI colours: a leading "NAME:" in red
+// and cell positions in green. Lines that already hold escapes are kept.
+func colourTraceback(ename string, tb []string) []string {
+	out := make([]string, len(tb))
+	for i, line := range tb {
+		if strings.Contains(line, "\x1b[") {
+			out[i] = line
+			continue
+		}
+		rest, named := strings.CutPrefix(line, ename+":")
+		if !named {
+			rest = line
+		}
+		rest = cellPosition.ReplaceAllString(rest, ansiGreen+"$0"+ansiReset)
+		if named {
+			rest = ansiRed + ename + ansiReset + ":" + rest
+		}
+		out[i] = rest
+	}
+	return out
 }
 
 // abortQueued replies "aborted" to the execute_requests among the k.toAbort
@@ -144,13 +190,18 @@ func (k *Kernel) abortQueued() {
 				}
 				continue
 			}
-			k.pub.status(req.RawHeader, "busy")
-			k.reply(req, "execute_reply", map[string]any{"status": "aborted"})
-			k.pub.status(req.RawHeader, "idle")
+			k.replyAborted(req)
 		default:
 			return
 		}
 	}
+}
+
+// replyAborted answers an execute_request that a failed cell aborts.
+func (k *Kernel) replyAborted(req *request) {
+	k.pub.status(req.RawHeader, "busy")
+	k.reply(req, "execute_reply", map[string]any{"status": "aborted"})
+	k.pub.status(req.RawHeader, "idle")
 }
 
 // cellSink publishes a running cell's output on IOPub with the execute
@@ -159,6 +210,17 @@ type cellSink struct {
 	pub    *publisher
 	parent json.RawMessage
 	quiet  bool // silent execution: publish nothing
+	// input asks the client for a line (input_request); nil when the
+	// request did not allow stdin.
+	input func(prompt string, password bool) (string, error)
+}
+
+// Input implements display.Inputter.
+func (s *cellSink) Input(prompt string, password bool) (string, error) {
+	if s.input == nil {
+		return "", errNoStdin
+	}
+	return s.input(prompt, password)
 }
 
 // Stream publishes a stream message; names other than "stderr" go to stdout.

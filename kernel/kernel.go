@@ -79,11 +79,14 @@ type Kernel struct {
 	runCtx    context.Context // parent of every cell's context
 	runCancel context.CancelFunc
 	shellQ    chan *request // shell reader → worker
+	inputQ    chan string   // stdin reader → the cell waiting for input_reply
 	toAbort   int           // queued requests a failed cell aborts (worker only)
+	aborting  abortState    // requests sent before a failed cell's reply are aborted (worker only)
 	testHook  func()        // tests: runs after a failed cell's reply, before the abort
 
 	cellMu      sync.Mutex
 	cellCancel  context.CancelFunc // cancels the running cell; nil when idle
+	cellCtx     context.Context    // the running cell's context; nil when idle
 	interrupted bool               // the running cell was interrupted
 
 	stop     chan struct{} // closed by requestStop
@@ -128,6 +131,7 @@ func New(cfg ConnectionInfo, ev display.Evaluator, opts ...Option) (*Kernel, err
 		signer:  newSigner(cfg.Key),
 		session: newID(),
 		shellQ:  make(chan *request, 256),
+		inputQ:  make(chan string, 1),
 		stop:    make(chan struct{}),
 		hist:    history{session: 1},
 	}
@@ -224,6 +228,10 @@ func (k *Kernel) work() {
 		case <-k.runCtx.Done():
 			return
 		case req := <-k.shellQ:
+			if req.Header.MsgType == "execute_request" && k.aborting.shouldAbort(req.Header.Date, time.Now()) {
+				k.replyAborted(req)
+				continue
+			}
 			switch k.handleShell(req) {
 			case abortQueue:
 				if k.testHook != nil {

@@ -104,8 +104,9 @@ func TestExecuteErrors(t *testing.T) {
 		evalue string
 		tb     []any
 	}{
-		{"out before\nfail ValueError bad value", "ValueError", "bad value", []any{"line 1", "ValueError: bad value"}},
-		{"plainerr it broke", "Error", "it broke", []any{"Error: it broke"}},
+		// The traceback is coloured as ipykernel's: the name red, positions green.
+		{"out before\nfail ValueError bad value", "ValueError", "bad value", []any{"\x1b[0;32mline 1\x1b[0m", "\x1b[0;31mValueError\x1b[0m: bad value"}},
+		{"plainerr it broke", "Error", "it broke", []any{"\x1b[0;31mError\x1b[0m: it broke"}},
 		{"panic boom", "panic", "boom", nil}, // traceback holds a stack
 	} {
 		pub, rep := c.execute(tc.code, nil)
@@ -126,7 +127,7 @@ func TestExecuteErrors(t *testing.T) {
 			if tc.tb != nil && !reflect.DeepEqual(tb, tc.tb) {
 				t.Errorf("%q: traceback %v, want %v", tc.code, tb, tc.tb)
 			}
-			if tc.tb == nil && (len(tb) < 2 || tb[0] != "panic: boom") {
+			if tc.tb == nil && (len(tb) < 2 || tb[0] != "\x1b[0;31mpanic\x1b[0m: boom") {
 				t.Errorf("%q: traceback %v, want panic line and stack", tc.code, tb)
 			}
 		}

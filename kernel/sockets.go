@@ -112,11 +112,26 @@ func (k *Kernel) readShell() {
 
 func (k *Kernel) readControl() { k.recvLoop(k.socks.control, "control", k.handleControl) }
 
-// readStdin drains the stdin socket: the evaluator has no input API, so the
-// kernel never sends input_request and expects no input_reply.
+// readStdin hands the values of input_reply messages to the cell waiting
+// for them (Kernel.input); a reply that nothing waits for is dropped.
 func (k *Kernel) readStdin() {
 	k.recvLoop(k.socks.stdin, "stdin", func(r *request) {
-		k.logf("kernel: ignored %s on stdin", r.Header.MsgType)
+		if r.Header.MsgType != "input_reply" {
+			k.logf("kernel: ignored %s on stdin", r.Header.MsgType)
+			return
+		}
+		var c struct {
+			Value string `json:"value"`
+		}
+		if err := json.Unmarshal(r.Content, &c); err != nil {
+			k.logf("kernel: bad input_reply: %v", err)
+			return
+		}
+		select {
+		case k.inputQ <- c.Value:
+		default:
+			k.logf("kernel: dropped an input_reply that no cell waits for")
+		}
 	})
 }
 

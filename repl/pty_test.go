@@ -190,6 +190,12 @@ func TestTerminal(t *testing.T) {
 	pos = scr.waitFor(t, pos, "x.Shape")
 	typeIn("()\r")
 	pos = scr.waitFor(t, pos, "[2 3]")
+	// A cell reading standard input reads a line typed at the terminal.
+	typeIn("var word string; fmt.Scanln(&word); fmt.Println(\"got\", word)\r")
+	time.Sleep(200 * time.Millisecond)
+	typeIn("gopher\r")
+	pos = scr.waitFor(t, pos, "got gopher")
+	pos = scr.waitFor(t, pos, Prompt)
 	// Ctrl-C on a line being typed clears it.
 	typeIn("undefinedThing\x03")
 	pos = scr.waitFor(t, pos, Prompt)

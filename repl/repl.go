@@ -105,6 +105,28 @@ type loop struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running cell, nil when idle
 	failed bool
+
+	// readLine reads a line of the input for a running cell's stdin (the
+	// next piped line, or a line typed at the terminal); nil: none.
+	readLine func() (string, error)
+}
+
+// cellSink is the printer plus the loop's input: what a cell reads from
+// standard input (fmt.Scanln) comes from the REPL's own input.
+type cellSink struct {
+	*printer
+	readLine func() (string, error)
+}
+
+// Input implements display.Inputter.
+func (c cellSink) Input(prompt string, password bool) (string, error) {
+	if c.readLine == nil {
+		return "", io.EOF
+	}
+	if prompt != "" {
+		c.Stream("stdout", prompt)
+	}
+	return c.readLine()
 }
 
 // eval runs one cell, printing its output, result or error. A SIGINT while
@@ -117,7 +139,7 @@ func (r *loop) eval(code string) {
 	r.mu.Lock()
 	r.cancel = cancel
 	r.mu.Unlock()
-	res, err := r.s.Eval(ctx, code, r.p)
+	res, err := r.s.Eval(ctx, code, cellSink{r.p, r.readLine})
 	r.mu.Lock()
 	r.cancel = nil
 	r.mu.Unlock()
@@ -177,6 +199,13 @@ func (r *loop) pipe() error {
 	stop := r.watchInterrupts()
 	defer stop()
 	in := bufio.NewReader(r.opts.In)
+	r.readLine = func() (string, error) {
+		line, err := in.ReadString('\n')
+		if line == "" && err != nil {
+			return "", err
+		}
+		return strings.TrimSuffix(line, "\n"), nil
+	}
 	var cell strings.Builder
 	for {
 		line, err := in.ReadString('\n')
@@ -244,6 +273,10 @@ func (r *loop) terminal() error {
 		return fmt.Errorf("repl: %w", err)
 	}
 	defer rl.Close()
+	r.readLine = func() (string, error) {
+		rl.SetPrompt("")
+		return rl.Readline()
+	}
 	stop := r.watchInterrupts()
 	defer stop()
 

@@ -142,3 +142,16 @@ func TestPrinterUpdatesInPlace(t *testing.T) {
 		t.Errorf("pipe output %q", out.String())
 	}
 }
+
+// A cell reading standard input reads the lines piped after it.
+func TestPipeStdin(t *testing.T) {
+	input := "var a, b string\nn, err := fmt.Scanln(&a, &b)\nhello world\nfmt.Println(n, err, a+\"|\"+b)\n" +
+		"var c string\n_, err = fmt.Scanln(&c); fmt.Println(err, c == \"\")\n" // at the end of input
+	out, err := runPipe(t, input, Options{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	if want := "2 <nil> hello|world\nEOF true\n"; out != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"github.com/traefik/yaegi/interp"
 
 	"xprompt/display"
-	"xprompt/view"
 )
 
 // A cell is split at its top-level semicolons (explicit, or inserted at line
@@ -171,8 +170,10 @@ func classify(toks []token.Token) chunkKind {
 // statement chunk starts with "_ = 0;" on that first line, so that yaegi
 // reads one that begins with var or const as statements; the final
 // expression is assigned to lastVar.
-func (c chunk) source(code string) string {
-	text := code[c.start:c.end]
+func (c chunk) source(code string) string { return c.sourceOf(code[c.start:c.end]) }
+
+// sourceOf is source with the chunk's text replaced by text.
+func (c chunk) sourceOf(text string) string {
 	pad := strings.Repeat(" ", c.column-1)
 	switch c.kind {
 	case exprChunk:
@@ -234,6 +235,9 @@ func (s *Session) evalGo(ctx context.Context, code string) (*display.Bundle, err
 		if err := ctx.Err(); err != nil {
 			return nil, interrupted(err)
 		}
+		if err := s.undefinedName(code, c); err != nil {
+			return nil, err
+		}
 		if c.kind == exprChunk {
 			b, err := s.evalExpr(ctx, code, c)
 			if err != nil {
@@ -242,7 +246,8 @@ func (s *Session) evalGo(ctx context.Context, code string) (*display.Bundle, err
 			result = b
 			continue
 		}
-		src := c.source(code)
+		r := running{kind: c.kind, line: c.line}
+		var src string
 		if c.kind == declChunk {
 			kept, err := s.dropRepeatedImports(code, c)
 			if err != nil {
@@ -252,9 +257,13 @@ func (s *Session) evalGo(ctx context.Context, code string) (*display.Bundle, err
 				continue // only imports already in scope
 			}
 			src = c.source(kept)
+		} else {
+			var text string
+			text, r.marks = lineMarks(code[c.start:c.end], c.line, c.column)
+			src = c.sourceOf(text)
 		}
 		if err := s.run(ctx, src); err != nil {
-			return nil, s.cellError(ctx, err)
+			return nil, s.cellError(ctx, err, r)
 		}
 		s.record(code[c.start:c.end], c.kind)
 	}
@@ -273,7 +282,7 @@ func (s *Session) evalExpr(ctx context.Context, code string, c chunk) (*display.
 	stmt.kind = stmtChunk
 	if n, ok := s.resultCount(ctx, code[c.start:c.end]); ok && n != 1 {
 		if err := s.run(ctx, stmt.source(code)); err != nil {
-			return nil, s.cellError(ctx, err)
+			return nil, s.cellError(ctx, err, running{kind: exprChunk, line: c.line})
 		}
 		return nil, nil
 	}
@@ -286,17 +295,17 @@ func (s *Session) evalExpr(ctx context.Context, code string, c chunk) (*display.
 			return nil, nil
 		case errors.As(err, &p) && len(frames) == 0, isCompileError(err):
 			if err := s.run(ctx, stmt.source(code)); err != nil {
-				return nil, s.cellError(ctx, err)
+				return nil, s.cellError(ctx, err, running{kind: exprChunk, line: c.line})
 			}
 			return nil, nil
 		}
-		return nil, s.cellError(ctx, err)
+		return nil, s.cellError(ctx, err, running{kind: exprChunk, line: c.line})
 	}
-	v, ok := s.in.Globals()[lastVar]
+	v, ok := s.globals()[lastVar]
 	if !ok || !v.IsValid() || !v.CanInterface() {
 		return nil, nil
 	}
-	b := view.Render(v.Interface())
+	b := renderResult(v)
 	return &b, nil
 }
 
@@ -345,7 +354,7 @@ var noValueBuiltins = map[string]bool{"panic": true, "print": true, "println": t
 
 // defined reports whether cells defined name (shadowing a builtin).
 func (s *Session) defined(name string) bool {
-	if _, ok := s.in.Globals()[name]; ok {
+	if _, ok := s.globals()[name]; ok {
 		return true
 	}
 	s.mu.Lock()
@@ -398,6 +407,9 @@ func (s *Session) record(text string, kind chunkKind) {
 					}
 					if sp.Name != nil {
 						name = sp.Name.Name
+					}
+					if name == "." {
+						s.dotImport = true
 					}
 					if name != "_" && name != "." {
 						s.imports[name] = path

@@ -47,9 +47,15 @@ func (s *Session) Complete(code string, cursor int) (matches []string, start, en
 	prefix := parts[len(parts)-1]
 	start = cursor - len(prefix)
 	var cands []string
-	if len(parts) == 1 {
+	switch {
+	case len(parts) == 1:
 		cands = s.scopeNames()
-	} else {
+	case parts[0] == "":
+		// ".Sh" after a call or index: "core.Ones(2).Sh".
+		if t, ok := s.exprType(before[exprBefore(before, wstart) : start-1]); ok {
+			cands = typeMembers(t)
+		}
+	default:
 		cands = s.memberNames(parts[:len(parts)-1])
 	}
 	seen := map[string]bool{}
@@ -80,7 +86,7 @@ func wordStart(text string) int {
 // scopeNames lists the names a cell can use unqualified.
 func (s *Session) scopeNames() []string {
 	names := append([]string(nil), goWords...)
-	for name := range s.in.Globals() {
+	for name := range s.globals() {
 		names = append(names, name)
 	}
 	s.mu.Lock()
@@ -121,7 +127,7 @@ func (s *Session) memberNames(chain []string) []string {
 func (s *Session) chainType(chain []string) (reflect.Type, bool) {
 	var t reflect.Type
 	rest := chain[1:]
-	if v, ok := s.in.Globals()[chain[0]]; ok && v.IsValid() {
+	if v, ok := s.globals()[chain[0]]; ok && v.IsValid() {
 		t = v.Type()
 		if v.Kind() == reflect.Interface && !v.IsNil() {
 			t = v.Elem().Type()
@@ -195,6 +201,9 @@ func typeMembers(t reflect.Type) []string {
 // magic line is "complete" unless its argument is incomplete Go.
 func (s *Session) IsComplete(code string) (status, indent string) {
 	if strings.TrimSpace(code) == "" {
+		return display.Complete, ""
+	}
+	if _, ok := shellCommands(code); ok {
 		return display.Complete, ""
 	}
 	if name, args, ok := magicLine(code); ok {

@@ -17,6 +17,20 @@
 // variables sink (a display.Sink) and show (func(any), displays a value now)
 // let a cell show images, tables and live progress while it runs.
 //
+// Errors read as the Go toolchain's: a name defined nowhere is "undefined:
+// NAME" at its line and column (checked before yaegi runs, which would
+// accept a bare undefined name), and panics that yaegi raises from reflect
+// are translated into the runtime's messages ("runtime error: index out of
+// range") with the line of the failing statement (statements are
+// instrumented with their line, panics.go). A final string value is shown
+// quoted and a function as its signature.
+//
+// Cells also take "?name" or "name?" (documentation for the front end's
+// pager) and lines of "!cmd" (shell commands, output streamed, interruptible).
+// Standard input (fmt.Scan…, os.Stdin) reads lines from the running cell's
+// sink when it is a display.Inputter: Jupyter's input_request, or the REPL's
+// own input.
+//
 // Cancelling the context given to Eval stops the cell: interpreted loops stop
 // at their next iteration; a call into compiled code in progress finishes in
 // the background and its result is dropped.

@@ -12,9 +12,9 @@ func TestRepeatedImports(t *testing.T) {
 	s := newSession(t)
 	steps := []struct{ code, want string }{
 		{`import "fmt"`, ""},                                       // a default import
-		{"import \"fmt\"\nfmt.Sprint(6 * 7)", "42"},                // and used at once
+		{"import \"fmt\"\nfmt.Sprint(6 * 7)", `"42"`},              // and used at once
 		{`import "strconv"`, ""},                                   // new
-		{"import \"strconv\"\nstrconv.Itoa(7)", "7"},               // again
+		{"import \"strconv\"\nstrconv.Itoa(7)", `"7"`},             // again
 		{"import (\n\t\"fmt\"\n\t\"unicode\"\n)", ""},              // one old, one new
 		{"unicode.IsUpper('Q')", "true"},                           // the new one works
 		{"import (\n\t\"math\"\n\t\"fmt\"\n)\nmath.Sqrt(16)", "4"}, // all old
@@ -22,7 +22,7 @@ func TestRepeatedImports(t *testing.T) {
 		{`import cc "xprompt/core"`, ""},                           // another name for it
 		{`import cc "xprompt/core"`, ""},                           // again
 		{"cc.Ones(2, 2).Len()", "4"},
-		{"import \"fmt\"; import \"fmt\"\nfunc hi() string { return fmt.Sprint(\"hi\") }\nhi()", "hi"},
+		{"import \"fmt\"; import \"fmt\"\nfunc hi() string { return fmt.Sprint(\"hi\") }\nhi()", `"hi"`},
 	}
 	for _, st := range steps {
 		if got, _ := eval(t, s, st.code); got != st.want {

@@ -73,7 +73,7 @@ func (s *Session) Inspect(code string, cursor int) (display.Bundle, bool) {
 	}
 	word := strings.Trim(code[start:end], ".")
 	if word == "" {
-		return display.Bundle{}, false
+		return s.inspectCall(code, cursor)
 	}
 	if start > 0 && code[start-1] == '%' {
 		if m, ok := s.magic(word); ok {
@@ -86,7 +86,7 @@ func (s *Session) Inspect(code string, cursor int) (display.Bundle, bool) {
 	syms := s.pkgSyms[path]
 	kind, declared := s.decls[parts[0]]
 	s.mu.Unlock()
-	globals := s.in.Globals()
+	globals := s.globals()
 	gv, isVar := globals[parts[0]]
 
 	switch {
@@ -143,7 +143,7 @@ func (s *Session) inspectValue(name string, v reflect.Value) display.Bundle {
 		}
 	}
 	if v.CanInterface() {
-		doc = append(doc, "Value:\n"+Render(v.Interface()).PlainText())
+		doc = append(doc, "Value:\n"+renderResult(v).PlainText())
 	}
 	return docBundle(sig, strings.Join(doc, "\n\n"))
 }
@@ -156,11 +156,38 @@ func (s *Session) inspectMember(parts []string) (display.Bundle, bool) {
 	if !ok {
 		return display.Bundle{}, false
 	}
-	name := parts[len(parts)-1]
-	m, ok := t.MethodByName(name)
-	if !ok && t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface {
-		m, ok = reflect.PointerTo(t).MethodByName(name)
+	return inspectMemberOf(t, parts[len(parts)-1])
+}
+
+// inspectCall documents the function of the innermost call whose
+// parentheses hold cursor ("fmt.Sprintf(|", "t.Reshape(2, |",
+// "core.Ones(2).Reshape(|").
+func (s *Session) inspectCall(code string, cursor int) (display.Bundle, bool) {
+	open := openCall(code, cursor)
+	if open < 0 {
+		return display.Bundle{}, false
 	}
+	fun := code[exprBefore(code, open):open]
+	if fun == "" {
+		return display.Bundle{}, false
+	}
+	if !strings.ContainsAny(fun, "([") {
+		return s.Inspect(fun, len(fun))
+	}
+	dot := strings.LastIndexByte(fun, '.')
+	if dot < 0 {
+		return display.Bundle{}, false
+	}
+	t, ok := s.exprType(fun[:dot])
+	if !ok {
+		return display.Bundle{}, false
+	}
+	return inspectMemberOf(t, fun[dot+1:])
+}
+
+// inspectMemberOf documents the method or field name of type t.
+func inspectMemberOf(t reflect.Type, name string) (display.Bundle, bool) {
+	m, ok := methodOf(t, name)
 	if ok {
 		path, tname := namedType(t)
 		if sig, doc, found := Doc(path, tname+"."+name); found {

@@ -114,7 +114,7 @@ func (s *Session) State(key any, init func() any) any {
 // Global returns the value of the cells' variable name, if there is one
 // that compiled code can hold.
 func (s *Session) Global(name string) (any, bool) {
-	v, ok := s.in.Globals()[name]
+	v, ok := s.globals()[name]
 	if !ok || !v.IsValid() || !v.CanInterface() {
 		return nil, false
 	}

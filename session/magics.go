@@ -45,10 +45,10 @@ func runHelp(_ context.Context, s *Session, args string, _ display.Sink) (*displ
 		return nil, s.UsageError("help", "no magic %%%s", name)
 	}
 	text := m.Usage + "\n\n" + m.Help + "\n"
-	b := display.Bundle{Data: map[string]any{
+	b := display.Page(display.Bundle{Data: map[string]any{
 		display.MIMEText:     text,
 		display.MIMEMarkdown: "`" + m.Usage + "`\n\n" + m.Help + "\n",
-	}}
+	}})
 	return &b, nil
 }
 
@@ -134,7 +134,7 @@ type Variable struct {
 func (s *Session) Variables() []Variable {
 	var out []Variable
 	seen := map[string]bool{}
-	for name, v := range s.in.Globals() {
+	for name, v := range s.globals() {
 		if hidden(name) {
 			continue
 		}

@@ -35,7 +35,8 @@ type Options struct {
 	// Device is the initial device shown and switched by %device; "" means
 	// core.CPU. It must be registered (core.Devices).
 	Device core.Device
-	// Stdin is what cells read as standard input; nil means none (EOF).
+	// Stdin is what cells read as standard input when the sink of the
+	// running cell is not a display.Inputter; nil means none (EOF).
 	Stdin io.Reader
 	// Env is the environment cells see through os.Getenv; nil means the
 	// process environment.
@@ -51,16 +52,18 @@ type Session struct {
 	in  *interp.Interpreter
 	out *router
 
-	mu       sync.Mutex // guards the fields below
-	magics   map[string]Magic
-	imports  map[string]string // package name in cells → import path
-	decls    map[string]string // func and type names declared by cells → "func"/"type"
-	device   core.Device
-	nbound   int
-	nevals   int                                 // evaluations so far, to label them
-	stopping string                              // label of an interrupted evaluation that may still run
-	pkgSyms  map[string]map[string]reflect.Value // import path → exported symbols
-	pkgNames map[string]string                   // import path → package name
+	mu        sync.Mutex // guards the fields below
+	magics    map[string]Magic
+	imports   map[string]string // package name in cells → import path
+	decls     map[string]string // func and type names declared by cells → "func"/"type"
+	dotImport bool
+	env       []string // of shell commands (!cmd)              // a cell imported a package with "."
+	device    core.Device
+	nbound    int
+	nevals    int                                 // evaluations so far, to label them
+	stopping  string                              // label of an interrupted evaluation that may still run
+	pkgSyms   map[string]map[string]reflect.Value // import path → exported symbols
+	pkgNames  map[string]string                   // import path → package name
 
 	state map[any]any // magic packages' per-session state (State)
 }
@@ -77,9 +80,9 @@ func New(opts Options) (*Session, error) {
 	if _, err := core.BackendFor(dev); err != nil {
 		return nil, fmt.Errorf("session: device %q: %w", dev, err)
 	}
-	stdin := opts.Stdin
-	if stdin == nil {
-		stdin = strings.NewReader("")
+	fallback := opts.Stdin
+	if fallback == nil {
+		fallback = strings.NewReader("")
 	}
 	env := opts.Env
 	if env == nil {
@@ -93,8 +96,10 @@ func New(opts Options) (*Session, error) {
 		device:   dev,
 		pkgSyms:  map[string]map[string]reflect.Value{},
 		pkgNames: map[string]string{},
+		env:      env,
 	}
 	var stdout, stderr io.Writer = streamWriter{s.out, "stdout"}, streamWriter{s.out, "stderr"}
+	var stdin io.Reader = &stdinReader{r: s.out, fallback: fallback}
 	s.in = interp.New(interp.Options{Stdin: stdin, Stdout: stdout, Stderr: stderr, Env: env, Args: []string{"xprompt"}})
 	// os.Stdout, os.Stderr and os.Stdin of the cells are the session's
 	// streams (typed io.Writer and io.Reader there), not the process's files.
@@ -138,6 +143,9 @@ func New(opts Options) (*Session, error) {
 		if _, err := s.Eval(context.Background(), src.String(), discard{}); err != nil {
 			return nil, fmt.Errorf("session: import %v: %w", imports, err)
 		}
+	}
+	if _, err := s.exec(context.Background(), "var "+lineVar+" int"); err != nil {
+		return nil, fmt.Errorf("session: declare %s: %w", lineVar, err)
 	}
 	var sink display.Sink = s.out
 	if err := s.bindValue("sink", reflect.ValueOf(&sink).Elem()); err != nil {
@@ -199,6 +207,12 @@ func (s *Session) Eval(ctx context.Context, code string, sink display.Sink) (res
 			}
 		}
 	}()
+	if name, ok := helpQuery(code); ok {
+		return s.help(name)
+	}
+	if cmds, ok := shellCommands(code); ok {
+		return nil, s.runShell(ctx, cmds, sink)
+	}
 	if name, args, ok := magicLine(code); ok {
 		return s.runMagic(ctx, name, args, sink)
 	}
@@ -285,4 +299,57 @@ func (w streamWriter) Write(p []byte) (int, error) {
 	}
 	w.r.Stream(w.name, string(p))
 	return len(p), nil
+}
+
+// globals returns the interpreter's global variables and constants. After a
+// chunk that failed to compile, yaegi's Globals can index past its frame
+// (the failed chunk's symbols stay declared but have no storage until the
+// next run resizes the frame); then a no-op statement is run to resize it.
+func (s *Session) globals() map[string]reflect.Value {
+	if g, ok := tryGlobals(s.in); ok {
+		return g
+	}
+	s.in.Eval("_ = 0")
+	if g, ok := tryGlobals(s.in); ok {
+		return g
+	}
+	return map[string]reflect.Value{}
+}
+
+func tryGlobals(in *interp.Interpreter) (g map[string]reflect.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			g, ok = nil, false
+		}
+	}()
+	return in.Globals(), true
+}
+
+// stdinReader is the cells' standard input (fmt.Scan…, os.Stdin): lines
+// asked from the running cell's sink when it is a display.Inputter
+// (Jupyter's input_request, the terminal), the fallback reader otherwise.
+type stdinReader struct {
+	r        *router
+	fallback io.Reader
+	mu       sync.Mutex
+	buf      []byte // the rest of the last line read
+}
+
+func (in *stdinReader) Read(p []byte) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.buf) == 0 {
+		asker, ok := in.r.current().(display.Inputter)
+		if !ok {
+			return in.fallback.Read(p)
+		}
+		line, err := asker.Input("", false)
+		if err != nil {
+			return 0, err
+		}
+		in.buf = []byte(line + "\n")
+	}
+	n := copy(p, in.buf)
+	in.buf = in.buf[n:]
+	return n, nil
 }

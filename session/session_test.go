@@ -100,12 +100,12 @@ func TestCells(t *testing.T) {
 		{"func sq(v float32) float32 { return v * v }\nz := sq(y.At(0, 0))\nz", "36"},
 		{"type point struct{ X, Y int }\nvar p = point{3, 4}", ""},
 		{"p.X*p.X + p.Y*p.Y", "25"},
-		{"x.ZeroGrad()", ""},                 // a call with no value shows nothing
-		{`fmt.Println("ignored value")`, ""}, // two results: nothing shown
-		{"a, b := 1, 2; a + b", "3"},         // statements, then the final expression
-		{"import \"strconv\"\nstrconv.Itoa(42)", "42"},
+		{"x.ZeroGrad()", ""},                             // a call with no value shows nothing
+		{`fmt.Println("ignored value")`, ""},             // two results: nothing shown
+		{"a, b := 1, 2; a + b", "3"},                     // statements, then the final expression
+		{"import \"strconv\"\nstrconv.Itoa(42)", `"42"`}, // a string is shown quoted
 		{"var q = 1 // a comment\n\nq + 1", "2"},
-		{`"text"`, "text"},
+		{`"text"`, `"text"`},
 		{"for i := 0; i < 3; i++ {\n\tq += i\n}\nq", "4"},
 		{"fmt.Errorf(\"bad %d\", 7)", "error: bad 7"},
 	}
@@ -157,7 +157,7 @@ func TestErrorsKeepSession(t *testing.T) {
 		{"x := (1 + 2", "SyntaxError", "line 1:12: expected ')'"},
 		{"u := 1\nu = \"text\"", "CompileError", "line 2:"},
 		{"w := undefinedName + 1", "CompileError", "line 1:"},
-		{"rand.Intn(3)", "CompileError", "package not imported?"}, // math/rand is not among the default imports
+		{"rand.Intn(3)", "CompileError", `undefined: rand (package not imported? import "math/rand")`}, // not among the default imports
 		{"%nosuchmagic", "UsageError", "unknown magic %nosuchmagic"},
 	}
 	for _, c := range cases {
@@ -225,7 +225,7 @@ func TestBind(t *testing.T) {
 	if err := s.Bind("m", "now a string"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := eval(t, s, "m + \"!\""); got != "now a string!" {
+	if got, _ := eval(t, s, "m + \"!\""); got != `"now a string!"` {
 		t.Errorf("rebound m = %q", got)
 	}
 	if err := s.Bind("bad name", 1); err == nil {

@@ -3,6 +3,7 @@ package view
 import (
 	"fmt"
 	"html"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -94,6 +95,7 @@ func tableText(title string, headers []string, rows [][]string) string {
 			w[j] = max(w[j], utf8.RuneCountInString(cell(r, j)))
 		}
 	}
+	num := numericColumns(nc, rows)
 	var b strings.Builder
 	if title != "" {
 		b.WriteString(title + "\n")
@@ -105,7 +107,12 @@ func tableText(title string, headers []string, rows [][]string) string {
 				l.WriteString("  ")
 			}
 			c := cell(r, j)
-			l.WriteString(c + strings.Repeat(" ", w[j]-utf8.RuneCountInString(c)))
+			pad := strings.Repeat(" ", w[j]-utf8.RuneCountInString(c))
+			if num[j] {
+				l.WriteString(pad + c)
+			} else {
+				l.WriteString(c + pad)
+			}
 		}
 		b.WriteString(strings.TrimRight(l.String(), " ") + "\n")
 	}
@@ -138,7 +145,15 @@ func tableMarkdown(title string, headers []string, rows [][]string) string {
 		b.WriteString("\n")
 	}
 	line(headers)
-	b.WriteString("|" + strings.Repeat(" --- |", nc) + "\n")
+	b.WriteString("|")
+	for _, n := range numericColumns(nc, rows) {
+		if n {
+			b.WriteString(" ---: |")
+		} else {
+			b.WriteString(" :--- |")
+		}
+	}
+	b.WriteString("\n")
 	for _, r := range rows {
 		line(r)
 	}
@@ -147,6 +162,15 @@ func tableMarkdown(title string, headers []string, rows [][]string) string {
 
 func tableHTML(title string, headers []string, rows [][]string) string {
 	nc := columns(headers, rows)
+	// Notebooks right-align every cell: text columns are set left, numbers
+	// right, explicitly.
+	align := make([]string, nc)
+	for j, n := range numericColumns(nc, rows) {
+		align[j] = ` style="text-align:left"`
+		if n {
+			align[j] = ` style="text-align:right"`
+		}
+	}
 	var b strings.Builder
 	b.WriteString("<table>\n")
 	if title != "" {
@@ -155,7 +179,7 @@ func tableHTML(title string, headers []string, rows [][]string) string {
 	if len(headers) > 0 {
 		b.WriteString("<thead><tr>")
 		for j := range nc {
-			b.WriteString("<th>" + html.EscapeString(cell(headers, j)) + "</th>")
+			b.WriteString("<th" + align[j] + ">" + html.EscapeString(cell(headers, j)) + "</th>")
 		}
 		b.WriteString("</tr></thead>\n")
 	}
@@ -163,12 +187,39 @@ func tableHTML(title string, headers []string, rows [][]string) string {
 	for _, r := range rows {
 		b.WriteString("<tr>")
 		for j := range nc {
-			b.WriteString("<td>" + html.EscapeString(cell(r, j)) + "</td>")
+			b.WriteString("<td" + align[j] + ">" + html.EscapeString(cell(r, j)) + "</td>")
 		}
 		b.WriteString("</tr>\n")
 	}
 	b.WriteString("</tbody>\n</table>\n")
 	return b.String()
+}
+
+// numericCell matches the cells of number columns: 1,234, -0.5, 3e-4,
+// 12.5%, 15.37 dB, 2.1s.
+var numericCell = regexp.MustCompile(`^[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*(?:%|dB|[µnm]?s|×)?$`)
+
+// numericColumns reports which of the nc columns hold only numbers (and
+// at least one): they are right-aligned, the others left-aligned.
+func numericColumns(nc int, rows [][]string) []bool {
+	num := make([]bool, nc)
+	for j := range nc {
+		seen := false
+		num[j] = true
+		for _, r := range rows {
+			c := strings.TrimSpace(cell(r, j))
+			if c == "" {
+				continue
+			}
+			seen = true
+			if !numericCell.MatchString(c) {
+				num[j] = false
+				break
+			}
+		}
+		num[j] = num[j] && seen
+	}
+	return num
 }
 
 // GroupDigits writes n with its digits in groups of three: 1,234,567.

@@ -3,6 +3,7 @@ package view
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -120,16 +121,18 @@ func TestTableForms(t *testing.T) {
 	tb.Title = "Runs"
 	tb.Add("a|b", 0.123456).Add("long name", float32(2))
 	b := tb.Display()
-	wantText := "Runs\nname       loss\n---------  ------\na|b        0.1235\nlong name  2\n"
+	// Text columns are left-aligned, number columns right-aligned.
+	wantText := "Runs\nname         loss\n---------  ------\na|b        0.1235\nlong name       2\n"
 	if got := b.PlainText(); got != wantText {
 		t.Errorf("text:\n%q\nwant\n%q", got, wantText)
 	}
-	wantMD := "**Runs**\n\n| name | loss |\n| --- | --- |\n| a\\|b | 0.1235 |\n| long name | 2 |\n"
+	wantMD := "**Runs**\n\n| name | loss |\n| :--- | ---: |\n| a\\|b | 0.1235 |\n| long name | 2 |\n"
 	if got := b.Data[display.MIMEMarkdown]; got != wantMD {
 		t.Errorf("markdown:\n%q\nwant\n%q", got, wantMD)
 	}
 	html := b.Data[display.MIMEHTML].(string)
-	for _, w := range []string{"<caption>Runs</caption>", "<th>name</th><th>loss</th>", "<td>a|b</td><td>0.1235</td>"} {
+	for _, w := range []string{"<caption>Runs</caption>", `<th style="text-align:left">name</th><th style="text-align:right">loss</th>`,
+		`<td style="text-align:left">a|b</td><td style="text-align:right">0.1235</td>`} {
 		if !strings.Contains(html, w) {
 			t.Errorf("HTML lacks %q:\n%s", w, html)
 		}
@@ -137,52 +140,67 @@ func TestTableForms(t *testing.T) {
 	if tb.String() != wantText {
 		t.Errorf("String() = %q", tb.String())
 	}
+	for _, c := range []struct {
+		cell string
+		num  bool
+	}{{"1,234", true}, {"-0.5", true}, {"3e-4", true}, {"12.5%", true}, {"15.37 dB", true}, {"2.1s", true},
+		{"tiny", false}, {"[1 2]", false}, {"v1.2", false}, {"1 of 2", false}} {
+		if got := numericColumns(1, [][]string{{c.cell}})[0]; got != c.num {
+			t.Errorf("%q numeric: %v, want %v", c.cell, got, c.num)
+		}
+	}
 }
 
+// countNear counts the pixels of p within 8 of c in every channel.
+func countNear(p image.Image, c color.RGBA) int {
+	n := 0
+	b := p.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			g := rgba(p.At(x, y))
+			if absDiff(g.R, c.R) <= 8 && absDiff(g.G, c.G) <= 8 && absDiff(g.B, c.B) <= 8 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func absDiff(a, b uint8) int { return max(int(a), int(b)) - min(int(a), int(b)) }
+
+// The heat map is drawn by package chart (its pixels are tested there): here
+// the bundle, its size from Cell and the colour scale's ends.
 func TestHeatmap(t *testing.T) {
-	// A 4×4 causal mask with a segment boundary at 2, cells of 10 pixels.
+	// A 4×4 causal mask with a segment boundary at 2, cells of 60 pixels.
 	mask := core.Zeros(4, 4)
 	for i := range 4 {
 		for j := 0; j <= i; j++ {
 			mask.Set(1, i, j)
 		}
 	}
-	b := HeatmapTensor(mask, HeatmapOptions{Boundaries: []int{2}, Cell: 10})
+	b := HeatmapTensor(mask, HeatmapOptions{Boundaries: []int{2}, Names: []string{"A", "B"}, Cell: 60})
 	p := decodePNG(t, b)
-	if p.Bounds().Dx() != 40 || p.Bounds().Dy() != 40 {
-		t.Fatalf("size %v, want 40×40", p.Bounds())
+	if h := p.Bounds().Dy(); h != 4*60+70 {
+		t.Errorf("height %d, want the 240-pixel map plus 70", h)
 	}
-	cases := []struct {
-		x, y int
-		want color.RGBA
-	}{
-		{5, 5, Viridis(1)},   // (0,0) allowed: the top of the scale
-		{35, 5, Viridis(0)},  // (0,3) masked: the bottom
-		{15, 35, Viridis(1)}, // (3,1)
-		{20, 5, boundary},    // the vertical line at column 2
-		{5, 20, boundary},    // the horizontal line at row 2
-	}
-	for _, c := range cases {
-		if got := rgba(p.At(c.x, c.y)); got != c.want {
-			t.Errorf("pixel (%d,%d) = %v, want %v", c.x, c.y, got, c.want)
-		}
+	// 10 of the 16 cells are allowed (top of the scale), 6 masked.
+	hi, lo := countNear(p, Viridis(1)), countNear(p, Viridis(0))
+	if hi < 6*40*40 || lo < 4*40*40 || hi < lo {
+		t.Errorf("pixels at the top of the scale %d, at the bottom %d", hi, lo)
 	}
 	if !strings.Contains(b.PlainText(), "Heatmap 4×4") || !strings.Contains(b.PlainText(), "segments start at [2]") {
 		t.Errorf("text %q", b.PlainText())
-	}
-	// Column boundaries draw vertical lines only: a 4-row map (rows are not
-	// the columns' tokens) split at column 2, with no line at row 2.
-	q := decodePNG(t, HeatmapTensor(mask, HeatmapOptions{ColumnBoundaries: []int{2}, Cell: 10}))
-	if got := rgba(q.At(20, 5)); got != boundary {
-		t.Errorf("column boundary: pixel (20,5) = %v, want %v", got, boundary)
-	}
-	if got := rgba(q.At(5, 20)); got != Viridis(1) {
-		t.Errorf("column boundaries drew a row line: pixel (5,20) = %v, want %v", got, Viridis(1))
 	}
 	// Viridis endpoints are matplotlib's.
 	if Viridis(0) != (color.RGBA{68, 1, 84, 255}) || Viridis(1) != (color.RGBA{253, 231, 37, 255}) || Viridis(0.5) != (color.RGBA{33, 145, 140, 255}) {
 		t.Errorf("viridis: %v %v %v", Viridis(0), Viridis(0.5), Viridis(1))
 	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "view.Heatmap: 3 values for a 2×2 matrix") {
+			t.Errorf("bad data: panic %v", r)
+		}
+	}()
+	Heatmap([]float32{1, 2, 3}, 2, 2, HeatmapOptions{})
 }
 
 func TestLinePlot(t *testing.T) {
@@ -192,21 +210,9 @@ func TestLinePlot(t *testing.T) {
 	if p.Bounds().Dx() != 300 || p.Bounds().Dy() != 200 {
 		t.Fatalf("size %v", p.Bounds())
 	}
-	// The curve's colour appears, and more in the upper-left quarter
-	// (high loss early) than in the upper-right.
-	count := func(x0, x1, y0, y1 int) int {
-		n := 0
-		for y := y0; y < y1; y++ {
-			for x := x0; x < x1; x++ {
-				if rgba(p.At(x, y)) == palette[0] {
-					n++
-				}
-			}
-		}
-		return n
-	}
-	if ul, ur := count(0, 150, 0, 100), count(150, 300, 0, 100); ul == 0 || ur >= ul {
-		t.Errorf("curve pixels: upper-left %d, upper-right %d", ul, ur)
+	// The curve is drawn in the first colour (Tableau blue).
+	if n := countNear(p, color.RGBA{31, 119, 180, 255}); n < 100 {
+		t.Errorf("%d pixels of the curve's colour", n)
 	}
 	if want := "loss\ntrain: 5 points, last 1.8, min 1.8"; b.PlainText() != want {
 		t.Errorf("text %q, want %q", b.PlainText(), want)
@@ -221,9 +227,6 @@ func TestNiceStep(t *testing.T) {
 		if got := NiceStep(c.raw); got != c.want {
 			t.Errorf("NiceStep(%v) = %v, want %v", c.raw, got, c.want)
 		}
-	}
-	if got := niceTicks(0, 1, 5); len(got) != 6 || got[0] != 0 || got[5] != 1 {
-		t.Errorf("niceTicks(0,1,5) = %v", got)
 	}
 }
 

@@ -46,7 +46,7 @@ func methodOf(id string) string {
 var requiredTests = []string{
 	"test_kernel_info", "test_execute_stdout", "test_execute_stderr", "test_completion",
 	"test_is_complete", "test_error", "test_execute_result", "test_display_data",
-	"test_history", "test_inspect",
+	"test_history", "test_inspect", "test_pager",
 }
 
 // TestClients runs real Jupyter clients against the kernel, built and
@@ -57,12 +57,13 @@ func TestClients(t *testing.T) {
 	e := Setup(t, "jupyter_client", "jupyter_kernel_test", "jupyter_console")
 	t.Run("kernel_test", func(t *testing.T) { testKernelConformance(t, e) })
 	t.Run("lifecycle", func(t *testing.T) { testLifecycle(t, e) })
+	t.Run("usability", func(t *testing.T) { testScript(t, e, "usability.py", 22) })
 	t.Run("console", func(t *testing.T) { testConsole(t, e) })
 }
 
 // testKernelConformance runs jupyter_kernel_test's KernelTests against the
 // installed kernel with the samples of testdata/kernel_tests.py. Every test
-// must pass; the only skips allowed are the two the script lists (features
+// must pass; the only skips allowed are those the script lists (features
 // the kernel does not have), and every subtest of history (tail, range,
 // search) must run.
 func testKernelConformance(t *testing.T, e *Env) {
@@ -146,6 +147,26 @@ func testLifecycle(t *testing.T, e *Env) {
 	}
 	if err != nil || checks < 14 {
 		t.Errorf("lifecycle.py: %v, %d checks passed (want 14); output:\n%s", err, checks, out)
+	}
+}
+
+// testScript runs testdata/name, which prints "ok: …" or "FAIL: …" per
+// check, and wants at least checks of them to pass and none to fail.
+func testScript(t *testing.T, e *Env, name string, checks int) {
+	start := time.Now()
+	out, err := e.Run(2*time.Minute, testdataPath(t, name))
+	t.Logf("%s: %.1fs", name, time.Since(start).Seconds())
+	passed := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "ok: ") {
+			passed++
+		}
+		if strings.HasPrefix(line, "FAIL: ") {
+			t.Error(line)
+		}
+	}
+	if err != nil || passed < checks {
+		t.Errorf("%s: %v, %d checks passed (want %d); output:\n%s", name, err, passed, checks, out)
 	}
 }
 

@@ -17,13 +17,19 @@ func init() {
 	Symbols["xprompt/display/display"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Complete":     reflect.ValueOf(constant.MakeFromLiteral("\"complete\"", token.STRING, 0)),
+		"HTML":         reflect.ValueOf(display.HTML),
 		"Incomplete":   reflect.ValueOf(constant.MakeFromLiteral("\"incomplete\"", token.STRING, 0)),
 		"Invalid":      reflect.ValueOf(constant.MakeFromLiteral("\"invalid\"", token.STRING, 0)),
 		"MIMEHTML":     reflect.ValueOf(constant.MakeFromLiteral("\"text/html\"", token.STRING, 0)),
 		"MIMEJSON":     reflect.ValueOf(constant.MakeFromLiteral("\"application/json\"", token.STRING, 0)),
 		"MIMEMarkdown": reflect.ValueOf(constant.MakeFromLiteral("\"text/markdown\"", token.STRING, 0)),
 		"MIMEPNG":      reflect.ValueOf(constant.MakeFromLiteral("\"image/png\"", token.STRING, 0)),
+		"MIMESVG":      reflect.ValueOf(constant.MakeFromLiteral("\"image/svg+xml\"", token.STRING, 0)),
 		"MIMEText":     reflect.ValueOf(constant.MakeFromLiteral("\"text/plain\"", token.STRING, 0)),
+		"Markdown":     reflect.ValueOf(display.Markdown),
+		"Page":         reflect.ValueOf(display.Page),
+		"PageMetadata": reflect.ValueOf(constant.MakeFromLiteral("\"xprompt/page\"", token.STRING, 0)),
+		"SVG":          reflect.ValueOf(display.SVG),
 		"Text":         reflect.ValueOf(display.Text),
 		"Unknown":      reflect.ValueOf(constant.MakeFromLiteral("\"unknown\"", token.STRING, 0)),
 
@@ -32,11 +38,13 @@ func init() {
 		"CellError": reflect.ValueOf((*display.CellError)(nil)),
 		"Displayer": reflect.ValueOf((*display.Displayer)(nil)),
 		"Evaluator": reflect.ValueOf((*display.Evaluator)(nil)),
+		"Inputter":  reflect.ValueOf((*display.Inputter)(nil)),
 		"Sink":      reflect.ValueOf((*display.Sink)(nil)),
 
 		// interface wrapper definitions
 		"_Displayer": reflect.ValueOf((*_xprompt_display_Displayer)(nil)),
 		"_Evaluator": reflect.ValueOf((*_xprompt_display_Evaluator)(nil)),
+		"_Inputter":  reflect.ValueOf((*_xprompt_display_Inputter)(nil)),
 		"_Sink":      reflect.ValueOf((*_xprompt_display_Sink)(nil)),
 	}
 }
@@ -71,6 +79,16 @@ func (W _xprompt_display_Evaluator) Inspect(code string, cursor int) (display.Bu
 }
 func (W _xprompt_display_Evaluator) IsComplete(code string) (status string, indent string) {
 	return W.WIsComplete(code)
+}
+
+// _xprompt_display_Inputter is an interface wrapper for Inputter type
+type _xprompt_display_Inputter struct {
+	IValue interface{}
+	WInput func(prompt string, password bool) (string, error)
+}
+
+func (W _xprompt_display_Inputter) Input(prompt string, password bool) (string, error) {
+	return W.WInput(prompt, password)
 }
 
 // _xprompt_display_Sink is an interface wrapper for Sink type

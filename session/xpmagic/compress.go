@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"xprompt/core"
 	"xprompt/display"
@@ -93,13 +94,13 @@ func (c *compression) next(s *session.Session) ([]display.Bundle, error) {
 	case 1:
 		c.cache = m.NewCache(1)
 		m.Forward(c.cache, c.prefix.Tokens[:c.ieEnd], c.prefix.Seg[:c.ieEnd], positions(0, c.ieEnd), c.ieEnd, core.MaskXPrompt)
-		return []display.Bundle{display.Text(head + fmt.Sprintf(
+		return []display.Bundle{stageText(head + fmt.Sprintf(
 			"prefilled [BOS][IE] (%d tokens) into a KV cache: %d layers × keys and values %v float32 = %s bytes",
 			c.ieEnd, len(c.cache.K), c.cache.K[0].Dims(), view.GroupDigits(c.cache.Bytes())))}, nil
 	case 2:
 		m.Forward(c.cache, c.prefix.Tokens[c.ieEnd:], c.prefix.Seg[c.ieEnd:], positions(c.ieEnd, n), n-c.ieEnd, core.MaskXPrompt)
 		c.full = c.cache.Bytes()
-		msg := display.Text(head + fmt.Sprintf(
+		msg := stageText(head + fmt.Sprintf(
 			"prefilled the %d X-Prompt tokens on top: the cache holds %d tokens, %s bytes; XP reads the examples through attention:",
 			n-c.ieEnd, c.cache.Tk, view.GroupDigits(c.full)))
 		return append([]display.Bundle{msg}, c.xpAttention()...), nil
@@ -111,7 +112,7 @@ func (c *compression) next(s *session.Session) ([]display.Bundle, error) {
 			}
 		}
 		c.kept = c.cache.Keep(idx)
-		return []display.Bundle{display.Text(head + fmt.Sprintf(
+		return []display.Bundle{stageText(head + fmt.Sprintf(
 			"dropped the examples' keys and values: kept BOS + %d XP = %d of %d tokens, %s → %s bytes (%.1f%%)",
 			len(idx)-1, c.kept.Tk, c.cache.Tk, view.GroupDigits(c.full), view.GroupDigits(c.kept.Bytes()),
 			100*float64(c.kept.Bytes())/float64(max(c.full, 1))))}, nil
@@ -203,7 +204,7 @@ func (c *compression) xpAttention() []display.Bundle {
 	}
 	hm := view.Heatmap(vals, xp*rep, ie, view.HeatmapOptions{ColumnBoundaries: bounds, Min: 0, Max: max(maxOf(vals), 1e-30), Cell: cell})
 	hm.Data[display.MIMEText] = fmt.Sprintf("XP attention over IE: %d X-Prompt rows × %d example tokens (layer %d, mean of %d heads; "+
-		"viridis from 0 to the largest weight %.3g; red lines start each example)", xp, ie, last, nh, maxOf(vals))
+		"viridis from 0 to the largest weight %.3g; white lines start each example)", xp, ie, last, nh, maxOf(vals))
 	return []display.Bundle{hm, tb.Display()}
 }
 
@@ -281,4 +282,36 @@ func compressed(s *session.Session, e *infer.Engine, p *infer.Prompt, sink displ
 	}
 	sink.Stream("stdout", "compressed p, bound as cp: "+cp.String()+"\n")
 	return cp, nil
+}
+
+// stageLineWidth is the width at which %compress wraps its messages.
+const stageLineWidth = 100
+
+// stageText is a message of %compress wrapped at word boundaries to
+// stageLineWidth columns, continuation lines indented.
+func stageText(msg string) display.Bundle {
+	return display.Text(wrapWords(msg, stageLineWidth, "    "))
+}
+
+// wrapWords breaks s at spaces so that no line is longer than width runes
+// (a single longer word stays whole); lines after the first start with
+// indent.
+func wrapWords(s string, width int, indent string) string {
+	var b strings.Builder
+	col := 0
+	for i, w := range strings.Fields(s) {
+		n := utf8.RuneCountInString(w)
+		switch {
+		case i == 0:
+		case col+1+n > width:
+			b.WriteString("\n" + indent)
+			col = utf8.RuneCountInString(indent)
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(w)
+		col += n
+	}
+	return b.String()
 }

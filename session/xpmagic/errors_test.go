@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -103,11 +104,12 @@ func TestModelMagicEdgeCases(t *testing.T) {
 	// A text target: %gen shows the generated and the true text.
 	eval(t, s, "%prompt caption --seed 4")
 	got, rec = eval(t, s, "%gen")
-	truth, _ := eval(t, s, "p.Query.Text")
+	quoted, _ := eval(t, s, "p.Query.Text")
+	truth, _ := strconv.Unquote(quoted) // a string result is shown quoted
 	if truth == "" || !strings.Contains(got, "ground truth  "+truth) || len(rec.pngs()) != 0 {
 		t.Errorf("%%gen of a caption (truth %q):\n%s", truth, got)
 	}
-	if got, _ := eval(t, s, "cp.Mode.String()"); got != "xprompt" {
+	if got, _ := eval(t, s, "cp.Mode.String()"); got != `"xprompt"` {
 		t.Errorf("%%gen bound cp of mode %q", got)
 	}
 
@@ -136,6 +138,21 @@ func TestHelpFilesCoverModelMagics(t *testing.T) {
 		}
 		if got, _ := eval(t, s, "%help "+name); !strings.HasPrefix(got, usage) {
 			t.Errorf("%%help %s:\n%s", name, got)
+		}
+	}
+}
+
+func TestWrapWords(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string
+	}{
+		{"a bb ccc", "a bb ccc"},
+		{"aaaa bbbb cccc dddd", "aaaa bbbb\n  cccc\n  dddd"},
+		{"averyveryverylongword x", "averyveryverylongword\n  x"},
+	} {
+		if got := wrapWords(c.in, 10, "  "); got != c.want {
+			t.Errorf("wrapWords(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,15 +180,19 @@ func layoutTable(p *infer.Prompt) *view.Table {
 	return t
 }
 
-// segmentBoundaries returns the first token of every span but the first.
-func segmentBoundaries(spans []model.Span) []int {
-	var b []int
-	for _, sp := range spans {
-		if sp.Start > 0 && (len(b) == 0 || b[len(b)-1] != sp.Start) {
-			b = append(b, sp.Start)
+// segmentStarts returns where the sequence's segments ([BOS][IE][XP][TD])
+// start after the first, and the names of all of them, for the axes of a
+// heat map.
+func segmentStarts(seq *model.Sequence) (bounds []int, names []string) {
+	for i, g := range seq.Seg {
+		if i == 0 || g != seq.Seg[i-1] {
+			if i > 0 {
+				bounds = append(bounds, i)
+			}
+			names = append(names, core.SegmentName(g))
 		}
 	}
-	return b
+	return bounds, names
 }
 
 // segmentCounts summarises a sequence: "BOS 1, IE 163, XP 4, TD 158".
@@ -302,13 +307,37 @@ func runAttn(_ context.Context, s *session.Session, args string, _ display.Sink)
 		return nil, fmt.Errorf("no attention map for layer %d", layer)
 	}
 	data := w.Data[head*t*t : (head+1)*t*t]
+	bounds, names := segmentStarts(p.Seq)
+	// Most weights are near 1/T while a few (a query's first keys) are near
+	// 1: the colour scale stops at the 99th percentile of the positive
+	// weights so that the pattern shows; the colour bar says where.
 	b := view.Heatmap(data, t, t, view.HeatmapOptions{
-		Title:      fmt.Sprintf("p: attention weights, layer %d head %d (%s mask)", layer, head, p.Seq.Mode),
-		Boundaries: segmentBoundaries(p.Seq.Spans),
-		Min:        0, Max: maxOf(data),
+		Title:      fmt.Sprintf("attention of p: layer %d, head %d, %s mask", layer, head, p.Seq.Mode),
+		XLabel:     "key",
+		YLabel:     "query",
+		Boundaries: bounds,
+		Names:      names,
+		Min:        0,
+		Max:        quantile(data, 0.99),
 	})
-	b.Data[display.MIMEText] = fmt.Sprintf("%s; %s", b.PlainText(), segmentCounts(p.Seq))
+	b.Data[display.MIMEText] = fmt.Sprintf("%s; %s; colour scale from 0 to the 99th percentile of the weights", b.PlainText(), segmentCounts(p.Seq))
 	return &b, nil
+}
+
+// quantile returns the q-quantile of the positive values (at least the
+// smallest positive float).
+func quantile(v []float32, q float64) float32 {
+	var pos []float32
+	for _, x := range v {
+		if x > 0 {
+			pos = append(pos, x)
+		}
+	}
+	if len(pos) == 0 {
+		return 1e-30
+	}
+	slices.Sort(pos)
+	return pos[min(len(pos)-1, int(q*float64(len(pos))))]
 }
 
 // maxOf returns the largest value (at least the smallest positive float,

@@ -76,7 +76,14 @@ func runTrain(ctx context.Context, s *session.Session, args string, sink display
 			plot = lossPlot(run).Data[display.MIMEPNG].([]byte)
 			lastPlot = now
 		}
-		live.Show(liveBundle(line, plot))
+		b := liveBundle(line, plot)
+		if force {
+			// The last update also carries the plot as PNG, for terminals
+			// (notebooks show the HTML): the cell's result is then only the
+			// summary, so the plot is drawn once.
+			b.Data[display.MIMEPNG] = plot
+		}
+		live.Show(b)
 		lastLine = now
 	}
 	var last train.Progress
@@ -96,9 +103,8 @@ func runTrain(ctx context.Context, s *session.Session, args string, sink display
 	if err != nil {
 		return nil, fmt.Errorf("stopped at step %d after %d of %d steps: %w", run.Step, done, n, err)
 	}
-	b := lossPlot(run)
-	b.Data[display.MIMEText] = fmt.Sprintf("trained %d steps: step %d → %d, loss %s → %.4f (m is updated; %%save PATH keeps it)",
-		done, start, run.Step, startLoss, lastLossValue(run))
+	b := display.Text(fmt.Sprintf("trained %d steps: step %d → %d, loss %s → %.4f (m is updated; %%save PATH keeps it)",
+		done, start, run.Step, startLoss, lastLossValue(run)))
 	return &b, nil
 }
 
@@ -117,7 +123,7 @@ func lossPlot(r *train.Run) display.Bundle {
 	for i, l := range r.History {
 		xs[i], ys[i] = float64(i+1), float64(l)
 	}
-	return view.LinePlot(view.PlotOptions{Title: "training loss", XLabel: "step", LogY: true},
+	return view.LinePlot(view.PlotOptions{Title: "training loss", XLabel: "step", YLabel: "loss", LogY: true},
 		view.Series{Name: r.Opts.Preset, X: xs, Y: ys})
 }
 

@@ -9,8 +9,8 @@ It prints unittest's verbose report, then one line "RESULTS {json}" listing
 every test and subtest with its outcome, which the Go test reads.
 
 Every test of jupyter_kernel_test.KernelTests gets a sample here, except the
-two whose feature the kernel does not have (paging payloads, clear_output);
-those are skipped with the reason in SKIPPED, which the Go test checks.
+one whose feature the kernel does not have (clear_output); it is skipped with
+the reason in SKIPPED, which the Go test checks.
 """
 
 import json
@@ -22,7 +22,6 @@ import jupyter_kernel_test as jkt
 # Tests the kernel cannot pass for lack of a feature, not of a sample. The Go
 # test fails on any skipped test that is not listed here.
 SKIPPED = {
-    "test_pager": "the kernel sends no payloads: %help displays its text instead of paging it",
     "test_clear_output": "display.Sink has no clear_output; live displays update in place by display_id",
 }
 
@@ -34,6 +33,7 @@ class XpromptKernelTests(jkt.KernelTests):
 
     code_hello_world = 'fmt.Println("hello, world")'
     code_stderr = 'fmt.Fprintln(os.Stderr, "written to stderr")'
+    code_page_something = "?ops.MatMul"
 
     completion_samples = [
         {"text": "fmt.Pri", "matches": {"Print", "Printf", "Println"}},
@@ -73,7 +73,7 @@ class XpromptKernelTests(jkt.KernelTests):
 
     code_execute_result = [
         {"code": "6 * 7", "result": "42"},
-        {"code": '"hello"', "result": "hello"},
+        {"code": '"hello"', "result": '"hello"'},  # strings in Go syntax
         {"code": "math.Sqrt(16)", "result": "4"},
         {"code": "core.Ones(2, 2)", "mime": "text/html"},
         {"code": "img.New(8, 8)", "mime": "image/png"},
@@ -89,9 +89,6 @@ class XpromptKernelTests(jkt.KernelTests):
     code_history_pattern = "6 * 7"  # a glob whose "*" matches the "*" of "6 * 7"
 
     code_inspect_sample = "core.Ones"
-
-    def test_pager(self):
-        raise unittest.SkipTest(SKIPPED["test_pager"])
 
     def test_clear_output(self):
         raise unittest.SkipTest(SKIPPED["test_clear_output"])
