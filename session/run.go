@@ -53,7 +53,7 @@ func (s *Session) exec(ctx context.Context, src string) (reflect.Value, error) {
 // run evaluates one chunk's source, clearing the recorded panic frames first.
 func (s *Session) run(ctx context.Context, src string) error {
 	s.out.takePanics()
-	_, err := s.exec(ctx, src)
+	_, err := s.exec(ctx, guardGoStmts(src))
 	return err
 }
 

@@ -51,18 +51,22 @@ type Session struct {
 	in  *interp.Interpreter
 	out *router
 
-	mu       sync.Mutex // guards the fields below
-	magics   map[string]Magic
-	imports  map[string]string // package name in cells → import path
-	decls    map[string]string // func and type names declared by cells → "func"/"type"
-	device   core.Device
-	nbound   int
-	nevals   int                                 // evaluations so far, to label them
-	stopping string                              // label of an interrupted evaluation that may still run
-	pkgSyms  map[string]map[string]reflect.Value // import path → exported symbols
-	pkgNames map[string]string                   // import path → package name
+	mu          sync.Mutex // guards the fields below
+	magics      map[string]Magic
+	imports     map[string]string // package name in cells → import path
+	decls       map[string]string // func and type names declared by cells → "func"/"type"
+	device      core.Device
+	nbound      int
+	nevals      int                                 // evaluations so far, to label them
+	stopping    string                              // label of an interrupted evaluation that may still run
+	ncells      int                                 // cells run so far
+	cellRunning int                                 // number of the running cell, 0 between cells
+	pkgSyms     map[string]map[string]reflect.Value // import path → exported symbols
+	pkgNames    map[string]string                   // import path → package name
 
 	models modelState // the model magics' state; used only while a cell runs (cellMu)
+
+	goPanics goPanics // panics of cells' goroutines not yet reported
 }
 
 var _ display.Evaluator = (*Session)(nil)
@@ -146,6 +150,12 @@ func New(opts Options) (*Session, error) {
 	if err := s.Bind("show", s.show); err != nil {
 		return nil, err
 	}
+	if err := s.Bind("_xpGoPanic", s.goPanicked); err != nil {
+		return nil, err
+	}
+	if err := s.Bind("_xpCell", s.currentCell); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -191,6 +201,16 @@ func (s *Session) Eval(ctx context.Context, code string, sink display.Sink) (res
 	}
 	s.out.set(sink)
 	defer s.out.set(nil)
+	s.mu.Lock()
+	s.ncells++
+	s.cellRunning = s.ncells
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.cellRunning = 0
+		s.mu.Unlock()
+	}()
+	s.reportGoPanics()
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, &display.CellError{

@@ -1,0 +1,65 @@
+package session
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGoroutinePanicRecovered: a panic in a goroutine started by a cell,
+// interpreted or in a compiled call with bad shapes, is reported on that
+// cell (or the next one) and the session lives on.
+func TestGoroutinePanicRecovered(t *testing.T) {
+	s := newSession(t)
+	// Reported on the cell that started it: the cell waits for it.
+	_, rec := eval(t, s, "done := make(chan bool)\ngo func() { defer close(done); panic(\"boom\") }()\n<-done\ntime.Sleep(50 * time.Millisecond)")
+	if got := rec.text("stderr"); !strings.Contains(got, "goroutine started by this cell") || !strings.Contains(got, "boom") {
+		t.Errorf("stderr %q: want the goroutine's panic", got)
+	}
+	// A compiled call with bad shapes, reported in the next cell's output.
+	eval(t, s, "a := core.Zeros(2, 3)\nb := core.Zeros(4, 5)\ngo ops.MatMul(a, b)")
+	time.Sleep(300 * time.Millisecond)
+	_, rec = eval(t, s, "1 + 1")
+	if got := rec.text("stderr"); !strings.Contains(got, "goroutine started by cell") {
+		t.Errorf("stderr %q: want the late goroutine panic", got)
+	}
+	// Arguments are evaluated at the go statement; literals keep their
+	// untyped constant type; builtins and variadic calls work.
+	got, _ := eval(t, s, `ch := make(chan float64, 3)
+f := func(x float64, c chan float64) { c <- x }
+x := 2.0
+go f(x, ch)
+x = 5
+a1 := <-ch
+go f(1, ch)
+a2 := <-ch
+sum := func(c chan float64, xs ...float64) { t := 0.0; for _, x := range xs { t = t + x }; c <- t }
+xs := []float64{10, 20}
+go sum(ch, xs...)
+a3 := <-ch
+go println()
+a1 + a2 + a3`)
+	if got != "33" {
+		t.Errorf("value %q, want 33 (2 at the go statement + 1 + 30)", got)
+	}
+	// A go statement inside a declared function, in a goroutine itself.
+	eval(t, s, "func spawn(done chan bool) { go func() { defer close(done); var m map[string]int; m[\"x\"] = 1 }() }")
+	_, rec = eval(t, s, "d := make(chan bool)\ngo spawn(d)\n<-d\ntime.Sleep(50 * time.Millisecond)")
+	if got := rec.text("stderr"); !strings.Contains(got, "nil map") {
+		t.Errorf("stderr %q: want the nil-map panic", got)
+	}
+	if got, _ := eval(t, s, "6 * 7"); got != "42" {
+		t.Errorf("6*7 = %q after the goroutine panics", got)
+	}
+}
+
+func TestGuardGoStmtsKeepsLines(t *testing.T) {
+	src := "_ = 0;\nx := 1\ngo f(x,\n 2)\ny := x"
+	got := guardGoStmts(src)
+	if strings.Count(got, "\n") != strings.Count(src, "\n") {
+		t.Errorf("line breaks changed:\n%s", got)
+	}
+	if !strings.Contains(got, "_xpGoPanic") || strings.Contains(got, "\ngo f") {
+		t.Errorf("not rewritten:\n%s", got)
+	}
+}
