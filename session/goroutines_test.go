@@ -1,9 +1,13 @@
 package session
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"xprompt/display"
 )
 
 // TestGoroutinePanicRecovered: a panic in a goroutine started by a cell,
@@ -62,4 +66,58 @@ func TestGuardGoStmtsKeepsLines(t *testing.T) {
 	if !strings.Contains(got, "_xpGoPanic") || strings.Contains(got, "\ngo f") {
 		t.Errorf("not rewritten:\n%s", got)
 	}
+}
+
+// TestInterruptedCompiledCallRefusesNext: a cell interrupted inside a
+// compiled call that goes on running makes the next cell answer at once with
+// PreviousCellRunning, and the call's late output goes to its own cell.
+func TestInterruptedCompiledCallRefusesNext(t *testing.T) {
+	if raceEnabled {
+		t.Skip(skipRace)
+	}
+	s := newSession(t)
+	release := make(chan struct{})
+	if err := s.Bind("slow", func() { <-release; s.out.Stream("stdout", "late\n") }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	first := newRecorder()
+	if _, err := s.Eval(ctx, "slow()", first); !isCellError(err, "Interrupted") {
+		t.Fatalf("interrupted cell: %v", err)
+	}
+	second := newRecorder()
+	done := make(chan error, 1)
+	go func() { _, err := s.Eval(context.Background(), "1 + 1", second); done <- err }()
+	select {
+	case err := <-done:
+		if !isCellError(err, "PreviousCellRunning") {
+			t.Fatalf("next cell: %v, want PreviousCellRunning", err)
+		}
+	case <-time.After(30 * time.Second): // hang guard
+		t.Fatal("the next cell blocked behind the running one")
+	}
+	close(release)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := s.Eval(context.Background(), "6 * 7", newRecorder())
+		if err == nil {
+			if got.PlainText() != "42" {
+				t.Errorf("6*7 = %q", got.PlainText())
+			}
+			break
+		}
+		if !isCellError(err, "PreviousCellRunning") || time.Now().After(deadline) {
+			t.Fatalf("after the call returned: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(first.text("stdout"), "late") || strings.Contains(second.text("stdout"), "late") {
+		t.Errorf("late output went to the wrong cell: first %q, second %q", first.text("stdout"), second.text("stdout"))
+	}
+}
+
+func isCellError(err error, name string) bool {
+	var ce *display.CellError
+	return errors.As(err, &ce) && ce.Name == name
 }

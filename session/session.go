@@ -199,8 +199,17 @@ func (s *Session) Eval(ctx context.Context, code string, sink display.Sink) (res
 	if sink == nil {
 		sink = discard{}
 	}
+	// A cell interrupted inside a compiled call may still run: refuse this
+	// one, and leave the output routed to the cell that produces it.
+	if err := s.waitInterrupted(ctx); err != nil {
+		return nil, err
+	}
 	s.out.set(sink)
-	defer s.out.set(nil)
+	defer func() {
+		if !s.interruptedRunning() {
+			s.out.set(nil)
+		}
+	}()
 	s.mu.Lock()
 	s.ncells++
 	s.cellRunning = s.ncells
