@@ -30,6 +30,7 @@ type options struct {
 	writeTimeout     time.Duration
 	stopWait         time.Duration
 	linger           time.Duration
+	insecure         bool
 }
 
 func defaultOptions() options {
@@ -60,6 +61,11 @@ func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
 func WithTimeouts(handshake, write time.Duration) Option {
 	return func(o *options) { o.handshakeTimeout, o.writeTimeout = handshake, write }
 }
+
+// WithInsecure allows a connection file with an empty key (messages not
+// signed), but only on a loopback address or an ipc socket; the kernel says
+// so on its log. Without it New refuses an empty key.
+func WithInsecure() Option { return func(o *options) { o.insecure = true } }
 
 // Kernel serves the Jupyter protocol for one evaluator. Create it with New
 // (which binds the sockets), run it with Serve.
@@ -116,6 +122,12 @@ func New(cfg ConnectionInfo, ev display.Evaluator, opts ...Option) (*Kernel, err
 	}
 	if o.log == nil {
 		o.log = io.Discard
+	}
+	if cfg.Key == "" {
+		if err := cfg.checkUnsigned(o.insecure); err != nil {
+			return nil, fmt.Errorf("kernel: %w", err)
+		}
+		fmt.Fprintf(o.log, "kernel: WARNING: message signing is off (empty key, --insecure): any local process that can reach %s can run code\n", cfg.IP)
 	}
 	if err := registerOnce(); err != nil {
 		return nil, fmt.Errorf("kernel: registering transports: %w", err)
@@ -241,12 +253,13 @@ func (k *Kernel) work() {
 // Run is the kernel process: it loads the connection file, serves ev until a
 // shutdown_request, SIGTERM or the end of ctx, and turns SIGINT into an
 // interrupt of the running cell. The log goes to logw.
-func Run(ctx context.Context, connectionFile string, ev display.Evaluator, logw io.Writer) error {
+// opts follow WithLog(logw) (WithInsecure, for one).
+func Run(ctx context.Context, connectionFile string, ev display.Evaluator, logw io.Writer, opts ...Option) error {
 	cfg, err := LoadConnectionFile(connectionFile)
 	if err != nil {
 		return err
 	}
-	k, err := New(cfg, ev, WithLog(logw))
+	k, err := New(cfg, ev, append([]Option{WithLog(logw)}, opts...)...)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ func runKernel(args []string) error {
 	}
 	fs := newFlags("kernel", "--connection-file FILE | install [--user | --prefix DIR] [--name NAME]")
 	connFile := fs.String("connection-file", "", "the connection file Jupyter writes for the kernel (required)")
+	insecure := fs.Bool("insecure", false, "accept a connection file with an empty key (unsigned messages), on a loopback address only")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,7 +42,11 @@ func runKernel(args []string) error {
 	if err != nil {
 		return fmt.Errorf("starting the evaluator: %w", err)
 	}
-	return kernel.Run(context.Background(), *connFile, ev, os.Stderr)
+	var opts []kernel.Option
+	if *insecure {
+		opts = append(opts, kernel.WithInsecure())
+	}
+	return kernel.Run(context.Background(), *connFile, ev, os.Stderr, opts...)
 }
 
 func runKernelInstall(args []string) error {
