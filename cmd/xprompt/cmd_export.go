@@ -13,11 +13,8 @@ func init() {
 
 func runExport(args []string) error {
 	fs := newFlags("export", "IN.ckpt OUT.xpm")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, nArgs(2, 2, "IN OUT")); err != nil {
 		return err
-	}
-	if fs.NArg() != 2 {
-		return fmt.Errorf("%w: want 'xprompt export IN OUT'", errUsage)
 	}
 	in, out := fs.Arg(0), fs.Arg(1)
 	ck, err := model.Load(in)

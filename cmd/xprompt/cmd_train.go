@@ -104,7 +104,13 @@ func runTrain(args []string) error {
 	examples := fs.Int("examples", 1, "in-context examples per training sequence")
 	device := fs.String("device", deviceDefault(), "device: cpu (cuda when built for it)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := parseFlags(fs, args); err != nil {
+	const resumeWhy = "continues the run as saved (its preset, seed, data mix, batch, learning rate and tokenizers)"
+	if err := parseFlags(fs, args,
+		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8),
+		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "ablate", "vq", "init",
+			"hide-instruction", "hide-example-instruction", "palette", "curves"),
+		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
+	); err != nil {
 		return err
 	}
 	if err := checkDevice(*device); err != nil {

@@ -57,11 +57,8 @@ func runVQTrain(args []string) error {
 	saveEvery := fs.Int("save-every", 1000, "also save the model every N steps (0: only at the end)")
 	half := fs.Bool("float16", false, "store the weights as float16 (half the file size)")
 	initFile := fs.String("init", "", "continue training the tokenizer in this file (its architecture replaces the flags above) for --steps more steps")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, atLeast("steps", 1), atLeast("log-every", 1), atLeast("batch", 1), atLeast("save-every", 0)); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
