@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"xprompt/model"
@@ -65,17 +66,19 @@ func orDefault(p string) string {
 	return p
 }
 
-// interruptContext returns a context cancelled by the first Ctrl-C; a second
-// Ctrl-C exits at once.
+// interruptContext returns a context cancelled by the first Ctrl-C or
+// SIGTERM (what a scheduler or "kill" sends: the run saves and stops as for
+// Ctrl-C); a second signal exits at once.
 func interruptContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		if _, ok := <-ch; !ok {
+		s, ok := <-ch
+		if !ok {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "\ninterrupt: stopping at the next step boundary (Ctrl-C again to quit now)")
+		fmt.Fprintf(os.Stderr, "\n%v: stopping at the next step boundary (again to quit now)\n", s)
 		cancel()
 		if _, ok := <-ch; ok {
 			os.Exit(130)
