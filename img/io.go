@@ -11,7 +11,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
+	"xprompt/atomicfile"
 )
 
 // MaxSide is the largest width or height, in pixels, that LoadFile and
@@ -87,28 +87,8 @@ func SavePNG(path string, m *Image) error {
 	if err != nil {
 		return fmt.Errorf("img: save %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("img: save %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("img: save %s: %w", path, err)
+	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("img: save: %w", err)
 	}
 	return nil
 }

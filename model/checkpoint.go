@@ -7,10 +7,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"xprompt/atomicfile"
 	"xprompt/core"
 )
 
@@ -130,29 +130,12 @@ func (c *Checkpoint) Encode(w io.Writer, half bool) error {
 	return enc.Encode(&f)
 }
 
-// Save writes the checkpoint to path atomically (a temporary file in the
-// same directory, synced, then renamed over path).
+// Save writes the checkpoint to path atomically (atomicfile: a unique
+// temporary file in the same directory, synced, renamed over path, the
+// directory synced): a crash leaves the previous file or the new one.
 func (c *Checkpoint) Save(path string, half bool) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error { return c.Encode(w, half) }); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	tmp.Chmod(0o644)
-	if err := c.Encode(tmp, half); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"xprompt/atomicfile"
 
 	"xprompt/img"
 	"xprompt/vq"
@@ -117,28 +118,14 @@ func runVQTrain(args []string) error {
 	return printEval(os.Stdout, []evalRecord{rec}, false)
 }
 
-// saveTokenizer writes m to path through a temporary file, so that an
-// interrupted save never leaves a broken file behind.
+// saveTokenizer writes m to path atomically, so that an interrupted save
+// never leaves a broken file behind.
 func saveTokenizer(path string, m *vq.Model, half bool) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
 	save := m.Save
 	if half {
 		save = m.SaveFloat16
 	}
-	if err := save(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, 0o644, save)
 }
 
 // evalRecord is one line of `xprompt vq eval --json`.
