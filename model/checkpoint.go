@@ -42,23 +42,80 @@ type OptimState struct {
 }
 
 type tensorRecord struct {
-	Name  string `msgpack:"name"`
-	Shape []int  `msgpack:"shape"`
-	DType string `msgpack:"dtype"`
-	Data  []byte `msgpack:"data"`
+	Name  string    `msgpack:"name"`
+	Shape shapeDims `msgpack:"shape"`
+	DType string    `msgpack:"dtype"`
+	Data  []byte    `msgpack:"data"`
+}
+
+// Limits of the decoder: msgpack preallocates up to a million elements for
+// an array whose header claims them, so a few crafted bytes could make it
+// allocate tens of megabytes per array. The lists of a checkpoint are
+// decoded by hand, growing only with what is actually read.
+const (
+	maxTensors = 1 << 14
+	maxDims    = 8
+)
+
+// tensorList is a list of tensor records decoded without preallocation.
+type tensorList []tensorRecord
+
+// DecodeMsgpack implements msgpack.CustomDecoder.
+func (l *tensorList) DecodeMsgpack(d *msgpack.Decoder) error {
+	n, err := d.DecodeArrayLen()
+	if err != nil {
+		return err
+	}
+	if n > maxTensors {
+		return fmt.Errorf("%d tensors (at most %d)", n, maxTensors)
+	}
+	var out tensorList
+	for range n {
+		var r tensorRecord
+		if err := d.Decode(&r); err != nil {
+			return err
+		}
+		out = append(out, r)
+	}
+	*l = out
+	return nil
+}
+
+// shapeDims is a tensor shape decoded with at most maxDims dimensions.
+type shapeDims []int
+
+// DecodeMsgpack implements msgpack.CustomDecoder.
+func (s *shapeDims) DecodeMsgpack(d *msgpack.Decoder) error {
+	n, err := d.DecodeArrayLen()
+	if err != nil {
+		return err
+	}
+	if n > maxDims {
+		return fmt.Errorf("shape of %d dimensions (at most %d)", n, maxDims)
+	}
+	var out shapeDims
+	for range n {
+		v, err := d.DecodeInt()
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	*s = out
+	return nil
 }
 
 type checkpointFile struct {
-	Magic   string         `msgpack:"magic"`
-	Version int            `msgpack:"version"`
-	Config  Config         `msgpack:"config"`
-	Text    []byte         `msgpack:"text"`
-	VQ      []byte         `msgpack:"vq"`
-	Tensors []tensorRecord `msgpack:"tensors"`
-	Steps   int            `msgpack:"optim_steps"`
-	M       []tensorRecord `msgpack:"optim_m"`
-	V       []tensorRecord `msgpack:"optim_v"`
-	Train   []byte         `msgpack:"train"`
+	Magic   string     `msgpack:"magic"`
+	Version int        `msgpack:"version"`
+	Config  Config     `msgpack:"config"`
+	Text    []byte     `msgpack:"text"`
+	VQ      []byte     `msgpack:"vq"`
+	Tensors tensorList `msgpack:"tensors"`
+	Steps   int        `msgpack:"optim_steps"`
+	M       tensorList `msgpack:"optim_m"`
+	V       tensorList `msgpack:"optim_v"`
+	Train   []byte     `msgpack:"train"`
 }
 
 func encodeTensor(t *core.Tensor, half bool) tensorRecord {

@@ -140,6 +140,11 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
+	if ck != nil {
+		if err := ck.Model.Cfg.CheckImageTokenizer(vqm.Config.Resolution, vqm.Config.Grid(), vqm.Config.Codes); err != nil {
+			return err
+		}
+	}
 	var run *train.Run
 	if *resume != "" {
 		if run, err = train.Resume(ck, vqm); err != nil {
