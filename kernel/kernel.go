@@ -31,6 +31,7 @@ type options struct {
 	stopWait         time.Duration
 	linger           time.Duration
 	insecure         bool
+	output           OutputLimits
 }
 
 func defaultOptions() options {
@@ -42,6 +43,7 @@ func defaultOptions() options {
 		writeTimeout:     30 * time.Second,
 		stopWait:         2 * time.Second,
 		linger:           100 * time.Millisecond,
+		output:           DefaultOutputLimits,
 	}
 }
 
@@ -81,6 +83,7 @@ type Kernel struct {
 	sockCancel context.CancelFunc
 	socks      sockets
 	pub        *publisher
+	budget     *outputBudget
 
 	runCtx    context.Context // parent of every cell's context
 	runCancel context.CancelFunc
@@ -115,6 +118,9 @@ func New(cfg ConnectionInfo, ev display.Evaluator, opts ...Option) (*Kernel, err
 		opt(&o)
 	}
 	if err := o.limits.validate(); err != nil {
+		return nil, err
+	}
+	if err := o.output.validate(); err != nil {
 		return nil, err
 	}
 	if o.handshakeTimeout <= 0 || o.writeTimeout < 0 {
@@ -152,6 +158,7 @@ func New(cfg ConnectionInfo, ev display.Evaluator, opts ...Option) (*Kernel, err
 		k.runCancel()
 		return nil, err
 	}
+	k.budget = newOutputBudget(o.output)
 	k.pub = &publisher{sock: k.socks.iopub, signer: k.signer, session: k.session, logf: k.logf}
 	return k, nil
 }

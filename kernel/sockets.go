@@ -49,6 +49,11 @@ func (k *Kernel) bind() error {
 			return fmt.Errorf("kernel: %s socket: %w", s.name, err)
 		}
 		*s.sock = sock
+		if s.name == "iopub" {
+			if err := sock.SetOption(zmq4.OptionHWM, pubHighWaterMark); err != nil {
+				return fmt.Errorf("kernel: iopub high-water mark: %w", err)
+			}
+		}
 		if a, ok := sock.Addr().(*net.TCPAddr); ok {
 			*s.port = a.Port
 		}
