@@ -32,6 +32,7 @@ type options struct {
 	linger           time.Duration
 	insecure         bool
 	output           OutputLimits
+	maxConns         int
 }
 
 func defaultOptions() options {
@@ -44,6 +45,7 @@ func defaultOptions() options {
 		stopWait:         2 * time.Second,
 		linger:           100 * time.Millisecond,
 		output:           DefaultOutputLimits,
+		maxConns:         defaultMaxConns,
 	}
 }
 
@@ -63,6 +65,10 @@ func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
 func WithTimeouts(handshake, write time.Duration) Option {
 	return func(o *options) { o.handshakeTimeout, o.writeTimeout = handshake, write }
 }
+
+// WithMaxConnections sets how many connections each socket accepts at once
+// (128 by default); more are closed as they come.
+func WithMaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
 
 // WithInsecure allows a connection file with an empty key (messages not
 // signed), but only on a loopback address or an ipc socket; the kernel says
@@ -84,6 +90,7 @@ type Kernel struct {
 	socks      sockets
 	pub        *publisher
 	budget     *outputBudget
+	guard      *guard // the listeners' protections (per socket: guard.forSocket)
 
 	runCtx    context.Context // parent of every cell's context
 	runCancel context.CancelFunc
@@ -150,8 +157,9 @@ func New(cfg ConnectionInfo, ev display.Evaluator, opts ...Option) (*Kernel, err
 		hist:    history{session: 1},
 	}
 	k.runCtx, k.runCancel = context.WithCancel(context.Background())
-	g := &guard{lim: o.limits, handshakeTimeout: o.handshakeTimeout, writeTimeout: o.writeTimeout, logf: k.logf}
-	k.sockCtx, k.sockCancel = context.WithCancel(withGuard(context.Background(), g))
+	k.guard = &guard{lim: o.limits, handshakeTimeout: o.handshakeTimeout, writeTimeout: o.writeTimeout,
+		maxConns: o.maxConns, pending: new(atomic.Int64), logf: k.logf}
+	k.sockCtx, k.sockCancel = context.WithCancel(context.Background())
 	if err := k.bind(); err != nil {
 		k.sockCancel()
 		k.closeSockets()

@@ -45,9 +45,9 @@ func WithOutputLimits(l OutputLimits) Option { return func(o *options) { o.outpu
 type outputBudget struct {
 	lim OutputLimits
 
-	mu      sync.Mutex
-	tokens  float64
-	last    time.Time
+	mu         sync.Mutex
+	tokens     float64
+	last       time.Time
 	dropped    int // bytes dropped since the last marker
 	msgs       int // messages dropped since the last marker
 	lastMarker time.Time
