@@ -48,6 +48,8 @@ func (s *Session) exec(ctx context.Context, src string) (reflect.Value, error) {
 		s.mu.Lock()
 		s.stopping = label
 		s.mu.Unlock()
+	} else {
+		s.dropRoots() // the evaluation is over: yaegi's debugger list need not keep it
 	}
 	return v, err
 }
