@@ -121,3 +121,20 @@ func isCellError(err error, name string) bool {
 	var ce *display.CellError
 	return errors.As(err, &ce) && ce.Name == name
 }
+
+// FuzzGuardGoStmts: the go-statement rewrite never panics, keeps the line
+// count, and leaves sources without go statements as they are.
+func FuzzGuardGoStmts(f *testing.F) {
+	f.Add("_ = 0;\ngo f(x, 1)\ngo func() { go g(y...) }()")
+	f.Add("func h() { go println(); go a.b.c(d, -1) }")
+	f.Add("x := 1")
+	f.Fuzz(func(t *testing.T, src string) {
+		got := guardGoStmts(src)
+		if strings.Count(got, "\n") < strings.Count(src, "\n") {
+			t.Errorf("line breaks lost:\n%s\n→\n%s", src, got)
+		}
+		if !strings.Contains(src, "go") && got != src {
+			t.Errorf("changed a source without go statements")
+		}
+	})
+}
