@@ -3,7 +3,8 @@
 Usage: soak.py CELLS RECONNECTS RESTARTS MARKER_DIR
 
 Runs CELLS cells of a fixed mix (prints, displays, errors, panics, goroutine
-panics, interrupts), recording the kernel's RSS after a warm-up and at the
+panics, interrupts; the goroutines run a declared function: a func literal at
+the top level of a cell keeps a copy of yaegi's global frame), recording the kernel's RSS after a warm-up and at the
 end; then RECONNECTS client reconnects and RESTARTS kernel restarts, each
 followed by a cell; then hostile frames on the shell socket (bad signature,
 truncated, oversized, unknown type, replayed). Prints one line
@@ -45,7 +46,7 @@ MIX = [
     ("define", "v%d := %d", "ok"),
     ("error", "undefinedName%d + 1", "error"),
     ("panic", 'panic("boom %d")', "error"),
-    ("gopanic", 'done := make(chan bool)\ngo func() { defer close(done); panic("g%d") }()\n<-done', "ok"),
+    ("gopanic", "go goPanic(%d)", "ok"),
     ("badshape", "ops.MatMul(core.Zeros(2, 3), core.Zeros(4, 5))", "error"),
 ]
 
@@ -55,6 +56,7 @@ def soak(km, kc):
     warm = max(1, min(500, cells // 10))
     rss_warm = None
     run(kc, "n := 0")
+    run(kc, "func goPanic(i int) { panic(i) }")
     for i in range(cells):
         if i == warm:
             rss_warm = rss(pid)

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -13,14 +14,21 @@ import (
 // Goroutines started by cells: a panic in a goroutine is not covered by the
 // recover of the cell that started it, and an unrecovered panic ends the
 // process (the kernel or the REPL with every variable in it). So every go
-// statement of a cell is rewritten, before yaegi reads it, into
+// statement of a cell is rewritten, before yaegi reads it:
 //
-//	{ _xpgC, _xpgF, _xpg0, … := _xpCell(), f, a, …; go func() { defer func() { _xpGoPanic(_xpgC, recover()) }(); _xpgF(_xpg0, …) }() }
+//	go f(a, b)      →  _xpGoCall(f, a, b)
+//	go f(a, bs...)  →  _xpGoCallSlice(f, a, bs)
 //
-// The function value and arguments are evaluated where the go statement is,
-// as Go does; constant literals are not captured (they keep their untyped
-// constant type), builtins are called by name. The rewrite adds no line
-// breaks, so positions in error messages keep their lines.
+// _xpGoCall is compiled: it starts the goroutine itself, calls f through
+// reflection under a recover, and reports a panic on the cell that started
+// it. The function value and arguments are evaluated where the go statement
+// is, as Go does; untyped constants are converted to the parameter types.
+// The rewrite adds no func literal: yaegi copies the whole frame of the
+// enclosing scope into every func literal it evaluates, and at the top level
+// of a cell that is the global frame, kept for good (one go func literal a
+// cell made the kernel grow quadratically). Builtins, which have no function
+// value, are wrapped in a literal. The rewrite adds no line breaks, so
+// positions in error messages keep their lines.
 
 // goRecord is the panic of a goroutine started by cell Cell.
 type goRecord struct {
@@ -132,7 +140,6 @@ type goRewriter struct {
 	src   string
 	off   int
 	stmts []*ast.GoStmt
-	n     int // statements rewritten, to name their variables
 }
 
 func (r *goRewriter) at(p token.Pos) int { return int(p) - r.off }
@@ -161,34 +168,84 @@ func (r *goRewriter) text(start, end int) string {
 
 // rewrite returns the guarded form of one go statement.
 func (r *goRewriter) rewrite(g *ast.GoStmt) string {
-	id := r.n
-	r.n++
-	name := func(s string) string { return fmt.Sprintf("_xpg%d%s", id, s) }
 	call := g.Call
-	names := []string{name("C")}
-	values := []string{"_xpCell()"}
 	fun := r.text(r.at(call.Fun.Pos()), r.at(call.Fun.End()))
-	if id, ok := call.Fun.(*ast.Ident); !ok || !builtinFuncs[id.Name] {
-		names, values = append(names, name("F")), append(values, fun)
-		fun = name("F")
-	}
 	args := make([]string, len(call.Args))
 	for i, a := range call.Args {
-		text := r.text(r.at(a.Pos()), r.at(a.End()))
-		if isConstLiteral(a) {
-			args[i] = text
-			continue
+		args[i] = r.text(r.at(a.Pos()), r.at(a.End()))
+	}
+	if id, ok := call.Fun.(*ast.Ident); ok && builtinFuncs[id.Name] {
+		// No function value: a literal (rare) around the builtin's call.
+		dots := ""
+		if call.Ellipsis.IsValid() {
+			dots = "..."
 		}
-		v := name(fmt.Sprint(i))
-		names, values = append(names, v), append(values, text)
-		args[i] = v
+		return fmt.Sprintf("_xpGoCall(func() { %s(%s%s) })", fun, strings.Join(args, ", "), dots)
 	}
-	dots := ""
+	helper := "_xpGoCall"
 	if call.Ellipsis.IsValid() {
-		dots = "..."
+		helper = "_xpGoCallSlice"
 	}
-	return fmt.Sprintf("{ %s := %s; go func() { defer func() { _xpGoPanic(%s, recover()) }(); %s(%s%s) }() }",
-		strings.Join(names, ", "), strings.Join(values, ", "), name("C"), fun, strings.Join(args, ", "), dots)
+	return fmt.Sprintf("%s(%s)", helper, strings.Join(append([]string{fun}, args...), ", "))
+}
+
+// goCall is bound as _xpGoCall: it calls fn(args...) in a new goroutine
+// under a recover, converting each argument to its parameter's type where
+// Go would have (untyped constants).
+func (s *Session) goCall(fn any, args ...any) { s.startGo(fn, args, false) }
+
+// goCallSlice is bound as _xpGoCallSlice: as goCall, the last argument
+// being the variadic slice (f(a, bs...)).
+func (s *Session) goCallSlice(fn any, args ...any) { s.startGo(fn, args, true) }
+
+func (s *Session) startGo(fn any, args []any, slice bool) {
+	cell := s.currentCell()
+	f := reflect.ValueOf(fn)
+	if f.Kind() != reflect.Func {
+		panic(fmt.Sprintf("go: %T is not a function", fn))
+	}
+	t := f.Type()
+	in := make([]reflect.Value, len(args))
+	for i, a := range args {
+		var want reflect.Type
+		switch {
+		case t.IsVariadic() && i >= t.NumIn()-1 && !slice:
+			want = t.In(t.NumIn() - 1).Elem()
+		case i < t.NumIn():
+			want = t.In(i)
+		default:
+			panic(fmt.Sprintf("go: too many arguments in call to %v", t))
+		}
+		in[i] = argValue(a, want)
+	}
+	go func() {
+		defer func() { s.goPanicked(cell, recover()) }()
+		if slice {
+			f.CallSlice(in)
+		} else {
+			f.Call(in)
+		}
+	}()
+}
+
+// argValue returns a as a value of type want: converted when Go would have
+// converted an untyped constant, the zero value for nil.
+func argValue(a any, want reflect.Type) reflect.Value {
+	if a == nil {
+		return reflect.Zero(want)
+	}
+	v := reflect.ValueOf(a)
+	if v.Type().AssignableTo(want) {
+		return v
+	}
+	if v.CanConvert(want) && isNumeric(v.Kind()) == isNumeric(want.Kind()) {
+		return v.Convert(want)
+	}
+	return v // Call reports the mismatch
+}
+
+func isNumeric(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Complex128
 }
 
 // builtinFuncs are the builtins that can be the function of a go statement
@@ -197,22 +254,4 @@ var builtinFuncs = map[string]bool{
 	"append": true, "cap": true, "clear": true, "close": true, "complex": true, "copy": true,
 	"delete": true, "imag": true, "len": true, "make": true, "max": true, "min": true, "new": true,
 	"panic": true, "print": true, "println": true, "real": true, "recover": true,
-}
-
-// isConstLiteral reports whether e is built from literals alone (an untyped
-// constant whose type comes from the parameter it is passed to), or nil.
-func isConstLiteral(e ast.Expr) bool {
-	switch e := e.(type) {
-	case *ast.BasicLit:
-		return true
-	case *ast.Ident:
-		return e.Name == "nil"
-	case *ast.ParenExpr:
-		return isConstLiteral(e.X)
-	case *ast.UnaryExpr:
-		return isConstLiteral(e.X)
-	case *ast.BinaryExpr:
-		return isConstLiteral(e.X) && isConstLiteral(e.Y)
-	}
-	return false
 }

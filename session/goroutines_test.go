@@ -63,7 +63,7 @@ func TestGuardGoStmtsKeepsLines(t *testing.T) {
 	if strings.Count(got, "\n") != strings.Count(src, "\n") {
 		t.Errorf("line breaks changed:\n%s", got)
 	}
-	if !strings.Contains(got, "_xpGoPanic") || strings.Contains(got, "\ngo f") {
+	if !strings.Contains(got, "_xpGoCall(f, x,") || strings.Contains(got, "\ngo f") {
 		t.Errorf("not rewritten:\n%s", got)
 	}
 }

@@ -150,10 +150,10 @@ func New(opts Options) (*Session, error) {
 	if err := s.Bind("show", s.show); err != nil {
 		return nil, err
 	}
-	if err := s.Bind("_xpGoPanic", s.goPanicked); err != nil {
+	if err := s.Bind("_xpGoCall", s.goCall); err != nil {
 		return nil, err
 	}
-	if err := s.Bind("_xpCell", s.currentCell); err != nil {
+	if err := s.Bind("_xpGoCallSlice", s.goCallSlice); err != nil {
 		return nil, err
 	}
 	return s, nil

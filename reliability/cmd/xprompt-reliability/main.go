@@ -125,6 +125,7 @@ func main() {
 	}
 	tw.Flush()
 	if failed {
+		os.RemoveAll(dir)
 		os.Exit(1)
 	}
 }
