@@ -51,7 +51,7 @@ func Permute(x *core.Tensor, perm ...int) *core.Tensor {
 		inv[p] = i
 	}
 	be := backendOf(x)
-	out := core.Zeros(shape...)
+	out := core.Empty(shape...)
 	be.Permute(x, out, perm, false)
 	return core.Record(out, "permute", []*core.Tensor{x}, func(g *core.Tensor) {
 		be.Permute(g, x.EnsureGrad(), inv, true)
@@ -157,7 +157,7 @@ func Gather(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
 		panic(fmt.Sprintf("ops.Gather: %d ids for shape %v", len(ids), shape))
 	}
 	be := backendOf(table)
-	out := core.Zeros(append(append([]int(nil), shape...), table.Dim(1))...)
+	out := core.Empty(append(append([]int(nil), shape...), table.Dim(1))...)
 	be.GatherRows(table, ids, out)
 	ids = append([]int32(nil), ids...)
 	return core.Record(out, "gather", []*core.Tensor{table}, func(g *core.Tensor) {
