@@ -416,3 +416,19 @@ func FuzzDecodeBytes(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeCapsDecodedBytes: a 16-bit RGBA PNG header of 8192² (1.3 GB
+// decoded) is refused from the header, before any pixel is decoded.
+func TestDecodeCapsDecodedBytes(t *testing.T) {
+	ihdr := []byte{0, 0, 0x20, 0, 0, 0, 0x20, 0, 16, 6, 0, 0, 0} // 8192×8192, 16-bit, RGBA
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
+	chunk := append([]byte("IHDR"), ihdr...)
+	b.Write(chunk)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	_, err := DecodeBytes(b.Bytes(), "big.png")
+	if err == nil || !strings.Contains(err.Error(), "MiB decoded") || !strings.Contains(err.Error(), "big.png") {
+		t.Errorf("error %v, want the decoded-size limit naming big.png", err)
+	}
+}

@@ -10,14 +10,24 @@ import (
 	"image/png"
 	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
+
+	"xprompt/atomicfile"
+	"xprompt/regularfile"
 )
 
 // MaxSide is the largest width or height, in pixels, that LoadFile and
 // DecodeBytes accept; larger images are rejected from their header, before
 // any pixel is decoded.
 const MaxSide = 8192
+
+// MaxFileBytes bounds the size of an image file LoadFile reads.
+const MaxFileBytes = 64 << 20
+
+// MaxDecodedBytes bounds the memory an image takes once decoded: the
+// decoder's pixels (by the header's colour model: 8 bytes a pixel for 16-bit
+// RGBA) plus the float32 RGB copy. A 16-bit 8192² PNG (1.3 GB) is refused
+// from its header.
+const MaxDecodedBytes = 512 << 20
 
 var (
 	pngMagic  = []byte("\x89PNG\r\n\x1a\n")
@@ -29,7 +39,7 @@ var (
 // dropped (straight, un-premultiplied colour is kept). Errors name the file:
 // "img: load foo.png: …".
 func LoadFile(path string) (*Image, error) {
-	b, err := os.ReadFile(path)
+	b, err := regularfile.Read(path, MaxFileBytes)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -72,11 +82,34 @@ func DecodeBytes(b []byte, name string) (m *Image, err error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxSide || cfg.Height > MaxSide {
 		return nil, fmt.Errorf("img: load %s: size %d×%d outside 1…%d per side", name, cfg.Width, cfg.Height, MaxSide)
 	}
+	if n := decodedBytes(cfg); n > MaxDecodedBytes {
+		return nil, fmt.Errorf("img: load %s: %d×%d pixels would take %d MiB decoded (limit %d MiB)", name, cfg.Width, cfg.Height, n>>20, MaxDecodedBytes>>20)
+	}
 	im, err := decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("img: load %s: %w", name, err)
 	}
 	return FromImage(im), nil
+}
+
+// decodedBytes returns the bytes an image of cfg takes decoded by the
+// standard library plus as an *Image (3 float32 a pixel).
+func decodedBytes(cfg image.Config) int64 {
+	per := int64(4)
+	switch cfg.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model:
+		per = 8
+	case color.Gray16Model:
+		per = 2
+	case color.GrayModel, color.AlphaModel:
+		per = 1
+	case color.YCbCrModel:
+		per = 3
+	}
+	if _, ok := cfg.ColorModel.(color.Palette); ok {
+		per = 1
+	}
+	return int64(cfg.Width) * int64(cfg.Height) * (per + 12)
 }
 
 // SavePNG writes m to path as an 8-bit RGB PNG. The file is written to a
@@ -87,28 +120,8 @@ func SavePNG(path string, m *Image) error {
 	if err != nil {
 		return fmt.Errorf("img: save %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("img: save %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("img: save %s: %w", path, err)
+	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("img: save: %w", err)
 	}
 	return nil
 }

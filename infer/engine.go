@@ -48,6 +48,9 @@ func FromCheckpoint(ck *model.Checkpoint, source string) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: image tokenizer: %w", source, err)
 	}
+	if err := ck.Model.Cfg.CheckImageTokenizer(vqm.Config.Resolution, vqm.Config.Grid(), vqm.Config.Codes); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
 	e, err := New(ck.Model, tok, vqm, source)
 	if err != nil {
 		return nil, err

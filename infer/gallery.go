@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"xprompt/atomicfile"
 
 	"xprompt/img"
 )
@@ -53,7 +54,7 @@ func WriteGallery(dir, title string, rs []Result, summary []Summary) (string, er
 	}
 	b.WriteString("</table>\n")
 	page := filepath.Join(dir, "index.html")
-	if err := os.WriteFile(page, []byte(b.String()), 0o644); err != nil {
+	if err := atomicfile.WriteFile(page, []byte(b.String()), 0o644); err != nil {
 		return "", fmt.Errorf("gallery: %w", err)
 	}
 	return page, nil

@@ -24,7 +24,8 @@ const SchemeHMACSHA256 = "hmac-sha256"
 // Transport "tcp" binds ip:port for each socket; port 0 binds a free port,
 // which Kernel.Info then reports. Transport "ipc" binds the Unix socket path
 // ip-port (port must be positive). An empty Key disables signing, as the
-// protocol allows; otherwise SignatureScheme must be "hmac-sha256".
+// protocol allows, but New accepts it only with WithInsecure on a loopback
+// address or ipc; otherwise SignatureScheme must be "hmac-sha256".
 type ConnectionInfo struct {
 	Transport       string `json:"transport"`
 	IP              string `json:"ip"`
@@ -115,6 +116,23 @@ func (ci ConnectionInfo) Validate() error {
 		return fmt.Errorf(`"signature_scheme" %q is not supported (want %q)`, ci.SignatureScheme, SchemeHMACSHA256)
 	}
 	return nil
+}
+
+// checkUnsigned reports why ci, whose key is empty, may not be served:
+// unless insecure was asked for and the sockets are local (a loopback
+// address or ipc), unsigned messages would let anyone who reaches a port run
+// code.
+func (ci ConnectionInfo) checkUnsigned(insecure bool) error {
+	if !insecure {
+		return errors.New(`the connection file's "key" is empty, so messages would not be signed; refusing (allow it on a loopback address with --insecure)`)
+	}
+	if ci.Transport == "ipc" || ci.IP == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(ci.IP); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf(`the connection file's "key" is empty and "ip" %q is not a loopback address: unsigned messages are refused there even with --insecure`, ci.IP)
 }
 
 type namedPort struct {

@@ -83,3 +83,42 @@ func TestLoadConnectionFile(t *testing.T) {
 		t.Errorf("invalid file: %v", err)
 	}
 }
+
+// TestEmptyKeyRefused: an empty key (signing off) is refused unless
+// WithInsecure is given and the sockets are on loopback or ipc; when allowed,
+// the log says so.
+func TestEmptyKeyRefused(t *testing.T) {
+	for _, tc := range []struct {
+		ip       string
+		insecure bool
+		ok       bool
+	}{
+		{"127.0.0.1", false, false},
+		{"0.0.0.0", false, false},
+		{"0.0.0.0", true, false},
+		{"*", true, false},
+		{"::", true, false},
+		{"127.0.0.1", true, true},
+		{"::1", true, true},
+	} {
+		cfg := ConnectionInfo{Transport: "tcp", IP: tc.ip}
+		var log syncBuffer
+		opts := []Option{WithLog(&log)}
+		if tc.insecure {
+			opts = append(opts, WithInsecure())
+		}
+		k, err := New(cfg, newFake(), opts...)
+		if (err == nil) != tc.ok {
+			t.Errorf("ip %s insecure %v: error %v, want ok=%v", tc.ip, tc.insecure, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), `"key" is empty`) {
+			t.Errorf("ip %s: error %q does not name the empty key", tc.ip, err)
+		}
+		if k != nil {
+			if !strings.Contains(log.String(), "signing is off") {
+				t.Errorf("ip %s: no warning in the log %q", tc.ip, log.String())
+			}
+			k.Close()
+		}
+	}
+}

@@ -48,11 +48,12 @@ func (k *Kernel) execute(req *request) outcome {
 	if !c.Silent {
 		k.pub.publish(req.RawHeader, "execute_input", map[string]any{"code": c.Code, "execution_count": n})
 	}
-	sink := &cellSink{pub: k.pub, parent: req.RawHeader, quiet: c.Silent}
+	sink := k.newCellSink(req.RawHeader, c.Silent)
 	if c.AllowStdin {
 		sink.input = func(prompt string, password bool) (string, error) { return k.input(req, prompt, password) }
 	}
 	res, err := k.eval(c.Code, sink)
+	sink.end() // the cell's streams go out before its result and reply
 	if err != nil {
 		ename, evalue, tb := errorParts(err)
 		if !c.Silent {
@@ -202,54 +203,6 @@ func (k *Kernel) replyAborted(req *request) {
 	k.pub.status(req.RawHeader, "busy")
 	k.reply(req, "execute_reply", map[string]any{"status": "aborted"})
 	k.pub.status(req.RawHeader, "idle")
-}
-
-// cellSink publishes a running cell's output on IOPub with the execute
-// request as parent. It is safe for concurrent use: publish serialises.
-type cellSink struct {
-	pub    *publisher
-	parent json.RawMessage
-	quiet  bool // silent execution: publish nothing
-	// input asks the client for a line (input_request); nil when the
-	// request did not allow stdin.
-	input func(prompt string, password bool) (string, error)
-}
-
-// Input implements display.Inputter.
-func (s *cellSink) Input(prompt string, password bool) (string, error) {
-	if s.input == nil {
-		return "", errNoStdin
-	}
-	return s.input(prompt, password)
-}
-
-// Stream publishes a stream message; names other than "stderr" go to stdout.
-func (s *cellSink) Stream(name, text string) {
-	if s.quiet || text == "" {
-		return
-	}
-	if name != "stderr" {
-		name = "stdout"
-	}
-	s.pub.publish(s.parent, "stream", map[string]any{"name": name, "text": text})
-}
-
-// Display publishes display_data, or update_display_data when update is set
-// and id names the display. A non-empty id goes to transient.display_id.
-func (s *cellSink) Display(b display.Bundle, id string, update bool) {
-	if s.quiet {
-		return
-	}
-	data, md := encodeBundle(b)
-	transient := map[string]any{}
-	if id != "" {
-		transient["display_id"] = id
-	}
-	msgType := "display_data"
-	if update && id != "" {
-		msgType = "update_display_data"
-	}
-	s.pub.publish(s.parent, msgType, map[string]any{"data": data, "metadata": md, "transient": transient})
 }
 
 // encodeBundle returns the JSON form of b's data and metadata: []byte values

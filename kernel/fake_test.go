@@ -3,6 +3,7 @@ package kernel
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -31,6 +32,8 @@ const fakePNGBase64 = "iVBORw0KGgoA/w=="
 //	panic MSG           panic(MSG)
 //	block               wait until the cell's context is cancelled
 //	gate                wait until the test sends on gate (or cancellation)
+//	flood N             N KiB of stdout in 1 KiB writes
+//	lines N             stdout "line 0\n" … "line N-1\n", one write each
 //
 // It records every cell it runs.
 type fakeEvaluator struct {
@@ -91,6 +94,17 @@ func (f *fakeEvaluator) Eval(ctx context.Context, code string, sink display.Sink
 		case "block":
 			<-ctx.Done()
 			return nil, ctx.Err()
+		case "flood":
+			n, _ := strconv.Atoi(rest)
+			chunk := strings.Repeat("x", 1023) + "\n"
+			for range n {
+				sink.Stream("stdout", chunk)
+			}
+		case "lines":
+			n, _ := strconv.Atoi(rest)
+			for i := range n {
+				sink.Stream("stdout", "line "+strconv.Itoa(i)+"\n")
+			}
 		case "gate":
 			select {
 			case <-f.gate:

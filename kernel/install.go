@@ -7,11 +7,13 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"xprompt/atomicfile"
 )
 
 // kernelNameRE is what Jupyter accepts as a kernel name (jupyter_client's
@@ -66,7 +68,7 @@ func InstallSpec(dir, name, displayName, binaryPath string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("kernel: kernelspec directory: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "kernel.json"), append(js, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "kernel.json"), append(js, '\n'), 0o644); err != nil {
 		return fmt.Errorf("kernel: %w", err)
 	}
 	for _, size := range []int{32, 64} {
@@ -124,16 +126,8 @@ func PrefixKernelDir(prefix, name string) (string, error) {
 }
 
 func writeLogo(path string, size int) error {
-	f, err := os.Create(path)
-	if err != nil {
+	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error { return png.Encode(w, drawLogo(size)) }); err != nil {
 		return fmt.Errorf("kernel: logo: %w", err)
-	}
-	if err := png.Encode(f, drawLogo(size)); err != nil {
-		f.Close()
-		return fmt.Errorf("kernel: logo %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("kernel: logo %s: %w", path, err)
 	}
 	return nil
 }

@@ -30,6 +30,9 @@ type options struct {
 	writeTimeout     time.Duration
 	stopWait         time.Duration
 	linger           time.Duration
+	insecure         bool
+	output           OutputLimits
+	maxConns         int
 }
 
 func defaultOptions() options {
@@ -41,6 +44,8 @@ func defaultOptions() options {
 		writeTimeout:     30 * time.Second,
 		stopWait:         2 * time.Second,
 		linger:           100 * time.Millisecond,
+		output:           DefaultOutputLimits,
+		maxConns:         defaultMaxConns,
 	}
 }
 
@@ -61,6 +66,15 @@ func WithTimeouts(handshake, write time.Duration) Option {
 	return func(o *options) { o.handshakeTimeout, o.writeTimeout = handshake, write }
 }
 
+// WithMaxConnections sets how many connections each socket accepts at once
+// (128 by default); more are closed as they come.
+func WithMaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
+
+// WithInsecure allows a connection file with an empty key (messages not
+// signed), but only on a loopback address or an ipc socket; the kernel says
+// so on its log. Without it New refuses an empty key.
+func WithInsecure() Option { return func(o *options) { o.insecure = true } }
+
 // Kernel serves the Jupyter protocol for one evaluator. Create it with New
 // (which binds the sockets), run it with Serve.
 type Kernel struct {
@@ -75,6 +89,8 @@ type Kernel struct {
 	sockCancel context.CancelFunc
 	socks      sockets
 	pub        *publisher
+	budget     *outputBudget
+	guard      *guard // the listeners' protections (per socket: guard.forSocket)
 
 	runCtx    context.Context // parent of every cell's context
 	runCancel context.CancelFunc
@@ -114,11 +130,20 @@ func New(cfg ConnectionInfo, ev display.Evaluator, opts ...Option) (*Kernel, err
 	if err := o.limits.validate(); err != nil {
 		return nil, err
 	}
+	if err := o.output.validate(); err != nil {
+		return nil, err
+	}
 	if o.handshakeTimeout <= 0 || o.writeTimeout < 0 {
 		return nil, fmt.Errorf("kernel: bad timeouts: handshake %v, write %v", o.handshakeTimeout, o.writeTimeout)
 	}
 	if o.log == nil {
 		o.log = io.Discard
+	}
+	if cfg.Key == "" {
+		if err := cfg.checkUnsigned(o.insecure); err != nil {
+			return nil, fmt.Errorf("kernel: %w", err)
+		}
+		fmt.Fprintf(o.log, "kernel: WARNING: message signing is off (empty key, --insecure): any local process that can reach %s can run code\n", cfg.IP)
 	}
 	if err := registerOnce(); err != nil {
 		return nil, fmt.Errorf("kernel: registering transports: %w", err)
@@ -136,14 +161,16 @@ func New(cfg ConnectionInfo, ev display.Evaluator, opts ...Option) (*Kernel, err
 		hist:    history{session: 1},
 	}
 	k.runCtx, k.runCancel = context.WithCancel(context.Background())
-	g := &guard{lim: o.limits, handshakeTimeout: o.handshakeTimeout, writeTimeout: o.writeTimeout, logf: k.logf}
-	k.sockCtx, k.sockCancel = context.WithCancel(withGuard(context.Background(), g))
+	k.guard = &guard{lim: o.limits, handshakeTimeout: o.handshakeTimeout, writeTimeout: o.writeTimeout,
+		maxConns: o.maxConns, pending: new(atomic.Int64), logf: k.logf}
+	k.sockCtx, k.sockCancel = context.WithCancel(context.Background())
 	if err := k.bind(); err != nil {
 		k.sockCancel()
 		k.closeSockets()
 		k.runCancel()
 		return nil, err
 	}
+	k.budget = newOutputBudget(o.output)
 	k.pub = &publisher{sock: k.socks.iopub, signer: k.signer, session: k.session, logf: k.logf}
 	return k, nil
 }
@@ -249,12 +276,13 @@ func (k *Kernel) work() {
 // Run is the kernel process: it loads the connection file, serves ev until a
 // shutdown_request, SIGTERM or the end of ctx, and turns SIGINT into an
 // interrupt of the running cell. The log goes to logw.
-func Run(ctx context.Context, connectionFile string, ev display.Evaluator, logw io.Writer) error {
+// opts follow WithLog(logw) (WithInsecure, for one).
+func Run(ctx context.Context, connectionFile string, ev display.Evaluator, logw io.Writer, opts ...Option) error {
 	cfg, err := LoadConnectionFile(connectionFile)
 	if err != nil {
 		return err
 	}
-	k, err := New(cfg, ev, WithLog(logw))
+	k, err := New(cfg, ev, append([]Option{WithLog(logw)}, opts...)...)
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func TestRunAndNewErrors(t *testing.T) {
 	if err := Run(context.Background(), missing, newFake(), io.Discard); err == nil || !strings.Contains(err.Error(), "absent.json") {
 		t.Errorf("Run with a missing file: %v", err)
 	}
-	cfg := ConnectionInfo{Transport: "tcp", IP: "127.0.0.1"}
+	cfg := ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: testKey, SignatureScheme: SchemeHMACSHA256}
 	if _, err := New(cfg, nil); err == nil {
 		t.Errorf("New accepted a nil evaluator")
 	}

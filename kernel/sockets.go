@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -28,27 +29,31 @@ type request struct {
 func (k *Kernel) bind() error {
 	zlog := log.New(k.opt.log, "zmq4: ", log.LstdFlags|log.Lmicroseconds)
 	opt := zmq4.WithLogger(zlog)
-	ctx := k.sockCtx
 	specs := []struct {
 		name string
 		sock *zmq4.Socket
 		port *int
-		make func() zmq4.Socket
+		make func(context.Context, ...zmq4.Option) zmq4.Socket
 	}{
-		{"shell", &k.socks.shell, &k.cfg.ShellPort, func() zmq4.Socket { return zmq4.NewRouter(ctx, opt) }},
-		{"control", &k.socks.control, &k.cfg.ControlPort, func() zmq4.Socket { return zmq4.NewRouter(ctx, opt) }},
-		{"stdin", &k.socks.stdin, &k.cfg.StdinPort, func() zmq4.Socket { return zmq4.NewRouter(ctx, opt) }},
-		{"iopub", &k.socks.iopub, &k.cfg.IOPubPort, func() zmq4.Socket { return zmq4.NewPub(ctx, opt) }},
-		{"heartbeat", &k.socks.hb, &k.cfg.HBPort, func() zmq4.Socket { return zmq4.NewRep(ctx, opt) }},
+		{"shell", &k.socks.shell, &k.cfg.ShellPort, zmq4.NewRouter},
+		{"control", &k.socks.control, &k.cfg.ControlPort, zmq4.NewRouter},
+		{"stdin", &k.socks.stdin, &k.cfg.StdinPort, zmq4.NewRouter},
+		{"iopub", &k.socks.iopub, &k.cfg.IOPubPort, zmq4.NewPub},
+		{"heartbeat", &k.socks.hb, &k.cfg.HBPort, zmq4.NewRep},
 	}
 	for _, s := range specs {
-		sock := s.make()
+		sock := s.make(withGuard(k.sockCtx, k.guard.forSocket(s.name)), opt)
 		ep := k.cfg.endpoint(*s.port)
 		if err := sock.Listen(ep); err != nil {
 			sock.Close()
 			return fmt.Errorf("kernel: %s socket: %w", s.name, err)
 		}
 		*s.sock = sock
+		if s.name == "iopub" {
+			if err := sock.SetOption(zmq4.OptionHWM, pubHighWaterMark); err != nil {
+				return fmt.Errorf("kernel: iopub high-water mark: %w", err)
+			}
+		}
 		if a, ok := sock.Addr().(*net.TCPAddr); ok {
 			*s.port = a.Port
 		}

@@ -44,14 +44,48 @@ var registerOnce = sync.OnceValue(func() error {
 	return zmq4.RegisterTransport(guardedIPC, guardedTransport{transport.New("unix")})
 })
 
-// guard holds the protections of one kernel's listeners. It travels to
+// guard holds the protections of one socket's listener. It travels to
 // guardedTransport.Listen in the socket's context (zmq4 passes the socket's
-// context to Listen).
+// context to Listen). The guards of one kernel share pending.
 type guard struct {
 	lim              Limits
 	handshakeTimeout time.Duration
 	writeTimeout     time.Duration // 0: writes never time out
+	maxConns         int           // live connections of the listener
+	maxMessages      int           // messages a connection may send; 0: no limit
+	pending          *atomic.Int64 // bytes of incomplete messages, all sockets
 	logf             func(format string, args ...any)
+}
+
+// Before authentication (a message's signature can only be checked once it
+// is whole), what a peer can make the kernel hold is bounded by: the frame
+// and message limits per connection, maxConns connections per socket, and
+// Limits.MaxPendingBytes of incomplete messages over all connections. The
+// IOPub and heartbeat sockets, which never take large messages, get small
+// limits; IOPub peers may send few messages (subscriptions), and heartbeat
+// peers that stop reading are dropped after hbWriteTimeout, so that one
+// cannot stall the echo of the others.
+const (
+	defaultMaxConns  = 128
+	smallFrameBytes  = 1024
+	maxSubscriptions = 64
+	hbWriteTimeout   = 2 * time.Second
+)
+
+// forSocket returns the guard of the socket called name.
+func (g *guard) forSocket(name string) *guard {
+	c := *g
+	switch name {
+	case "iopub", "heartbeat":
+		c.lim = Limits{MaxFrameBytes: smallFrameBytes, MaxMessageBytes: smallFrameBytes, MaxFrames: 8, MaxPendingBytes: g.lim.MaxPendingBytes}
+	}
+	if name == "iopub" {
+		c.maxMessages = maxSubscriptions
+	}
+	if name == "heartbeat" && (c.writeTimeout == 0 || c.writeTimeout > hbWriteTimeout) {
+		c.writeTimeout = hbWriteTimeout
+	}
+	return &c
 }
 
 type guardKey struct{}
@@ -77,26 +111,82 @@ func (t guardedTransport) Listen(ctx context.Context, addr string) (net.Listener
 	if err != nil {
 		return nil, err
 	}
-	return &guardedListener{Listener: l, g: g}, nil
+	gl := &guardedListener{Listener: l, g: g, ready: make(chan net.Conn), done: make(chan struct{})}
+	go gl.acceptLoop()
+	return gl, nil
 }
 
+// guardedListener accepts connections on its own goroutine and hands zmq4
+// only those whose peer has started its greeting: zmq4 performs the ZMTP
+// handshake inside its accept loop, so a peer that connects and says nothing
+// would hold up every later connection until it timed out. Waiting for the
+// first bytes happens for all new connections at once.
 type guardedListener struct {
 	net.Listener
-	g *guard
+	g     *guard
+	live  atomic.Int64
+	ready chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+	err   atomic.Value // error of the base Accept
+}
+
+func (l *guardedListener) acceptLoop() {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			l.err.Store(err)
+			l.once.Do(func() { close(l.done) })
+			return
+		}
+		if n := l.live.Add(1); l.g.maxConns > 0 && n > int64(l.g.maxConns) {
+			l.live.Add(-1)
+			l.g.logf("kernel: refusing a connection from %v: %d connections is the limit", c.RemoteAddr(), l.g.maxConns)
+			c.Close()
+			continue
+		}
+		gc := &guardedConn{Conn: c, g: l.g, l: l, scan: frameScanner{lim: l.g.lim, greeting: zmtpGreetingLen, pending: l.g.pending, maxMessages: l.g.maxMessages}}
+		gc.timer = time.AfterFunc(l.g.handshakeTimeout, func() {
+			if !gc.handshook.Load() {
+				gc.fail(fmt.Errorf("no ZMTP handshake within %v", l.g.handshakeTimeout))
+			}
+		})
+		go l.greet(gc)
+	}
+}
+
+// greet waits for the peer's first bytes, then hands the connection to zmq4.
+func (l *guardedListener) greet(gc *guardedConn) {
+	buf := make([]byte, zmtpGreetingLen)
+	n, err := gc.Read(buf)
+	if err != nil || n == 0 {
+		gc.Close()
+		return
+	}
+	gc.prefix = buf[:n]
+	select {
+	case l.ready <- gc:
+	case <-l.done:
+		gc.Close()
+	}
 }
 
 func (l *guardedListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	gc := &guardedConn{Conn: c, g: l.g, scan: frameScanner{lim: l.g.lim, greeting: zmtpGreetingLen}}
-	gc.timer = time.AfterFunc(l.g.handshakeTimeout, func() {
-		if !gc.handshook.Load() {
-			gc.fail(fmt.Errorf("no ZMTP handshake within %v", l.g.handshakeTimeout))
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case <-l.done:
+		if err, ok := l.err.Load().(error); ok {
+			return nil, err
 		}
-	})
-	return gc, nil
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *guardedListener) Close() error {
+	err := l.Listener.Close()
+	l.once.Do(func() { close(l.done) })
+	return err
 }
 
 // wireError is the error a guarded connection fails with. It is a net.Error
@@ -112,10 +202,13 @@ var _ net.Error = (*wireError)(nil)
 type guardedConn struct {
 	net.Conn
 	g         *guard
+	l         *guardedListener
 	scan      frameScanner // used only by the one goroutine that reads
+	prefix    []byte       // bytes read (and scanned) before zmq4 had the connection
 	timer     *time.Timer
 	handshook atomic.Bool
 	failed    atomic.Pointer[wireError]
+	closed    sync.Once
 }
 
 // fail closes the connection once, logging why.
@@ -123,7 +216,7 @@ func (c *guardedConn) fail(err error) *wireError {
 	we := &wireError{msg: err.Error()}
 	if c.failed.CompareAndSwap(nil, we) {
 		c.g.logf("kernel: dropping connection from %v: %v", c.RemoteAddr(), err)
-		c.Conn.Close()
+		c.Close()
 		return we
 	}
 	return c.failed.Load()
@@ -132,6 +225,11 @@ func (c *guardedConn) fail(err error) *wireError {
 func (c *guardedConn) Read(p []byte) (int, error) {
 	if we := c.failed.Load(); we != nil {
 		return 0, we
+	}
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
 	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
@@ -176,6 +274,12 @@ func (c *guardedConn) Write(p []byte) (int, error) {
 
 func (c *guardedConn) Close() error {
 	c.timer.Stop()
+	c.closed.Do(func() {
+		c.scan.release()
+		if c.l != nil {
+			c.l.live.Add(-1)
+		}
+	})
 	return c.Conn.Close()
 }
 
@@ -204,6 +308,18 @@ type frameScanner struct {
 	msgFrames int    // frames of the message in progress
 	commands  int    // complete command frames seen
 	first     []byte // body of the first command (the handshake's READY)
+
+	pending     *atomic.Int64 // the kernel's bytes of incomplete messages (nil: not counted)
+	held        atomic.Int64  // this connection's share of pending
+	messages    int           // complete messages seen
+	maxMessages int           // 0: no limit
+}
+
+// release gives back the connection's share of the pending bytes.
+func (s *frameScanner) release() {
+	if s.pending != nil {
+		s.pending.Add(-s.held.Swap(0))
+	}
 }
 
 // maxHandshakeCommand bounds the first command; a READY holds a few short
@@ -295,6 +411,13 @@ func (s *frameScanner) startFrame() error {
 		if s.msgBytes > uint64(s.lim.MaxMessageBytes) {
 			return fmt.Errorf("message of more than %d bytes", s.lim.MaxMessageBytes)
 		}
+		if s.pending != nil && size > 0 {
+			if total := s.pending.Add(int64(size)); total > int64(s.lim.maxPending()) {
+				s.pending.Add(-int64(size))
+				return fmt.Errorf("%d bytes of unauthenticated messages pending on all connections, limit %d", total, s.lim.maxPending())
+			}
+			s.held.Add(int64(size))
+		}
 	}
 	s.body = size
 	if size == 0 {
@@ -318,6 +441,11 @@ func (s *frameScanner) endFrame() error {
 	}
 	if flags&flagMore == 0 {
 		s.msgFrames, s.msgBytes = 0, 0
+		s.release()
+		s.messages++
+		if s.maxMessages > 0 && s.messages > s.maxMessages {
+			return fmt.Errorf("more than %d messages on a socket that takes only subscriptions", s.maxMessages)
+		}
 	}
 	return nil
 }

@@ -27,18 +27,30 @@ type Limits struct {
 	MaxFrameBytes   int // largest frame
 	MaxMessageBytes int // largest sum of the frames of one message
 	MaxFrames       int // most frames in one message
+	// MaxPendingBytes bounds the bytes of messages still arriving (not
+	// yet authenticated) over all connections; 0 means 2·MaxMessageBytes.
+	MaxPendingBytes int
 }
 
-// DefaultLimits are generous for notebooks (a 64 MiB code cell or widget
-// buffer) and small next to a machine's memory.
+// DefaultLimits are generous for notebooks (a 16 MiB code cell or widget
+// buffer) and small next to a machine's memory: what unauthenticated peers
+// can make the kernel hold is bounded by MaxPendingBytes (32 MiB).
 var DefaultLimits = Limits{
-	MaxFrameBytes:   64 << 20,
-	MaxMessageBytes: 128 << 20,
+	MaxFrameBytes:   16 << 20,
+	MaxMessageBytes: 16 << 20,
 	MaxFrames:       256,
 }
 
+// maxPending returns MaxPendingBytes or its default.
+func (l Limits) maxPending() int {
+	if l.MaxPendingBytes > 0 {
+		return l.MaxPendingBytes
+	}
+	return 2 * l.MaxMessageBytes
+}
+
 func (l Limits) validate() error {
-	if l.MaxFrameBytes < 1024 || l.MaxMessageBytes < l.MaxFrameBytes || l.MaxFrames < 8 {
+	if l.MaxFrameBytes < 1024 || l.MaxMessageBytes < l.MaxFrameBytes || l.MaxFrames < 8 || (l.MaxPendingBytes != 0 && l.MaxPendingBytes < l.MaxMessageBytes) {
 		return fmt.Errorf("kernel: bad limits %+v (want MaxFrameBytes ≥ 1024, MaxMessageBytes ≥ MaxFrameBytes, MaxFrames ≥ 8)", l)
 	}
 	return nil

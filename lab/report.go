@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"xprompt/atomicfile"
 
 	"xprompt/display"
 	"xprompt/img"
@@ -147,7 +148,7 @@ func (r *Report) Write(dir string) ([]string, error) {
 	var paths []string
 	write := func(name string, data []byte) error {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(p, data, 0o644); err != nil {
 			return fmt.Errorf("lab: report: %w", err)
 		}
 		paths = append(paths, p)

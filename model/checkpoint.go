@@ -7,10 +7,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"xprompt/atomicfile"
 	"xprompt/core"
 )
 
@@ -42,23 +42,80 @@ type OptimState struct {
 }
 
 type tensorRecord struct {
-	Name  string `msgpack:"name"`
-	Shape []int  `msgpack:"shape"`
-	DType string `msgpack:"dtype"`
-	Data  []byte `msgpack:"data"`
+	Name  string    `msgpack:"name"`
+	Shape shapeDims `msgpack:"shape"`
+	DType string    `msgpack:"dtype"`
+	Data  []byte    `msgpack:"data"`
+}
+
+// Limits of the decoder: msgpack preallocates up to a million elements for
+// an array whose header claims them, so a few crafted bytes could make it
+// allocate tens of megabytes per array. The lists of a checkpoint are
+// decoded by hand, growing only with what is actually read.
+const (
+	maxTensors = 1 << 14
+	maxDims    = 8
+)
+
+// tensorList is a list of tensor records decoded without preallocation.
+type tensorList []tensorRecord
+
+// DecodeMsgpack implements msgpack.CustomDecoder.
+func (l *tensorList) DecodeMsgpack(d *msgpack.Decoder) error {
+	n, err := d.DecodeArrayLen()
+	if err != nil {
+		return err
+	}
+	if n > maxTensors {
+		return fmt.Errorf("%d tensors (at most %d)", n, maxTensors)
+	}
+	var out tensorList
+	for range n {
+		var r tensorRecord
+		if err := d.Decode(&r); err != nil {
+			return err
+		}
+		out = append(out, r)
+	}
+	*l = out
+	return nil
+}
+
+// shapeDims is a tensor shape decoded with at most maxDims dimensions.
+type shapeDims []int
+
+// DecodeMsgpack implements msgpack.CustomDecoder.
+func (s *shapeDims) DecodeMsgpack(d *msgpack.Decoder) error {
+	n, err := d.DecodeArrayLen()
+	if err != nil {
+		return err
+	}
+	if n > maxDims {
+		return fmt.Errorf("shape of %d dimensions (at most %d)", n, maxDims)
+	}
+	var out shapeDims
+	for range n {
+		v, err := d.DecodeInt()
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	*s = out
+	return nil
 }
 
 type checkpointFile struct {
-	Magic   string         `msgpack:"magic"`
-	Version int            `msgpack:"version"`
-	Config  Config         `msgpack:"config"`
-	Text    []byte         `msgpack:"text"`
-	VQ      []byte         `msgpack:"vq"`
-	Tensors []tensorRecord `msgpack:"tensors"`
-	Steps   int            `msgpack:"optim_steps"`
-	M       []tensorRecord `msgpack:"optim_m"`
-	V       []tensorRecord `msgpack:"optim_v"`
-	Train   []byte         `msgpack:"train"`
+	Magic   string     `msgpack:"magic"`
+	Version int        `msgpack:"version"`
+	Config  Config     `msgpack:"config"`
+	Text    []byte     `msgpack:"text"`
+	VQ      []byte     `msgpack:"vq"`
+	Tensors tensorList `msgpack:"tensors"`
+	Steps   int        `msgpack:"optim_steps"`
+	M       tensorList `msgpack:"optim_m"`
+	V       tensorList `msgpack:"optim_v"`
+	Train   []byte     `msgpack:"train"`
 }
 
 func encodeTensor(t *core.Tensor, half bool) tensorRecord {
@@ -130,29 +187,12 @@ func (c *Checkpoint) Encode(w io.Writer, half bool) error {
 	return enc.Encode(&f)
 }
 
-// Save writes the checkpoint to path atomically (a temporary file in the
-// same directory, synced, then renamed over path).
+// Save writes the checkpoint to path atomically (atomicfile: a unique
+// temporary file in the same directory, synced, renamed over path, the
+// directory synced): a crash leaves the previous file or the new one.
 func (c *Checkpoint) Save(path string, half bool) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error { return c.Encode(w, half) }); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	tmp.Chmod(0o644)
-	if err := c.Encode(tmp, half); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
 	}
 	return nil
 }

@@ -51,6 +51,29 @@ func (c Config) Validate() error {
 		return fmt.Errorf("model config: sequence length %d out of range", c.SeqLen)
 	case c.ImageSide <= 0 || c.ImageSide > 64:
 		return fmt.Errorf("model config: image code grid side %d", c.ImageSide)
+	case c.ImageSize < c.ImageSide || c.ImageSize > maxImageSize || c.ImageSize%c.ImageSide != 0:
+		return fmt.Errorf("model config: image size %d pixels (want a multiple of the code grid side %d, at most %d)", c.ImageSize, c.ImageSide, maxImageSize)
+	case c.ImageSide*c.ImageSide > c.SeqLen:
+		return fmt.Errorf("model config: an image of %d² codes does not fit the sequence length %d", c.ImageSide, c.SeqLen)
+	case !(c.RopeBase >= 2 && c.RopeBase <= 1e9): // false for NaN
+		return fmt.Errorf("model config: RoPE base %v (want 2…1e9)", c.RopeBase)
+	case !(c.NormEps > 0 && c.NormEps <= 0.1):
+		return fmt.Errorf("model config: norm epsilon %v (want in (0, 0.1])", c.NormEps)
+	case c.Hidden > 8*c.D:
+		return fmt.Errorf("model config: hidden width %d is more than 8·d (d=%d)", c.Hidden, c.D)
+	}
+	return nil
+}
+
+// maxImageSize bounds Config.ImageSize: images are allocated at that side.
+const maxImageSize = 1024
+
+// CheckImageTokenizer reports whether an image tokenizer taking size-pixel
+// images to side² codes out of codes fits the model.
+func (c Config) CheckImageTokenizer(size, side, codes int) error {
+	if size != c.ImageSize || side != c.ImageSide || codes != c.Vocab.Codes {
+		return fmt.Errorf("image tokenizer (%d px images, %d² codes of %d) does not fit the model (%d px, %d² codes of %d)",
+			size, side, codes, c.ImageSize, c.ImageSide, c.Vocab.Codes)
 	}
 	return nil
 }

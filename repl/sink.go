@@ -1,9 +1,7 @@
 package repl
 
 import (
-	"bytes"
 	"fmt"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -131,12 +129,12 @@ func (p *printer) render(b display.Bundle) string {
 // image draws a PNG with half blocks, or saves it and returns a line naming
 // the file.
 func (p *printer) image(raw []byte) string {
-	m, err := png.Decode(bytes.NewReader(raw))
+	m, err := img.DecodeBytes(raw, "display") // size-capped from the header
 	if err != nil {
 		return fmt.Sprintf("[image: %v]\n", err)
 	}
 	if p.color {
-		return img.HalfBlocks(shrink(img.FromImage(m), MaxImageColumns))
+		return img.HalfBlocks(shrink(m, MaxImageColumns))
 	}
 	dir := p.imageDir
 	if dir == "" {
@@ -157,8 +155,7 @@ func (p *printer) image(raw []byte) string {
 		return fmt.Sprintf("[image not saved: %v]\n", werr)
 	}
 	p.saved++
-	b := m.Bounds()
-	return fmt.Sprintf("[image %d×%d saved to %s]\n", b.Dx(), b.Dy(), f.Name())
+	return fmt.Sprintf("[image %d×%d saved to %s]\n", m.W, m.H, f.Name())
 }
 
 // shrink returns m reduced by the smallest integer factor f that makes it at

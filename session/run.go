@@ -9,6 +9,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"xprompt/display"
 )
 
 // Interrupting a cell: yaegi's EvalWithContext returns as soon as the
@@ -46,6 +48,8 @@ func (s *Session) exec(ctx context.Context, src string) (reflect.Value, error) {
 		s.mu.Lock()
 		s.stopping = label
 		s.mu.Unlock()
+	} else {
+		s.dropRoots() // the evaluation is over: yaegi's debugger list need not keep it
 	}
 	return v, err
 }
@@ -53,13 +57,18 @@ func (s *Session) exec(ctx context.Context, src string) (reflect.Value, error) {
 // run evaluates one chunk's source, clearing the recorded panic frames first.
 func (s *Session) run(ctx context.Context, src string) error {
 	s.out.takePanics()
-	_, err := s.exec(ctx, src)
+	_, err := s.exec(ctx, guardGoStmts(src))
 	return err
 }
 
-// waitInterrupted waits until the last interrupted evaluation has stopped.
-// After a second it says so on the running cell's stderr. Cancelling ctx
-// abandons the wait (the next evaluation waits again).
+// stillRunningGrace is how long a cell waits for an interrupted one to
+// return from a compiled call before it is refused.
+const stillRunningGrace = time.Second
+
+// waitInterrupted waits up to stillRunningGrace until the last interrupted
+// evaluation has stopped. If it has not, the cell is refused at once with a
+// PreviousCellRunning error rather than queued behind it (a compiled call
+// cannot be stopped); cancelling ctx abandons the wait.
 func (s *Session) waitInterrupted(ctx context.Context) error {
 	s.mu.Lock()
 	label := s.stopping
@@ -67,12 +76,14 @@ func (s *Session) waitInterrupted(ctx context.Context) error {
 	if label == "" {
 		return nil
 	}
-	start := time.Now()
-	told := false
+	deadline := time.Now().Add(stillRunningGrace)
 	for evalRunning(label) {
-		if !told && time.Since(start) > time.Second {
-			s.out.Stream("stderr", "waiting for the interrupted cell to return from a compiled call…\n")
-			told = true
+		if time.Now().After(deadline) {
+			return &display.CellError{
+				Name:      "PreviousCellRunning",
+				Value:     "the previous cell was interrupted inside a compiled call and is still running; this cell did not run (run it again once that call returns; its output goes to the cell that produced it)",
+				Traceback: []string{"PreviousCellRunning: the interrupted cell has not returned from a compiled call yet; this cell did not run"},
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -86,6 +97,13 @@ func (s *Session) waitInterrupted(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	return nil
+}
+
+// interruptedRunning reports whether an interrupted evaluation may still run.
+func (s *Session) interruptedRunning() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping != ""
 }
 
 // evalRunning reports whether a goroutine in which yaegi runs the

@@ -52,20 +52,24 @@ type Session struct {
 	in  *interp.Interpreter
 	out *router
 
-	mu        sync.Mutex // guards the fields below
-	magics    map[string]Magic
-	imports   map[string]string // package name in cells → import path
-	decls     map[string]string // func and type names declared by cells → "func"/"type"
-	dotImport bool
-	env       []string // of shell commands (!cmd)              // a cell imported a package with "."
-	device    core.Device
-	nbound    int
-	nevals    int                                 // evaluations so far, to label them
-	stopping  string                              // label of an interrupted evaluation that may still run
-	pkgSyms   map[string]map[string]reflect.Value // import path → exported symbols
-	pkgNames  map[string]string                   // import path → package name
+	mu          sync.Mutex // guards the fields below
+	magics      map[string]Magic
+	imports     map[string]string // package name in cells → import path
+	decls       map[string]string // func and type names declared by cells → "func"/"type"
+	dotImport   bool              // a cell imported a package with "."
+	env         []string          // environment of shell commands (!cmd)
+	device      core.Device
+	nbound      int
+	nevals      int                                 // evaluations so far, to label them
+	stopping    string                              // label of an interrupted evaluation that may still run
+	ncells      int                                 // cells run so far
+	cellRunning int                                 // number of the running cell, 0 between cells
+	pkgSyms     map[string]map[string]reflect.Value // import path → exported symbols
+	pkgNames    map[string]string                   // import path → package name
 
 	state map[any]any // magic packages' per-session state (State)
+
+	goPanics goPanics // panics of cells' goroutines not yet reported
 }
 
 var _ display.Evaluator = (*Session)(nil)
@@ -154,6 +158,12 @@ func New(opts Options) (*Session, error) {
 	if err := s.Bind("show", s.show); err != nil {
 		return nil, err
 	}
+	if err := s.Bind("_xpGoCall", s.goCall); err != nil {
+		return nil, err
+	}
+	if err := s.Bind("_xpGoCallSlice", s.goCallSlice); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -197,8 +207,27 @@ func (s *Session) Eval(ctx context.Context, code string, sink display.Sink) (res
 	if sink == nil {
 		sink = discard{}
 	}
+	// A cell interrupted inside a compiled call may still run: refuse this
+	// one, and leave the output routed to the cell that produces it.
+	if err := s.waitInterrupted(ctx); err != nil {
+		return nil, err
+	}
 	s.out.set(sink)
-	defer s.out.set(nil)
+	defer func() {
+		if !s.interruptedRunning() {
+			s.out.set(nil)
+		}
+	}()
+	s.mu.Lock()
+	s.ncells++
+	s.cellRunning = s.ncells
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.cellRunning = 0
+		s.mu.Unlock()
+	}()
+	s.reportGoPanics()
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, &display.CellError{

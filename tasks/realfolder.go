@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"xprompt/img"
+	"xprompt/regularfile"
 )
 
 // LoadFolder reads real image pairs laid out as
@@ -122,10 +123,13 @@ func imageFiles(dir string) (map[string]string, []error) {
 	return files, errs
 }
 
+// maxInstructionBytes bounds an instructions.txt.
+const maxInstructionBytes = 1 << 20
+
 // readInstructions returns the instruction lines of path; a missing file
 // gives none and no error.
 func readInstructions(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+	b, err := regularfile.Read(path, maxInstructionBytes)
 	if os.IsNotExist(err) {
 		return nil, nil
 	}

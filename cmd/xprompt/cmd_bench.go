@@ -95,7 +95,7 @@ func benchGemm(args []string) error {
 	peer := fs.String("peer", "gonum", "also time gonum's Sgemm (gonum) or not (none)")
 	minTime := fs.Duration("time", time.Second, "minimum time per measurement")
 	asJSON := fs.Bool("json", false, "print one JSON object per result")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, inRange("threads", 1, 4096), inRange("time", 0.001, 3600)); err != nil {
 		return err
 	}
 	list, err := parseShapes(*shapes)
@@ -132,7 +132,7 @@ func benchAttention(args []string) error {
 	maskName := fs.String("mask", "xprompt", "mask: xprompt or causal")
 	iters := fs.Int("iters", 5, "timed iterations")
 	asJSON := fs.Bool("json", false, "print one JSON object per result")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, atLeast("t", 9), atLeast("heads", 1), atLeast("hd", 2), atLeast("batch", 1), atLeast("iters", 1)); err != nil {
 		return err
 	}
 	kind := core.MaskXPrompt
@@ -164,7 +164,7 @@ func benchTrain(args []string) error {
 	device := fs.String("device", deviceDefault(), "device: cpu (cuda when built for it)")
 	asJSON := fs.Bool("json", false, "print one JSON object per result")
 	peer := fs.String("peer", "", "also run the PyTorch peer (torch) on the same preset and threads")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, atLeast("steps", 1), atLeast("warmup", 0), inRange("threads", 1, 4096), atLeast("batch", 0)); err != nil {
 		return err
 	}
 	if err := checkDevice(*device); err != nil {

@@ -45,7 +45,7 @@ func runDemo(args []string) error {
 	modelPath := fs.String("model", "default", "checkpoint file, or default (the embedded model)")
 	show := fs.Bool("show", isTruecolor(), "draw results in the terminal (24-bit colour half-blocks)")
 	sf := addSampleFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, inRange("n", 1, 64), atLeast("topk", 0)); err != nil {
 		return err
 	}
 	if err := sf.check(); err != nil {

@@ -30,7 +30,7 @@ func runEval(args []string) error {
 	rowFlag := fs.String("row", "", "compute only the rows of this name (as printed with each row)")
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, atLeast("steps", 0), atLeast("queries", 0)); err != nil {
 		return err
 	}
 	cfg, err := lab.SuiteConfig(*suite)

@@ -20,11 +20,8 @@ func init() {
 func runExport(args []string) error {
 	fs := newFlags("export", "[--format xpm|safetensors] IN.ckpt OUT")
 	format := fs.String("format", "xpm", "xpm (float16 checkpoint) or safetensors (float32 weights and config, for PyTorch)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, nArgs(2, 2, "IN OUT")); err != nil {
 		return err
-	}
-	if fs.NArg() != 2 {
-		return fmt.Errorf("%w: want 'xprompt export [--format xpm|safetensors] IN OUT'", errUsage)
 	}
 	if *format != "xpm" && *format != "safetensors" {
 		return fmt.Errorf("%w: --format %q (want xpm or safetensors)", errUsage, *format)

@@ -78,7 +78,7 @@ func runGen(args []string) error {
 	hide := fs.Bool("hide-instruction", false, "queries and examples without their instructions: only the example images say what to do")
 	show := fs.Bool("show", false, "draw the results in the terminal (24-bit colour)")
 	sf := addSampleFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, inRange("n", 1, 256), inRange("examples", 0, 8), atLeast("topk", 0)); err != nil {
 		return err
 	}
 	if err := sf.check(); err != nil {

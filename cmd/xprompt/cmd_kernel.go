@@ -23,6 +23,7 @@ func runKernel(args []string, newEvaluator func() (display.Evaluator, error)) er
 	}
 	fs := newFlags("kernel", "--connection-file FILE | install [--user | --prefix DIR] [--name NAME]")
 	connFile := fs.String("connection-file", "", "the connection file Jupyter writes for the kernel (required)")
+	insecure := fs.Bool("insecure", false, "accept a connection file with an empty key (unsigned messages), on a loopback address only")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +37,11 @@ func runKernel(args []string, newEvaluator func() (display.Evaluator, error)) er
 	if err != nil {
 		return fmt.Errorf("starting the evaluator: %w", err)
 	}
-	return kernel.Run(context.Background(), *connFile, ev, os.Stderr)
+	var opts []kernel.Option
+	if *insecure {
+		opts = append(opts, kernel.WithInsecure())
+	}
+	return kernel.Run(context.Background(), *connFile, ev, os.Stderr, opts...)
 }
 
 func runKernelInstall(args []string) error {

@@ -58,7 +58,7 @@ func runMetrics(args []string) error {
 func parseMetricsArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := parseFlags(fs, args); err != nil {
+		if err := parseFlags(fs, args, anyArgs); err != nil {
 			return nil, err
 		}
 		rest := fs.Args()

@@ -76,14 +76,14 @@ func runTasksShow(args []string) error {
 	size := fs.Int("size", 32, "image side in pixels")
 	scale := fs.Int("scale", 4, "nearest-neighbour upscaling of the grid")
 	// Flags may come before or after NAME.
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, anyArgs); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: tasks show needs a family name (see 'xprompt tasks')", errUsage)
 	}
 	name := fs.Arg(0)
-	if err := parseFlags(fs, fs.Args()[1:]); err != nil {
+	if err := parseFlags(fs, fs.Args()[1:], anyArgs); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"xprompt/data"
@@ -66,17 +67,19 @@ func orDefault(p string) string {
 	return p
 }
 
-// interruptContext returns a context cancelled by the first Ctrl-C; a second
-// Ctrl-C exits at once.
+// interruptContext returns a context cancelled by the first Ctrl-C or
+// SIGTERM (what a scheduler or "kill" sends: the run saves and stops as for
+// Ctrl-C); a second signal exits at once.
 func interruptContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		if _, ok := <-ch; !ok {
+		s, ok := <-ch
+		if !ok {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "\ninterrupt: stopping at the next step boundary (Ctrl-C again to quit now)")
+		fmt.Fprintf(os.Stderr, "\n%v: stopping at the next step boundary (again to quit now)\n", s)
 		cancel()
 		if _, ok := <-ch; ok {
 			os.Exit(130)
@@ -107,7 +110,13 @@ func runTrain(args []string) error {
 	families := fs.String("families", "", "comma-separated image families to train on (default: every seen family)")
 	device := fs.String("device", deviceDefault(), "device: cpu (cuda when built for it)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := parseFlags(fs, args); err != nil {
+	const resumeWhy = "continues the run as saved (its preset, seed, data mix, batch, learning rate and tokenizers)"
+	if err := parseFlags(fs, args,
+		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8),
+		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "ablate", "vq", "init",
+			"hide-instruction", "hide-example-instruction", "palette", "curves"),
+		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
+	); err != nil {
 		return err
 	}
 	if err := checkDevice(*device); err != nil {
@@ -133,6 +142,11 @@ func runTrain(args []string) error {
 	vqm, vqBlob, err := trainVQ(*vqPath, ck)
 	if err != nil {
 		return err
+	}
+	if ck != nil {
+		if err := ck.Model.Cfg.CheckImageTokenizer(vqm.Config.Resolution, vqm.Config.Grid(), vqm.Config.Codes); err != nil {
+			return err
+		}
 	}
 	var run *train.Run
 	if *resume != "" {

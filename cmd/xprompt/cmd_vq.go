@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"xprompt/atomicfile"
 
 	"xprompt/img"
 	"xprompt/model"
@@ -44,11 +45,8 @@ func runVQ(args []string) error {
 func runVQExtract(args []string) error {
 	fs := newFlags("vq extract", "[--out FILE] CHECKPOINT")
 	out := fs.String("out", "tokenizer.vq", "file to write the tokenizer to")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, nArgs(1, 1, "'xprompt vq extract [--out FILE] CHECKPOINT'")); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want 'xprompt vq extract [--out FILE] CHECKPOINT'", errUsage)
 	}
 	ck, err := model.Load(fs.Arg(0))
 	if err != nil {
@@ -60,7 +58,7 @@ func runVQExtract(args []string) error {
 	if _, err := vq.Load(bytes.NewReader(ck.VQ)); err != nil {
 		return fmt.Errorf("%s: its image tokenizer: %w", fs.Arg(0), err)
 	}
-	if err := os.WriteFile(*out, ck.VQ, 0o644); err != nil {
+	if err := atomicfile.WriteFile(*out, ck.VQ, 0o644); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s (%d bytes), the image tokenizer of %s\n", *out, len(ck.VQ), fs.Arg(0))
@@ -90,11 +88,8 @@ func runVQTrain(args []string) error {
 	saveEvery := fs.Int("save-every", 1000, "also save the model every N steps (0: only at the end)")
 	half := fs.Bool("float16", false, "store the weights as float16 (half the file size)")
 	initFile := fs.String("init", "", "continue training the tokenizer in this file (its architecture replaces the flags above) for --steps more steps")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, atLeast("steps", 1), atLeast("log-every", 1), atLeast("batch", 1), atLeast("save-every", 0)); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -153,28 +148,14 @@ func runVQTrain(args []string) error {
 	return printEval(os.Stdout, []evalRecord{rec}, false)
 }
 
-// saveTokenizer writes m to path through a temporary file, so that an
-// interrupted save never leaves a broken file behind.
+// saveTokenizer writes m to path atomically, so that an interrupted save
+// never leaves a broken file behind.
 func saveTokenizer(path string, m *vq.Model, half bool) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
 	save := m.Save
 	if half {
 		save = m.SaveFloat16
 	}
-	if err := save(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, 0o644, save)
 }
 
 // evalRecord is one line of `xprompt vq eval --json`.

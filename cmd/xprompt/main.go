@@ -84,14 +84,3 @@ func newFlags(name, synopsis string) *flag.FlagSet {
 	}
 	return fs
 }
-
-// parseFlags parses args, wrapping a parse failure as a usage error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	return nil
-}

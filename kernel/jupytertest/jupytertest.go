@@ -57,26 +57,39 @@ func Setup(t testing.TB, modules ...string) *Env {
 	if err := checkModules(python, modules); err != nil {
 		unavailable(t, err)
 	}
-	dir := t.TempDir()
+	start := time.Now()
+	e, err := Prepare(t.TempDir(), python)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built and installed %s in %.1fs", e.Binary, time.Since(start).Seconds())
+	return e
+}
+
+// Prepare builds the xprompt binary into dir and installs its kernelspec as
+// KernelName under a prefix in dir, for clients run with python (Setup
+// without a test: the reliability suite's command uses it).
+func Prepare(dir, python string) (*Env, error) {
 	e := &Env{Python: python, Dir: dir, Prefix: filepath.Join(dir, "prefix")}
 	e.Binary = filepath.Join(dir, "bin", "xprompt")
-	start := time.Now()
 	if out, err := goBuild(e.Binary); err != nil {
-		t.Fatalf("building xprompt: %v\n%s", err, out)
+		return nil, fmt.Errorf("building xprompt: %v\n%s", err, out)
 	}
-	t.Logf("built %s in %.1fs", e.Binary, time.Since(start).Seconds())
 	out, err := exec.Command(e.Binary, "kernel", "install", "--prefix", e.Prefix, "--name", KernelName).CombinedOutput()
 	if err != nil {
-		t.Fatalf("xprompt kernel install --prefix %s: %v\n%s", e.Prefix, err, out)
+		return nil, fmt.Errorf("xprompt kernel install --prefix %s: %v\n%s", e.Prefix, err, out)
 	}
 	e.env = jupyterEnv(os.Environ(), dir, e.Prefix)
 	for _, d := range []string{"data", "config", "runtime", "ipython"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
-	return e
+	return e, nil
 }
+
+// CheckModules reports whether python imports every module in modules.
+func CheckModules(python string, modules ...string) error { return checkModules(python, modules) }
 
 // unavailable skips t, or fails it when RequireEnv is "1".
 func unavailable(t testing.TB, err error) {

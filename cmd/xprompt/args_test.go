@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBadArgumentsAreUsageErrors: bad numbers, stray positional arguments and
+// flags a command cannot honour are usage errors, found before anything
+// starts (no checkpoint written, no model loaded).
+func TestBadArgumentsAreUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.ckpt")
+	for _, args := range [][]string{
+		{"train", "--examples", "-1", "--out", out},
+		{"train", "--preset", "tiny", "100", "--steps", "5", "--out", out},
+		{"train", "--checkpoint-every", "0", "--out", out},
+		{"train", "--steps", "-3", "--out", out},
+		{"train", "--lr", "NaN", "--out", out},
+		{"train", "--resume", out, "--preset", "tiny"},
+		{"train", "--resume", out, "--batch", "4"},
+		{"train", "--resume", out, "--seed", "7"},
+		{"train", "--init", out, "--preset", "tiny", "--out", out + "2"},
+		{"gen", "--task", "flip-h", "--n", "0"},
+		{"gen", "--task", "flip-h", "extra"},
+		{"demo", "--n", "-1"},
+		{"demo", "stray"},
+		{"eval", "--queries", "-5"},
+		{"export", "only-one"},
+		{"bench", "gemm", "--threads", "0"},
+		{"bench", "attention", "--iters", "0"},
+		{"vq", "train", "--steps", "0"},
+		{"tasks", "stray"},
+		{"repl", "stray"},
+		{"kernel", "--connection-file", "x.json", "stray"},
+	} {
+		cmd, ok := commands[args[0]]
+		if !ok {
+			t.Fatalf("no command %q", args[0])
+		}
+		err := cmd.run(args[1:])
+		if !errors.Is(err, errUsage) {
+			t.Errorf("xprompt %s: error %v, want a usage error", strings.Join(args, " "), err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("a refused command wrote %v", entries)
+	}
+}
+
+// TestUsageExitStatus: a usage error exits with status 2 and says why.
+func TestUsageExitStatus(t *testing.T) {
+	if os.Getenv("XPROMPT_MAIN_ARGS") != "" {
+		os.Args = append([]string{"xprompt"}, strings.Fields(os.Getenv("XPROMPT_MAIN_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	c := exec.Command(os.Args[0], "-test.run=^TestUsageExitStatus$")
+	c.Env = append(os.Environ(), "XPROMPT_MAIN_ARGS=train --examples -1")
+	outb, err := c.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit %v, want status 2; output:\n%s", err, outb)
+	}
+	if !strings.Contains(string(outb), "--examples -1") {
+		t.Errorf("output does not name the flag:\n%s", outb)
+	}
+}
