@@ -179,14 +179,36 @@ type OptimizerKernels interface {
 var (
 	backendsMu sync.Mutex
 	backends   = map[Device]Backend{}
+	lazy       = map[Device]*lazyBackend{}
 )
+
+// lazyBackend is a backend opened on first use (a GPU driver, an emulator
+// that must be compiled); a failure to open is remembered.
+type lazyBackend struct {
+	open func() (Backend, error)
+	once sync.Once
+	b    Backend
+	err  error
+}
+
+// RegisterLazy makes a device available whose backend is opened by open on
+// first use; BackendFor returns open's error (such as "no CUDA driver") when
+// it fails. Registering a device twice panics.
+func RegisterLazy(d Device, open func() (Backend, error)) {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	if _, dup := backends[d]; dup || lazy[d] != nil {
+		panic("core.RegisterLazy: backend registered twice for device " + string(d))
+	}
+	lazy[d] = &lazyBackend{open: open}
+}
 
 // Register makes a backend available for its device. Backends register
 // themselves from init; registering a device twice panics.
 func Register(b Backend) {
 	backendsMu.Lock()
 	defer backendsMu.Unlock()
-	if _, dup := backends[b.Device()]; dup {
+	if _, dup := backends[b.Device()]; dup || lazy[b.Device()] != nil {
 		panic("core.Register: backend registered twice for device " + string(b.Device()))
 	}
 	backends[b.Device()] = b
@@ -195,12 +217,18 @@ func Register(b Backend) {
 // BackendFor returns the backend of a device.
 func BackendFor(d Device) (Backend, error) {
 	backendsMu.Lock()
-	defer backendsMu.Unlock()
 	b, ok := backends[d]
-	if !ok {
+	l := lazy[d]
+	if !ok && l == nil {
+		defer backendsMu.Unlock()
 		return nil, fmt.Errorf("no backend for device %q (have %v)", d, devicesLocked())
 	}
-	return b, nil
+	backendsMu.Unlock()
+	if ok {
+		return b, nil
+	}
+	l.once.Do(func() { l.b, l.err = l.open() })
+	return l.b, l.err
 }
 
 // Devices lists the registered devices.
@@ -213,6 +241,9 @@ func Devices() []Device {
 func devicesLocked() []Device {
 	var ds []Device
 	for d := range backends {
+		ds = append(ds, d)
+	}
+	for d := range lazy {
 		ds = append(ds, d)
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })

@@ -193,40 +193,31 @@ struct Registrar {
 // Atomics: the emulator runs one block per worker thread, so atomics on
 // global memory must be real atomics; on shared memory they are exempt from
 // the race check (atomics do not race).
-template <class T> T atomic_rmw(ptr<T> p, T v, int op) {
-	typedef typename std::remove_const<T>::type V;
-	if (!in_bounds(p.p, sizeof(T), p.r)) {
-		report_oob(true, p.p, sizeof(T), p.r);
+template <class V> V atomic_rmw(ptr<V> p, V v, int op) {
+	if (!in_bounds(p.p, sizeof(V), p.r)) {
+		report_oob(true, p.p, sizeof(V), p.r);
 		return V();
 	}
-	V *a = const_cast<V *>(p.p);
-	if (op == 0) { // add
-		if constexpr (std::is_same<V, float>::value) {
-			uint32_t *u = (uint32_t *)a;
-			uint32_t old = __atomic_load_n(u, __ATOMIC_RELAXED);
-			for (;;) {
-				float f;
-				memcpy(&f, &old, 4);
-				f += v;
-				uint32_t nw;
-				memcpy(&nw, &f, 4);
-				if (__atomic_compare_exchange_n(u, &old, nw, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
-					memcpy(&f, &old, 4);
-					return f;
-				}
-			}
-		} else {
-			return __atomic_fetch_add(a, v, __ATOMIC_SEQ_CST);
+	V *a = p.p;
+	if constexpr (std::is_same<V, float>::value) {
+		uint32_t *u = (uint32_t *)a;
+		uint32_t old = __atomic_load_n(u, __ATOMIC_RELAXED);
+		for (;;) {
+			float f, nf;
+			memcpy(&f, &old, 4);
+			nf = op == 0 ? f + v : v; // add or exchange
+			uint32_t nw;
+			memcpy(&nw, &nf, 4);
+			if (__atomic_compare_exchange_n(u, &old, nw, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return f;
 		}
-	}
-	if (op == 1) return __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST);
-	if (op == 2) { // max, integers
+	} else {
+		if (op == 0) return __atomic_fetch_add(a, v, __ATOMIC_SEQ_CST);
+		if (op == 1) return __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST);
 		V old = __atomic_load_n(a, __ATOMIC_RELAXED);
 		while (old < v && !__atomic_compare_exchange_n(a, &old, v, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
 		}
 		return old;
 	}
-	return V();
 }
 
 } // namespace emu
@@ -297,9 +288,12 @@ inline unsigned __ballot_sync(unsigned mask, int pred) {
 inline int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
 inline int __all_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) == (mask & emu::warp_live_mask()); }
 
-template <class T> inline T atomicAdd(ptr<T> p, T v) { return emu::atomic_rmw(p, v, 0); }
-template <class T> inline T atomicExch(ptr<T> p, T v) { return emu::atomic_rmw(p, v, 1); }
-template <class T> inline T atomicMax(ptr<T> p, T v) { return emu::atomic_rmw(p, v, 2); }
+inline float atomicAdd(ptr<float> p, float v) { return emu::atomic_rmw<float>(p, v, 0); }
+inline int atomicAdd(ptr<int> p, int v) { return emu::atomic_rmw<int>(p, v, 0); }
+inline unsigned atomicAdd(ptr<unsigned> p, unsigned v) { return emu::atomic_rmw<unsigned>(p, v, 0); }
+inline float atomicExch(ptr<float> p, float v) { return emu::atomic_rmw<float>(p, v, 1); }
+inline int atomicExch(ptr<int> p, int v) { return emu::atomic_rmw<int>(p, v, 1); }
+inline int atomicMax(ptr<int> p, int v) { return emu::atomic_rmw<int>(p, v, 2); }
 
 // Math that CUDA provides and the host lacks.
 inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
