@@ -14,32 +14,32 @@ type cuResult int32
 
 // driverAPI holds the libcuda entry points, bound with purego.
 type driverAPI struct {
-	cuInit                     func(flags uint32) cuResult
-	cuDriverGetVersion         func(v *int32) cuResult
-	cuDeviceGetCount           func(n *int32) cuResult
-	cuDeviceGet                func(dev *int32, ordinal int32) cuResult
-	cuDeviceGetAttribute       func(v *int32, attr int32, dev int32) cuResult
-	cuDeviceGetName            func(name *byte, n int32, dev int32) cuResult
-	cuDevicePrimaryCtxRetain   func(ctx *uintptr, dev int32) cuResult
-	cuCtxSetCurrent            func(ctx uintptr) cuResult
-	cuCtxSynchronize           func() cuResult
-	cuMemAlloc                 func(p *uint64, n uint64) cuResult
-	cuMemFree                  func(p uint64) cuResult
-	cuMemcpyHtoD               func(dst uint64, src unsafe.Pointer, n uint64) cuResult
-	cuMemcpyDtoH               func(dst unsafe.Pointer, src uint64, n uint64) cuResult
-	cuMemcpyDtoD               func(dst, src uint64, n uint64) cuResult
-	cuModuleLoadData           func(mod *uintptr, image unsafe.Pointer) cuResult
-	cuModuleGetFunction        func(fn *uintptr, mod uintptr, name string) cuResult
-	cuLaunchKernel             func(fn uintptr, gx, gy, gz, bx, by, bz, shared uint32, stream uintptr, params unsafe.Pointer, extra unsafe.Pointer) cuResult
-	cuStreamCreate             func(s *uintptr, flags uint32) cuResult
-	cuStreamDestroy            func(s uintptr) cuResult
-	cuStreamSynchronize        func(s uintptr) cuResult
-	cuEventCreate              func(e *uintptr, flags uint32) cuResult
-	cuEventRecord              func(e, s uintptr) cuResult
-	cuEventSynchronize         func(e uintptr) cuResult
-	cuEventElapsedTime         func(ms *float32, start, end uintptr) cuResult
-	cuEventDestroy             func(e uintptr) cuResult
-	cuGetErrorName             func(r cuResult, s **byte) cuResult
+	cuInit                   func(flags uint32) cuResult
+	cuDriverGetVersion       func(v *int32) cuResult
+	cuDeviceGetCount         func(n *int32) cuResult
+	cuDeviceGet              func(dev *int32, ordinal int32) cuResult
+	cuDeviceGetAttribute     func(v *int32, attr int32, dev int32) cuResult
+	cuDeviceGetName          func(name *byte, n int32, dev int32) cuResult
+	cuDevicePrimaryCtxRetain func(ctx *uintptr, dev int32) cuResult
+	cuCtxSetCurrent          func(ctx uintptr) cuResult
+	cuCtxSynchronize         func() cuResult
+	cuMemAlloc               func(p *uint64, n uint64) cuResult
+	cuMemFree                func(p uint64) cuResult
+	cuMemcpyHtoD             func(dst uint64, src unsafe.Pointer, n uint64) cuResult
+	cuMemcpyDtoH             func(dst unsafe.Pointer, src uint64, n uint64) cuResult
+	cuMemcpyDtoD             func(dst, src uint64, n uint64) cuResult
+	cuModuleLoadData         func(mod *uintptr, image unsafe.Pointer) cuResult
+	cuModuleGetFunction      func(fn *uintptr, mod uintptr, name string) cuResult
+	cuLaunchKernel           func(fn uintptr, gx, gy, gz, bx, by, bz, shared uint32, stream uintptr, params unsafe.Pointer, extra unsafe.Pointer) cuResult
+	cuStreamCreate           func(s *uintptr, flags uint32) cuResult
+	cuStreamDestroy          func(s uintptr) cuResult
+	cuStreamSynchronize      func(s uintptr) cuResult
+	cuEventCreate            func(e *uintptr, flags uint32) cuResult
+	cuEventRecord            func(e, s uintptr) cuResult
+	cuEventSynchronize       func(e uintptr) cuResult
+	cuEventElapsedTime       func(ms *float32, start, end uintptr) cuResult
+	cuEventDestroy           func(e uintptr) cuResult
+	cuGetErrorName           func(r cuResult, s **byte) cuResult
 }
 
 const (

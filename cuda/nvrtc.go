@@ -197,7 +197,9 @@ func (g *GPU) function(name string) (uintptr, error) {
 				}
 			}
 		}
-		err = g.call(func() error { return g.check("cuModuleLoadData "+src.Name, g.api.cuModuleLoadData(&mod, unsafe.Pointer(&cubin[0]))) })
+		err = g.call(func() error {
+			return g.check("cuModuleLoadData "+src.Name, g.api.cuModuleLoadData(&mod, unsafe.Pointer(&cubin[0])))
+		})
 		if err != nil {
 			return 0, err
 		}
