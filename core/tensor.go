@@ -60,7 +60,7 @@ func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 func Scalar(v float32) *Tensor { return New([]float32{v}) }
 
 // ZerosLike returns zeros with the shape of t.
-func ZerosLike(t *Tensor) *Tensor { return Zeros(t.shape...) }
+func ZerosLike(t *Tensor) *Tensor { return ZerosOn(t.device, t.shape...) }
 
 func checkShape(op string, shape []int) int {
 	n := 1

@@ -36,7 +36,7 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 		}
 	}
 	shape := append(a.Shape()[:ar-2], m, n)
-	out := core.Zeros(shape...)
+	out := core.ZerosOn(a.Device(), shape...)
 	be := backendOf(a, b)
 	strideB := k * n
 	if shared {
@@ -89,8 +89,8 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 // gemmBackBShared accumulates batch element i's contribution to the gradient
 // of a shared B when A is transposed.
 func gemmBackBShared(be core.Backend, a, g, gb *core.Tensor, i, m, n, k int, transA, transB bool) {
-	ai := core.New(a.Data[i*m*k:(i+1)*m*k], k, m)
-	gi := core.New(g.Data[i*m*n:(i+1)*m*n], m, n)
+	ai := batchSlice(be, a, i, k, m)
+	gi := batchSlice(be, g, i, m, n)
 	if !transB { // dB (k×n) = op(A)ᵀ·G = A_i(k×m)·G
 		be.Gemm(core.GemmSpec{Batch: 1, M: k, N: n, K: m, Alpha: 1, Beta: 1}, ai, gi, gb)
 	} else { // dB (n×k) = Gᵀ·A_iᵀ

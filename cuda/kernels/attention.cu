@@ -8,10 +8,14 @@
 // gets out 0 and lse −∞. Backward, with D_i = gout_i·out_i:
 //   ds_ij = p_ij (gout_i·v_j − D_i),  gq_i += scale Σ_j ds_ij k_j,
 //   gk_j += scale Σ_i ds_ij q_i,  gv_j += Σ_i p_ij gout_i.
-// Launch shape: one warp (32 threads) per query row, grid B·H·Tq; lane l
-// holds elements l, l+32, … of the head dimension (hd ≤ 256); each key costs
-// one warp_sum (5 shuffles). Backward accumulates gk and gv with float
-// atomics (rows of different queries hit the same key).
+// Launch shape: one warp (a block of 32 threads) per query row, grid
+// B·H·Tq. The row's q (and gout) sit in shared memory; keys go in tiles of
+// 32, lane l scoring key j0+l with a full dot product; the tile's max and
+// sum take one warp_max and one warp_sum, and the probabilities pass
+// through shared memory to the output accumulation, where lane l owns
+// elements l, l+32, … of the head dimension (hd ≤ 256). Backward
+// accumulates gk and gv with float atomics (rows of different queries hit
+// the same key).
 // Napkin math: 4·B·H·Tq·Tk·hd flops forward; every query re-reads all its
 // keys and values from L2: B·H·Tq·Tk·hd·8 B, so this is a correct L2-bound
 // reference (~1 TFLOP/s class), not FlashAttention; part 2 tiles queries
@@ -53,36 +57,49 @@ static __device__ __forceinline__ bool mask_allowed(const MaskArgs &m, const int
 extern "C" __global__ void attention_fwd(const float *q, const float *k, const float *v, float *out, float *lse,
                                          float *weights, int hasWeights, int h, int hd, float scale, MaskArgs m,
                                          const int *qseg, const int *kseg, const int *qpos, const int *kpos) {
+	__shared__ float qs[256];
+	__shared__ float ps[32];
 	int row = blockIdx.x, lane = threadIdx.x;
 	int tq = m.tq, tk = m.tk;
 	int i = row % tq;
 	long long bh = row / tq;
 	int b = bh / h;
-	const float *qr = q + (long long)row * hd;
 	const float *kb = k + bh * tk * hd;
 	const float *vb = v + bh * tk * hd;
-	float qreg[ATTN_MAX_PER_LANE], acc[ATTN_MAX_PER_LANE];
+	float acc[ATTN_MAX_PER_LANE];
 	for (int r = 0; r < ATTN_MAX_PER_LANE; r++) {
 		int d = lane + 32 * r;
-		qreg[r] = d < hd ? qr[d] : 0.0f;
+		if (d < hd) qs[d] = q[(long long)row * hd + d];
 		acc[r] = 0.0f;
 	}
+	__syncthreads();
 	float mx = -XP_INF, l = 0.0f;
-	for (int j = 0; j < tk; j++) {
-		if (!mask_allowed(m, qseg, kseg, qpos, kpos, b, i, j)) continue;
-		float s = 0.0f;
+	for (int j0 = 0; j0 < tk; j0 += 32) {
+		int j = j0 + lane;
+		bool ok = j < tk && mask_allowed(m, qseg, kseg, qpos, kpos, b, i, j);
+		float s = -XP_INF;
+		if (ok) {
+			s = 0.0f;
+			for (int d = 0; d < hd; d++) s += qs[d] * kb[(long long)j * hd + d];
+			s *= scale;
+		}
+		float tmax = warp_max(s);
+		if (tmax == -XP_INF) continue; // no key of the tile is visible (uniform)
+		float mn = fmaxf(mx, tmax);
+		float alpha = expf(mx - mn);
+		float p = ok ? expf(s - mn) : 0.0f;
+		l = l * alpha + warp_sum(p);
+		ps[lane] = p;
+		__syncthreads();
+		int nj = min(32, tk - j0);
 		for (int r = 0; r < ATTN_MAX_PER_LANE; r++) {
 			int d = lane + 32 * r;
-			if (d < hd) s += qreg[r] * kb[(long long)j * hd + d];
+			if (d >= hd) break;
+			float a = acc[r] * alpha;
+			for (int jj = 0; jj < nj; jj++) a += ps[jj] * vb[(long long)(j0 + jj) * hd + d];
+			acc[r] = a;
 		}
-		s = warp_sum(s) * scale;
-		float mn = fmaxf(mx, s);
-		float alpha = expf(mx - mn), p = expf(s - mn);
-		l = l * alpha + p;
-		for (int r = 0; r < ATTN_MAX_PER_LANE; r++) {
-			int d = lane + 32 * r;
-			if (d < hd) acc[r] = acc[r] * alpha + p * vb[(long long)j * hd + d];
-		}
+		__syncthreads();
 		mx = mn;
 	}
 	float L = l > 0.0f ? mx + logf(l) : -XP_INF;
@@ -93,18 +110,18 @@ extern "C" __global__ void attention_fwd(const float *q, const float *k, const f
 	}
 	if (lane == 0) lse[row] = L;
 	if (!hasWeights) return;
+	// The probabilities, for inspection: one more pass, lane l writing key j0+l.
 	float *wr = weights + (long long)row * tk;
-	for (int j = 0; j < tk; j++) {
+	for (int j0 = 0; j0 < tk; j0 += 32) {
+		int j = j0 + lane;
+		if (j >= tk) break;
 		float p = 0.0f;
 		if (l > 0.0f && mask_allowed(m, qseg, kseg, qpos, kpos, b, i, j)) {
 			float s = 0.0f;
-			for (int r = 0; r < ATTN_MAX_PER_LANE; r++) {
-				int d = lane + 32 * r;
-				if (d < hd) s += qreg[r] * kb[(long long)j * hd + d];
-			}
-			p = expf(warp_sum(s) * scale - L);
+			for (int d = 0; d < hd; d++) s += qs[d] * kb[(long long)j * hd + d];
+			p = expf(s * scale - L);
 		}
-		if (lane == 0) wr[j] = p;
+		wr[j] = p;
 	}
 }
 
@@ -112,47 +129,60 @@ extern "C" __global__ void attention_bwd(const float *q, const float *k, const f
                                          const float *lse, const float *gout, float *gq, float *gk, float *gv, int hasGQ,
                                          int hasGK, int hasGV, int h, int hd, float scale, MaskArgs m, const int *qseg,
                                          const int *kseg, const int *qpos, const int *kpos) {
+	__shared__ float qs[256];
+	__shared__ float gs[256];
+	__shared__ float dss[32];
 	int row = blockIdx.x, lane = threadIdx.x;
 	int tq = m.tq, tk = m.tk;
 	int i = row % tq;
 	long long bh = row / tq;
 	int b = bh / h;
 	float L = lse[row];
-	if (L == -XP_INF) return; // the query saw no key: no gradient
+	if (L == -XP_INF) return; // the query saw no key: no gradient (uniform over the block)
 	long long qo = (long long)row * hd;
-	long long kvo = bh * tk * hd;
-	float qreg[ATTN_MAX_PER_LANE], greg[ATTN_MAX_PER_LANE], gacc[ATTN_MAX_PER_LANE];
+	const float *kb = k + bh * tk * hd;
+	const float *vb = v + bh * tk * hd;
+	float gacc[ATTN_MAX_PER_LANE];
 	float dsum = 0.0f;
 	for (int r = 0; r < ATTN_MAX_PER_LANE; r++) {
 		int d = lane + 32 * r;
-		qreg[r] = d < hd ? q[qo + d] : 0.0f;
-		greg[r] = d < hd ? gout[qo + d] : 0.0f;
 		gacc[r] = 0.0f;
-		if (d < hd) dsum += greg[r] * out[qo + d];
+		if (d < hd) {
+			qs[d] = q[qo + d];
+			gs[d] = gout[qo + d];
+			dsum += gout[qo + d] * out[qo + d];
+		}
 	}
 	dsum = warp_sum(dsum);
-	for (int j = 0; j < tk; j++) {
-		if (!mask_allowed(m, qseg, kseg, qpos, kpos, b, i, j)) continue;
-		float s = 0.0f, dp = 0.0f;
-		for (int r = 0; r < ATTN_MAX_PER_LANE; r++) {
-			int d = lane + 32 * r;
-			if (d < hd) {
-				s += qreg[r] * k[kvo + (long long)j * hd + d];
-				dp += greg[r] * v[kvo + (long long)j * hd + d];
+	__syncthreads();
+	for (int j0 = 0; j0 < tk; j0 += 32) {
+		int j = j0 + lane;
+		float p = 0.0f, ds = 0.0f;
+		if (j < tk && mask_allowed(m, qseg, kseg, qpos, kpos, b, i, j)) {
+			float s = 0.0f, dp = 0.0f;
+			for (int d = 0; d < hd; d++) {
+				s += qs[d] * kb[(long long)j * hd + d];
+				dp += gs[d] * vb[(long long)j * hd + d];
+			}
+			p = expf(s * scale - L);
+			ds = p * (dp - dsum);
+			for (int d = 0; d < hd; d++) {
+				long long o = bh * tk * hd + (long long)j * hd + d;
+				if (hasGK) atomicAdd(&gk[o], scale * ds * qs[d]);
+				if (hasGV) atomicAdd(&gv[o], p * gs[d]);
 			}
 		}
-		s = warp_sum(s) * scale;
-		dp = warp_sum(dp);
-		float p = expf(s - L);
-		float ds = p * (dp - dsum);
+		dss[lane] = ds;
+		__syncthreads();
+		int nj = min(32, tk - j0);
 		for (int r = 0; r < ATTN_MAX_PER_LANE; r++) {
 			int d = lane + 32 * r;
-			if (d >= hd) continue;
-			long long o = kvo + (long long)j * hd + d;
-			gacc[r] += scale * ds * k[o];
-			if (hasGK) atomicAdd(&gk[o], scale * ds * qreg[r]);
-			if (hasGV) atomicAdd(&gv[o], p * greg[r]);
+			if (d >= hd) break;
+			float a = gacc[r];
+			for (int jj = 0; jj < nj; jj++) a += scale * dss[jj] * kb[(long long)(j0 + jj) * hd + d];
+			gacc[r] = a;
 		}
+		__syncthreads();
 	}
 	if (hasGQ)
 		for (int r = 0; r < ATTN_MAX_PER_LANE; r++) {

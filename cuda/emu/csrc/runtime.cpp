@@ -255,11 +255,14 @@ static void start_fiber(Thread &t, char *stack) {
 static void release_warp(Block &b, Warp &w, int wi) {
 	w.arrived = 0;
 	w.phase ^= 1;
-	for (Thread &t : b.threads)
-		if ((int)t.warp == wi && t.state == WaitWarp) {
+	size_t lo = (size_t)wi * 32, hi = std::min(lo + 32, b.threads.size());
+	for (size_t i = lo; i < hi; i++) {
+		Thread &t = b.threads[i];
+		if (t.state == WaitWarp) {
 			t.state = Runnable;
 			b.queue.push_back(&t);
 		}
+	}
 }
 
 static void release_block(Block &b) {
@@ -427,7 +430,7 @@ using namespace emu;
 static int workers() {
 	static int n = [] {
 		const char *e = getenv("XPROMPT_EMU_THREADS");
-		int k = e ? atoi(e) : (int)std::thread::hardware_concurrency();
+		int k = e ? atoi(e) : 1;
 		return std::max(1, std::min(k, 16));
 	}();
 	return n;
@@ -522,13 +525,23 @@ int emu_launch(const char *name, uint32_t gx, uint32_t gy, uint32_t gz, uint32_t
 	launchName = name;
 	std::unique_lock<std::mutex> g(poolMu);
 	L.name = launchName.c_str();
-	for (; poolSize < workers(); poolSize++) std::thread(worker_loop).detach();
-	// Every worker wakes; those beyond the last block find none and finish.
-	current = &L;
-	busy = poolSize;
-	generation++;
-	poolCV.notify_all();
-	doneCV.wait(g, [] { return busy == 0; });
+	if (workers() == 1 || L.total == 1) {
+		// Inline on the calling thread: no hand-offs, deterministic.
+		static thread_local Worker callerWorker;
+		Worker *saved = worker;
+		worker = &callerWorker;
+		run_launch(L, callerWorker);
+		worker = saved;
+	} else {
+		std::unique_lock<std::mutex> g(poolMu);
+		for (; poolSize < workers(); poolSize++) std::thread(worker_loop).detach();
+		// Every worker wakes; those beyond the last block find none and finish.
+		current = &L;
+		busy = poolSize;
+		generation++;
+		poolCV.notify_all();
+		doneCV.wait(g, [] { return busy == 0; });
+	}
 	if (launchFailed) return err(launchErr);
 	return 0;
 }
