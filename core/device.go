@@ -135,3 +135,29 @@ func MoveAll(d Device, ts ...*Tensor) error {
 
 // MoveTo moves every parameter (and gradient) to device d in place.
 func (p *Params) MoveTo(d Device) error { return MoveAll(d, p.List()...) }
+
+// DeviceEnv names the environment variable that selects the device of
+// commands that run the model (their --device flag overrides it).
+const DeviceEnv = "XPROMPT_DEVICE"
+
+// AutoPreference lists the devices "auto" tries, in order, before the CPU.
+var AutoPreference = []Device{"cuda"}
+
+// ResolveDevice turns a device name into a usable device: "auto" (or "")
+// picks the first device of AutoPreference whose backend opens, else the
+// CPU; any other name must have a backend that opens, and the error of one
+// that does not (such as "cuda: no CUDA driver …") is returned as it is.
+func ResolveDevice(name string) (Device, error) {
+	if name == "" || name == "auto" {
+		for _, d := range AutoPreference {
+			if _, err := BackendFor(d); err == nil {
+				return d, nil
+			}
+		}
+		return CPU, nil
+	}
+	if _, err := BackendFor(Device(name)); err != nil {
+		return "", err
+	}
+	return Device(name), nil
+}

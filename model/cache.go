@@ -78,13 +78,14 @@ func (c *KVCache) Keep(idx []int) *KVCache {
 	for l := range c.K {
 		h, hd := c.K[l].Dim(1), c.K[l].Dim(3)
 		k, v := core.Zeros(1, h, len(idx), hd), core.Zeros(1, h, len(idx), hd)
+		ck, cv := c.K[l].HostData(), c.V[l].HostData()
 		for hi := 0; hi < h; hi++ {
 			for j, src := range idx {
-				copy(k.Data[(hi*len(idx)+j)*hd:][:hd], c.K[l].Data[(hi*c.Tk+src)*hd:][:hd])
-				copy(v.Data[(hi*len(idx)+j)*hd:][:hd], c.V[l].Data[(hi*c.Tk+src)*hd:][:hd])
+				copy(k.Data[(hi*len(idx)+j)*hd:][:hd], ck[(hi*c.Tk+src)*hd:][:hd])
+				copy(v.Data[(hi*len(idx)+j)*hd:][:hd], cv[(hi*c.Tk+src)*hd:][:hd])
 			}
 		}
-		out.K[l], out.V[l] = k, v
+		out.K[l], out.V[l] = onDeviceOf(k, c.K[l]), onDeviceOf(v, c.V[l])
 	}
 	for _, src := range idx {
 		out.Seg = append(out.Seg, c.Seg[src])
@@ -108,11 +109,12 @@ func (c *KVCache) Repeat(b int) *KVCache {
 		sh[0] = b
 		k, v := core.Zeros(sh...), core.Zeros(sh...)
 		n := c.K[l].Len()
+		ck, cv := c.K[l].HostData(), c.V[l].HostData()
 		for i := 0; i < b; i++ {
-			copy(k.Data[i*n:], c.K[l].Data)
-			copy(v.Data[i*n:], c.V[l].Data)
+			copy(k.Data[i*n:], ck)
+			copy(v.Data[i*n:], cv)
 		}
-		out.K[l], out.V[l] = k, v
+		out.K[l], out.V[l] = onDeviceOf(k, c.K[l]), onDeviceOf(v, c.V[l])
 	}
 	for i := 0; i < b; i++ {
 		out.Seg = append(out.Seg, c.Seg...)
@@ -130,4 +132,18 @@ func (m *Model) Forward(c *KVCache, tokens, seg, pos []int32, t int, kind core.M
 		out = m.logits(m.hidden(tokens, seg, pos, c.B, t, kind, c))
 	})
 	return out
+}
+
+// onDeviceOf returns the host tensor t on the device of like.
+func onDeviceOf(t, like *core.Tensor) *core.Tensor {
+	m, err := core.To(t, like.Device())
+	if err != nil {
+		panic("model.KVCache: " + err.Error())
+	}
+	return m
+}
+
+// MoveTo moves the cached keys and values to device d in place.
+func (c *KVCache) MoveTo(d core.Device) error {
+	return core.MoveAll(d, append(append([]*core.Tensor(nil), c.K...), c.V...)...)
 }

@@ -95,10 +95,17 @@ func runDevice(_ context.Context, s *Session, args string, _ display.Sink) (*dis
 			usage, _ := HelpFile("device")
 			return nil, UsageError(usage, "one device name expected, got %q", args)
 		}
-		if err := s.SetDevice(core.Device(f[0])); err != nil {
+		d := core.Device(f[0])
+		if f[0] == "auto" {
+			d, _ = core.ResolveDevice("auto") // never fails: the CPU is the fallback
+		}
+		if err := s.SetDevice(d); err != nil {
 			return nil, err
 		}
-		b := display.Text("device: " + f[0])
+		if err := s.moveModels(d); err != nil {
+			return nil, err
+		}
+		b := display.Text("device: " + string(d))
 		return &b, nil
 	}
 	cur := s.Device()

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"time"
+	"xprompt/core"
 
 	"xprompt/model"
 	"xprompt/train"
@@ -102,12 +103,13 @@ func runTrain(args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the weights and the data stream")
 	every := fs.Int("checkpoint-every", 100, "save a checkpoint every N steps")
 	examples := fs.Int("examples", 1, "in-context examples per training sequence")
-	device := fs.String("device", deviceDefault(), "device: cpu (cuda when built for it)")
+	device := fs.String("device", deviceDefault(), deviceNames)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkDevice(*device); err != nil {
+	dev, err := resolveDevice(*device)
+	if err != nil {
 		return err
 	}
 	if *resume != "" && *initFrom != "" {
@@ -121,7 +123,6 @@ func runTrain(args []string) error {
 		return fmt.Errorf("%w: --palette, --curves and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
-	var err error
 	if from := *resume + *initFrom; from != "" {
 		if ck, err = model.Load(from); err != nil {
 			return err
@@ -184,6 +185,12 @@ func runTrain(args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "training %s%s (%d parameters) for %d steps, batch %d, ablation %q\n",
 			*preset, from, run.Model.Params.Count(), o.Steps, o.Batch, *ablate)
+	}
+	if dev != core.CPU {
+		if err := run.MoveTo(dev); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "training on %s\n", dev)
 	}
 	if *out == "" {
 		*out = *resume

@@ -16,6 +16,7 @@ func init() {
 		// function, constant and variable definitions
 		"BenchBatch":       reflect.ValueOf(train.BenchBatch),
 		"BenchStep":        reflect.ValueOf(train.BenchStep),
+		"BenchStepOn":      reflect.ValueOf(train.BenchStepOn),
 		"DefaultData":      reflect.ValueOf(train.DefaultData),
 		"DefaultOptions":   reflect.ValueOf(train.DefaultOptions),
 		"ErrNonFinite":     reflect.ValueOf(&train.ErrNonFinite).Elem(),
