@@ -37,7 +37,7 @@ var (
 // extern "C" __global__ kernel is registered by name.
 func Rewrite(src string, kernelNames []string) string {
 	s := dynSharedRE.ReplaceAllString(src, "emu::ptr<$1> $2 = emu::dynamic_shared<$1>();")
-	s = sharedRE.ReplaceAllString(s, "static thread_local emu::shared<$1, ($3)> $2;")
+	s = sharedRE.ReplaceAllString(s, "static emu::shared<$1, ($3)> ${2}_block; emu::shared<$1, ($3)> &$2 = ${2}_block;")
 	s = pointerRE.ReplaceAllString(s, "emu::ptr<$1$2> ")
 	var b strings.Builder
 	b.WriteString(s)

@@ -3,6 +3,7 @@ package emu
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
@@ -13,6 +14,7 @@ import (
 // kernel by name with a cuLaunchKernel-style parameter array).
 type Driver struct {
 	lib uintptr
+	mu  sync.Mutex // one call at a time: an error is read back after its call
 
 	alloc      func(bytes uint64) uint64
 	free       func(p uint64) int32
@@ -69,6 +71,14 @@ func Load(path string) (*Driver, error) {
 // Name returns "cuda-emu".
 func (d *Driver) Name() string { return "cuda-emu" }
 
+// call runs f (a C call returning a status) under the driver's lock and
+// turns a failure into an error with the emulator's message.
+func (d *Driver) call(op string, f func() int32) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.check(op, f())
+}
+
 func (d *Driver) check(op string, rc int32) error {
 	if rc == 0 {
 		return nil
@@ -86,21 +96,21 @@ func (d *Driver) Alloc(bytes int) (uint64, error) {
 }
 
 // Free releases an allocation.
-func (d *Driver) Free(p uint64) error { return d.check("free", d.free(p)) }
+func (d *Driver) Free(p uint64) error { return d.call("free", func() int32 { return d.free(p) }) }
 
 // CopyHtoD copies n bytes from host memory to the device.
 func (d *Driver) CopyHtoD(dst uint64, src unsafe.Pointer, n int) error {
-	return d.check("copy to device", d.htod(dst, src, uint64(n)))
+	return d.call("copy to device", func() int32 { return d.htod(dst, src, uint64(n)) })
 }
 
 // CopyDtoH copies n bytes from the device to host memory.
 func (d *Driver) CopyDtoH(dst unsafe.Pointer, src uint64, n int) error {
-	return d.check("copy to host", d.dtoh(dst, src, uint64(n)))
+	return d.call("copy to host", func() int32 { return d.dtoh(dst, src, uint64(n)) })
 }
 
 // CopyDtoD copies n bytes between device allocations.
 func (d *Driver) CopyDtoD(dst, src uint64, n int) error {
-	return d.check("device copy", d.dtod(dst, src, uint64(n)))
+	return d.call("device copy", func() int32 { return d.dtod(dst, src, uint64(n)) })
 }
 
 // Launch runs a kernel over grid×block threads and waits for it; an
@@ -111,7 +121,9 @@ func (d *Driver) Launch(kernel string, grid, block [3]uint32, shared int, params
 	if len(params) > 0 {
 		p = unsafe.Pointer(&params[0])
 	}
-	return d.check("launch", d.launch(kernel, grid[0], grid[1], grid[2], block[0], block[1], block[2], uint32(shared), p))
+	return d.call("launch", func() int32 {
+		return d.launch(kernel, grid[0], grid[1], grid[2], block[0], block[1], block[2], uint32(shared), p)
+	})
 }
 
 // Synchronize returns at once: launches are synchronous.

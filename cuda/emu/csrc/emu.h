@@ -59,10 +59,12 @@ struct Thread {
 };
 
 struct Block;
-extern thread_local Thread *cur;
-extern thread_local Block *blk;
-extern thread_local dim3 cur_block, cur_grid, cur_dim;
-extern thread_local uint64_t epoch; // barrier interval of the running block
+// The running thread's state. Launches run one at a time on the calling
+// thread (runtime.cpp), so these are plain globals.
+extern Thread *cur;
+extern Block *blk;
+extern dim3 cur_block, cur_grid, cur_dim;
+extern uint64_t epoch; // barrier interval of the running block
 
 // Checks and barriers, in runtime.cpp.
 void report_oob(bool write, const void *addr, size_t size, const Region *r);
@@ -137,9 +139,9 @@ template <class T> struct ptr {
 	bool operator!=(std::nullptr_t) const { return p != nullptr; }
 };
 
-// shared is a __shared__ array of N elements: one per worker thread, hence
-// one per running block; its race shadow is keyed by epoch, so a new block
-// needs no reset.
+// shared is a __shared__ array of N elements: one per kernel (blocks run one
+// at a time), reused by each block; its race shadow is keyed by epoch, so a
+// new block needs no reset.
 template <class T, long long N> struct shared {
 	T data[N];
 	Word shadow[(N * sizeof(T) + 3) / 4];
@@ -190,9 +192,8 @@ struct Registrar {
 	}
 };
 
-// Atomics: the emulator runs one block per worker thread, so atomics on
-// global memory must be real atomics; on shared memory they are exempt from
-// the race check (atomics do not race).
+// Atomics: exempt from the race check (atomics do not race); real atomic
+// instructions, so that kernels stay correct if blocks ever run in parallel.
 template <class V> V atomic_rmw(ptr<V> p, V v, int op) {
 	if (!in_bounds(p.p, sizeof(V), p.r)) {
 		report_oob(true, p.p, sizeof(V), p.r);

@@ -1,9 +1,10 @@
 // runtime.cpp: the emulated device behind the driver-shaped C API of package
 // cuda/emu: allocations (known, so that kernels' global accesses can be
-// bounds-checked), copies, and launches by kernel name. A launch hands its
-// blocks to worker threads; each worker runs a block's threads as fibers,
-// switching only at barriers (deterministic within a block), and records the
-// first error: an out-of-bounds access, a shared-memory race or a deadlock.
+// bounds-checked), copies, and launches by kernel name. A launch runs on the
+// calling thread, one at a time: blocks one after another, each block's
+// threads as fibers switching only at barriers (deterministic), and records
+// the first error: an out-of-bounds access, a shared-memory race or a
+// deadlock.
 #include "emu.h"
 
 #include <atomic>
@@ -25,10 +26,10 @@
 
 namespace emu {
 
-thread_local Thread *cur;
-thread_local Block *blk;
-thread_local dim3 cur_block, cur_grid, cur_dim;
-thread_local uint64_t epoch;
+Thread *cur;
+Block *blk;
+dim3 cur_block, cur_grid, cur_dim;
+uint64_t epoch;
 
 // ---- fibers ----
 
@@ -83,8 +84,7 @@ struct Block {
 	Body body;
 };
 
-// Worker is one OS thread of the pool with its fiber stacks and dynamic
-// shared memory.
+// Worker holds the fiber stacks and the dynamic shared memory of launches.
 struct Worker {
 	char *stacks = nullptr;
 	size_t nstacks = 0;
@@ -92,15 +92,16 @@ struct Worker {
 	std::vector<Word> dynShadow;
 	Region dynRegion;
 };
-thread_local Worker *worker;
+Worker *worker;
 
 // ---- errors ----
 
 static std::mutex errMu;
 static std::string launchErr;       // first error of the running launch
 static std::atomic<bool> launchFailed;
-static thread_local const char *kernelName;
+static const char *kernelName;
 static std::string lastErr;         // error of the last API call
+static std::mutex launchMu;
 
 static std::string where() {
 	char b[160];
@@ -182,7 +183,7 @@ void shared_access(const Region *r, const void *addr, bool write) {
 	}
 }
 
-static thread_local uint64_t epochSerial; // per worker, never reused
+static uint64_t epochSerial; // never reused
 static void new_epoch() { epoch = ++epochSerial; }
 
 char *dynamic_shared_base(size_t *bytes, Word **shadow, Region **region) {
@@ -343,7 +344,7 @@ static void run_block(Block &b, dim3 bid) {
 	}
 }
 
-// ---- the worker pool ----
+// ---- launches ----
 
 struct Launch {
 	const char *name;
@@ -351,17 +352,10 @@ struct Launch {
 	void **params;
 	dim3 grid, block;
 	size_t shared;
-	std::atomic<long long> next;
 	long long total;
 };
 
-static std::mutex poolMu;
-static std::condition_variable poolCV, doneCV;
-static int poolSize;
-static Launch *current;
-static uint64_t generation;
-static int busy;
-
+// run_launch runs every block of a launch, in order, stopping at the first error.
 static void run_launch(Launch &L, Worker &wk) {
 	unsigned n = L.block.x * L.block.y * L.block.z;
 	if (wk.nstacks < n) {
@@ -384,34 +378,11 @@ static void run_launch(Launch &L, Worker &wk) {
 	blk = &b;
 	cur_grid = L.grid;
 	cur_dim = L.block;
-	for (;;) {
-		long long i = L.next.fetch_add(1);
-		if (i >= L.total || launchFailed.load()) break;
+	for (long long i = 0; i < L.total && !launchFailed.load(); i++) {
 		dim3 bid(i % L.grid.x, (i / L.grid.x) % L.grid.y, i / ((long long)L.grid.x * L.grid.y));
 		run_block(b, bid);
 	}
 	blk = nullptr;
-}
-
-static void worker_loop() {
-	Worker wk;
-	worker = &wk;
-	uint64_t seen = 0;
-	for (;;) {
-		Launch *L;
-		{
-			std::unique_lock<std::mutex> g(poolMu);
-			poolCV.wait(g, [&] { return generation != seen; });
-			seen = generation;
-			L = current;
-		}
-		kernelName = nullptr;
-		run_launch(*L, wk);
-		{
-			std::lock_guard<std::mutex> g(poolMu);
-			if (--busy == 0) doneCV.notify_all();
-		}
-	}
 }
 
 static std::map<std::string, Binder> &registry() {
@@ -421,20 +392,11 @@ static std::map<std::string, Binder> &registry() {
 
 void register_kernel(const char *name, Binder b) { registry()[name] = b; }
 
-static thread_local std::string launchName;
+static std::string launchName;
 
 } // namespace emu
 
 using namespace emu;
-
-static int workers() {
-	static int n = [] {
-		const char *e = getenv("XPROMPT_EMU_THREADS");
-		int k = e ? atoi(e) : 1;
-		return std::max(1, std::min(k, 16));
-	}();
-	return n;
-}
 
 static int err(const std::string &m) {
 	lastErr = m;
@@ -508,6 +470,7 @@ int emu_memset32(uint64_t dst, uint32_t v, uint64_t count) {
 // cuLaunchKernel takes them) and returns when every block has finished.
 int emu_launch(const char *name, uint32_t gx, uint32_t gy, uint32_t gz, uint32_t bx, uint32_t by, uint32_t bz,
                uint32_t shared, void **params) {
+	std::lock_guard<std::mutex> launchLock(launchMu); // one launch at a time
 	auto it = registry().find(name);
 	if (it == registry().end()) return err(std::string("launch: no kernel named ") + name);
 	if (bx * by * bz == 0 || bx * by * bz > 1024) return err(std::string("launch of ") + name + ": block size must be 1..1024 threads");
@@ -518,30 +481,14 @@ int emu_launch(const char *name, uint32_t gx, uint32_t gy, uint32_t gz, uint32_t
 	L.grid = dim3(gx, gy, gz);
 	L.block = dim3(bx, by, bz);
 	L.shared = shared;
-	L.next = 0;
 	L.total = (long long)gx * gy * gz;
 	launchFailed = false;
 	launchErr.clear();
 	launchName = name;
-	std::unique_lock<std::mutex> g(poolMu);
 	L.name = launchName.c_str();
-	if (workers() == 1 || L.total == 1) {
-		// Inline on the calling thread: no hand-offs, deterministic.
-		static thread_local Worker callerWorker;
-		Worker *saved = worker;
-		worker = &callerWorker;
-		run_launch(L, callerWorker);
-		worker = saved;
-	} else {
-		std::unique_lock<std::mutex> g(poolMu);
-		for (; poolSize < workers(); poolSize++) std::thread(worker_loop).detach();
-		// Every worker wakes; those beyond the last block find none and finish.
-		current = &L;
-		busy = poolSize;
-		generation++;
-		poolCV.notify_all();
-		doneCV.wait(g, [] { return busy == 0; });
-	}
+	static Worker callerWorker;
+	worker = &callerWorker;
+	run_launch(L, callerWorker);
 	if (launchFailed) return err(launchErr);
 	return 0;
 }
