@@ -15,6 +15,19 @@ type KVCache struct {
 	K, V  []*core.Tensor
 	Seg   []int32 // B·Tk
 	Pos   []int32 // B·Tk
+
+	// img is each sequence's place in an open image (imagepos.go); nil
+	// means no sequence is inside an image.
+	img imageState
+}
+
+// image returns the image state of the cache's b sequences, for embed to
+// advance in place.
+func (c *KVCache) image(b int) imageState {
+	if c.img == nil {
+		c.img = newImageState(b)
+	}
+	return c.img
 }
 
 // NewCache returns an empty cache for a batch of b sequences.
@@ -91,6 +104,9 @@ func (c *KVCache) Keep(idx []int) *KVCache {
 		out.Seg = append(out.Seg, c.Seg[src])
 		out.Pos = append(out.Pos, c.Pos[src])
 	}
+	if c.img != nil {
+		out.img = imageState{c.img[0]}
+	}
 	return out
 }
 
@@ -119,6 +135,12 @@ func (c *KVCache) Repeat(b int) *KVCache {
 	for i := 0; i < b; i++ {
 		out.Seg = append(out.Seg, c.Seg...)
 		out.Pos = append(out.Pos, c.Pos...)
+	}
+	if c.img != nil {
+		out.img = newImageState(b)
+		for i := range out.img {
+			out.img[i] = c.img[0]
+		}
 	}
 	return out
 }

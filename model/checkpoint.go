@@ -255,7 +255,11 @@ func Decode(data []byte) (c *Checkpoint, err error) {
 func paramCount(c Config) int64 {
 	d, h := int64(c.D), int64(c.Hidden)
 	per := 2*d + 3*d*d + d*d + 2*h*d + d*h
-	return int64(c.Vocab.Size()+max(c.XP, 1))*d + int64(c.Layers)*per + d
+	n := int64(c.Vocab.Size()+max(c.XP, 1))*d + int64(c.Layers)*per + d
+	if c.ImagePos2D {
+		n += 2 * int64(c.ImageSide+2) * d
+	}
+	return n
 }
 
 func truncate(s string, n int) string {

@@ -20,6 +20,9 @@ type Config struct {
 	ImageSize, ImageSide int
 	RopeBase             float32
 	NormEps              float32
+	// ImagePos2D adds learned row and column embeddings to the tokens of
+	// images (imagepos.go): absolute 2-D positions on top of RoPE's 1-D ones.
+	ImagePos2D bool `msgpack:",omitempty"`
 }
 
 // HeadDim returns D / Heads.

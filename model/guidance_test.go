@@ -46,8 +46,9 @@ func sharpen(m *Model) {
 // without a cache, and takes the argmax of n + w·(c − n) over the codes.
 // At initialisation the prompt moves the logits by about 0.005, so the scale
 // is large enough for the guidance to change codes.
-func TestContextGuidance(t *testing.T) {
-	cfg := testConfig()
+func TestContextGuidance(t *testing.T) { eachImageLayout(t, testContextGuidance) }
+
+func testContextGuidance(t *testing.T, cfg Config) {
 	m, _ := New(cfg, 5)
 	sharpen(m)
 	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
@@ -128,8 +129,9 @@ func TestSampleOptionsValidate(t *testing.T) {
 // TestContextGuidanceStream feeds a query's output tokens to the context
 // guidance stream one by one and checks its logits after each against the
 // whole no-context sequence run in one forward pass.
-func TestContextGuidanceStream(t *testing.T) {
-	cfg := testConfig()
+func TestContextGuidanceStream(t *testing.T) { eachImageLayout(t, testContextGuidanceStream) }
+
+func testContextGuidanceStream(t *testing.T, cfg Config) {
 	m, _ := New(cfg, 6)
 	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
 	rng := core.NewRNG(9)

@@ -142,8 +142,9 @@ func tdLogitsCompressed(m *Model, cp *CompressedPrompt, s *Sequence) []float32 {
 	return m.Forward(c, toks, seg, pos, len(toks), core.MaskXPrompt).Data
 }
 
-func TestCompressionEquivalence(t *testing.T) {
-	cfg := testConfig()
+func TestCompressionEquivalence(t *testing.T) { eachImageLayout(t, testCompressionEquivalence) }
+
+func testCompressionEquivalence(t *testing.T, cfg Config) {
 	m, err := New(cfg, 7)
 	if err != nil {
 		t.Fatal(err)

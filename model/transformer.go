@@ -18,6 +18,9 @@ type Model struct {
 
 	tokEmb *core.Tensor // (V, D)
 	xpEmb  *core.Tensor // (XP, D)
+	// rowEmb and colEmb (ImageSide+2, D) are the learned image positions of
+	// Config.ImagePos2D (imagepos.go); nil without it.
+	rowEmb, colEmb *core.Tensor
 	layers []block
 	normF  *core.Tensor // (D)
 
@@ -61,6 +64,10 @@ func New(cfg Config, seed uint64) (*Model, error) {
 		})
 	}
 	m.normF = p.Add("norm_f", core.Ones(d))
+	if cfg.ImagePos2D { // registered last, as AddImagePos2D adds them
+		m.rowEmb = p.Add("row_emb", rng.Randn(std, cfg.ImageSide+2, d))
+		m.colEmb = p.Add("col_emb", rng.Randn(std, cfg.ImageSide+2, d))
+	}
 	return m, nil
 }
 
@@ -112,9 +119,10 @@ func Collate(seqs []*Sequence, maxLen int, pad int32) (*Batch, error) {
 	return b, nil
 }
 
-// embed returns the input embeddings (B·T, D) of tokens, X-Prompt slots
-// included.
-func (m *Model) embed(tokens []int32) *core.Tensor {
+// embed returns the input embeddings (B·T, D) of bsz×t tokens, X-Prompt
+// slots included, with the image positions of Config.ImagePos2D added (st
+// carries each sequence's place in an open image across calls).
+func (m *Model) embed(tokens []int32, st imageState, bsz, t int) *core.Tensor {
 	v := int32(m.Cfg.Vocab.Size())
 	ids := make([]int32, len(tokens))
 	for i, t := range tokens {
@@ -128,7 +136,12 @@ func (m *Model) embed(tokens []int32) *core.Tensor {
 		}
 	}
 	table := ops.Concat(0, m.tokEmb, m.xpEmb)
-	return ops.Gather(table, ids)
+	x := ops.Gather(table, ids)
+	if m.rowEmb == nil {
+		return x
+	}
+	rows, cols := m.Cfg.Vocab.imagePositions(tokens, st, bsz, t, m.Cfg.ImageSide)
+	return ops.Add(x, ops.Add(ops.Gather(m.rowEmb, rows), ops.Gather(m.colEmb, cols)))
 }
 
 // hidden runs the blocks over a batch and returns the final normalised hidden
@@ -137,7 +150,11 @@ func (m *Model) embed(tokens []int32) *core.Tensor {
 func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind, cache *KVCache) *core.Tensor {
 	cfg := m.Cfg
 	d, nh, hd := cfg.D, cfg.Heads, cfg.HeadDim()
-	x := m.embed(tokens) // (B·T, D)
+	st := newImageState(bsz)
+	if cache != nil {
+		st = cache.image(bsz)
+	}
+	x := m.embed(tokens, st, bsz, t) // (B·T, D)
 	if pos == nil {
 		pos = make([]int32, bsz*t)
 		for b := 0; b < bsz; b++ {

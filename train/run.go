@@ -31,6 +31,10 @@ type Options struct {
 	// XP overrides the preset's number of X-Prompt tokens S when positive
 	// (the compression sweep).
 	XP int
+	// ImagePos2D gives the model learned row and column embeddings for
+	// image tokens (model.Config.ImagePos2D); with InitFrom it adds them,
+	// at zero, to a model that has none.
+	ImagePos2D bool
 }
 
 // DefaultOptions returns the options of a preset.
@@ -82,6 +86,7 @@ func NewRun(o Options, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*R
 	if o.XP > 0 {
 		cfg.XP = o.XP
 	}
+	cfg.ImagePos2D = o.ImagePos2D
 	m, err := model.New(cfg, o.Seed)
 	if err != nil {
 		return nil, err
@@ -264,6 +269,11 @@ func InitFrom(o Options, ck *model.Checkpoint, codec ImageCodec, vqBlob []byte) 
 	tok, err := checkpointText(ck)
 	if err != nil {
 		return nil, err
+	}
+	if o.ImagePos2D && !ck.Model.Cfg.ImagePos2D {
+		if err := ck.Model.AddImagePos2D(); err != nil {
+			return nil, err
+		}
 	}
 	return NewRunFrom(o, ck.Model, tok, codec, vqBlob)
 }

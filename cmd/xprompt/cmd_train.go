@@ -103,6 +103,8 @@ func runTrain(args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the weights and the data stream")
 	every := fs.Int("checkpoint-every", 100, "save a checkpoint every N steps")
 	examples := fs.Int("examples", 1, "in-context examples per training sequence")
+	pos2d := fs.Bool("pos2d", false, "learned row and column embeddings for image tokens (with --init: added at zero)")
+	families := fs.String("families", "", "comma-separated image families to train on (default: every seen family)")
 	device := fs.String("device", deviceDefault(), deviceNames)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
@@ -115,8 +117,8 @@ func runTrain(args []string) error {
 	if *resume != "" && *initFrom != "" {
 		return fmt.Errorf("%w: --resume and --init exclude each other", errUsage)
 	}
-	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0) {
-		return fmt.Errorf("%w: --resume continues the run's own data mix; --hide-instruction(s), --palette and --curves start a new run (--init)", errUsage)
+	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0 || *pos2d || *families != "") {
+		return fmt.Errorf("%w: --resume continues the run's own data mix and model; --hide-instruction(s), --palette, --curves, --families and --pos2d start a new run (--init)", errUsage)
 	}
 	prob := func(v float64) bool { return v >= 0 && v <= 1 } // false for NaN
 	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*hide) || !prob(*hideEx) {
@@ -157,6 +159,10 @@ func runTrain(args []string) error {
 			o.Data.PaletteWeight = *palette
 		}
 		o.Data.CurveWeight = *curves
+		o.ImagePos2D = *pos2d
+		if *families != "" {
+			o.Data.Families = strings.Split(*families, ",")
+		}
 		if *steps > 0 {
 			o.Steps = *steps
 		}
