@@ -148,8 +148,9 @@ func Run(t *testing.T, be core.Backend) {
 }
 
 // RunAll runs Run on the backend of every registered device, one subtest per
-// device. A CUDA backend that is not registered or cannot be obtained is
-// skipped with a message; any other unavailable backend is an error.
+// device. A CUDA backend (cuda, cuda-emu) that is not registered or cannot
+// be opened is skipped with a message; any other unavailable backend is an
+// error.
 func RunAll(t *testing.T) {
 	t.Helper()
 	sawCUDA := false
@@ -160,6 +161,8 @@ func RunAll(t *testing.T) {
 			switch {
 			case err != nil && d == cudaDevice:
 				t.Skipf("no CUDA device: skipping CUDA conformance (%v)", err)
+			case err != nil && strings.HasPrefix(string(d), string(cudaDevice)):
+				t.Skipf("skipping %s conformance: %v", d, err)
 			case err != nil:
 				t.Fatalf("backend for device %q: %v", d, err)
 			}
