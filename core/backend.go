@@ -227,8 +227,27 @@ func BackendFor(d Device) (Backend, error) {
 	if ok {
 		return b, nil
 	}
-	l.once.Do(func() { l.b, l.err = l.open() })
+	l.once.Do(func() {
+		b, err := l.open()
+		backendsMu.Lock() // OpenedBackend reads l.b under the lock
+		l.b, l.err = b, err
+		backendsMu.Unlock()
+	})
 	return l.b, l.err
+}
+
+// OpenedBackend returns the backend of d if it is open (registered with
+// Register, or a lazy one already opened successfully), without opening it.
+func OpenedBackend(d Device) (Backend, bool) {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	if b, ok := backends[d]; ok {
+		return b, true
+	}
+	if l := lazy[d]; l != nil && l.b != nil {
+		return l.b, true
+	}
+	return nil, false
 }
 
 // Devices lists the registered devices.

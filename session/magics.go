@@ -111,8 +111,8 @@ func runDevice(_ context.Context, s *Session, args string, _ display.Sink) (*dis
 	cur := s.Device()
 	t := view.NewTable("device", "backend", "current")
 	for _, d := range core.Devices() {
-		name := ""
-		if be, err := core.BackendFor(d); err == nil {
+		name := "(opened on first use)"
+		if be, ok := core.OpenedBackend(d); ok {
 			name = be.Name()
 		}
 		mark := ""
