@@ -26,11 +26,11 @@ type DeviceMemory interface {
 	Copy(dst, src *Tensor)
 }
 
-// OnDevice returns a tensor of the given shape whose values live in s.
+// FromStorage returns a tensor of the given shape whose values live in s.
 // Backends use it to wrap their allocations.
-func OnDevice(s Storage, shape ...int) *Tensor {
-	if n := checkShape("core.OnDevice", shape); n != s.Len() {
-		panic(fmt.Sprintf("core.OnDevice: storage of %d values for shape %v", s.Len(), shape))
+func FromStorage(s Storage, shape ...int) *Tensor {
+	if n := checkShape("core.FromStorage", shape); n != s.Len() {
+		panic(fmt.Sprintf("core.FromStorage: storage of %d values for shape %v", s.Len(), shape))
 	}
 	return &Tensor{storage: s, shape: append([]int(nil), shape...), device: s.Device()}
 }

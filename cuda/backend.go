@@ -89,7 +89,7 @@ func (b *Backend) empty(shape ...int) *core.Tensor {
 	for _, d := range shape {
 		n *= d
 	}
-	return core.OnDevice(b.newBuffer(n), shape...)
+	return core.FromStorage(b.newBuffer(n), shape...)
 }
 
 // Zeros returns a device tensor of zeros.
