@@ -157,7 +157,11 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		v := order[i]
 		n := v.node
 		if v.grad != nil {
-			n.backward(v.grad)
+			g := v.grad
+			if v == t {
+				g = g.Clone() // rules may hand their gradient on to an input: keep t's own
+			}
+			n.backward(g)
 		}
 		// Release the graph: intermediate tensors keep neither node nor grad.
 		v.node = nil

@@ -161,3 +161,12 @@ func ResolveDevice(name string) (Device, error) {
 	}
 	return Device(name), nil
 }
+
+// EmptyOn is Empty on device d: a tensor whose values a kernel will
+// overwrite (zeros on devices, which allocate through DeviceMemory.Zeros).
+func EmptyOn(d Device, shape ...int) *Tensor {
+	if d == CPU {
+		return Empty(shape...)
+	}
+	return ZerosOn(d, shape...)
+}

@@ -41,7 +41,14 @@ func New(data []float32, shape ...int) *Tensor {
 // Zeros returns a tensor of zeros.
 func Zeros(shape ...int) *Tensor {
 	n := checkShape("core.Zeros", shape)
-	return &Tensor{Data: make([]float32, n), shape: append([]int(nil), shape...), device: CPU}
+	return &Tensor{Data: floats(n, true), shape: append([]int(nil), shape...), device: CPU}
+}
+
+// Empty returns a tensor whose values are unspecified (zeros outside an
+// Arena): for outputs that a kernel overwrites completely.
+func Empty(shape ...int) *Tensor {
+	n := checkShape("core.Empty", shape)
+	return &Tensor{Data: floats(n, false), shape: append([]int(nil), shape...), device: CPU}
 }
 
 // Full returns a tensor filled with v.

@@ -13,12 +13,23 @@ const (
 	directSide = 3
 	// partWork is the least work worth one more goroutine.
 	partWork = 1 << 20
+	// skinnyRows: a product with at most this many rows of C and B stored
+	// n×k (a layer applied to a few tokens, as in decoding) is computed as
+	// dot products against each row of B in turn: B is streamed once and
+	// never packed.
+	skinnyRows = 16
+	// skinnyPartWork is the least work per goroutine of a skinny product.
+	skinnyPartWork = 1 << 17
 )
 
 // gemm runs one validated product on up to threads goroutines: one per
 // partWork of work, and only for products that go through packing.
 func (v *variant) gemm(g *gemmArgs, threads int) {
 	if g.m == 0 || g.n == 0 {
+		return
+	}
+	if isSkinny(g) {
+		v.skinny(g, min(threads, max(1, g.m*g.n*g.k/skinnyPartWork)))
 		return
 	}
 	threads = min(threads, max(1, g.m*g.n*g.k/partWork))
@@ -41,6 +52,46 @@ func (v *variant) single(g *gemmArgs, buf *packBuffers) {
 		v.direct(g, buf)
 	default:
 		v.block(g, 0, g.m, 0, g.n, buf, prepacked{})
+	}
+}
+
+// isSkinny reports whether a product is a few rows of A against B stored
+// n×k: the shape of a layer applied to the new tokens of a decoding step.
+func isSkinny(g *gemmArgs) bool {
+	return g.m <= skinnyRows && g.transB && !g.transA && g.alpha != 0 && g.k > 0
+}
+
+// skinny computes C = alpha·A·Bᵀ + beta·C one row of B at a time (dot
+// products with the m rows of A, which stay in L1), on up to threads
+// goroutines that take contiguous column bands. Each element is one dot
+// product, so the split does not change results.
+func (v *variant) skinny(g *gemmArgs, threads int) {
+	if threads <= 1 {
+		v.skinnyCols(g, 0, g.n)
+		return
+	}
+	var wg sync.WaitGroup
+	band := (g.n + threads - 1) / threads
+	shared := *g // g stays on its caller's stack
+	for j0 := band; j0 < g.n; j0 += band {
+		wg.Add(1)
+		go func(j0 int) {
+			defer wg.Done()
+			v.skinnyCols(&shared, j0, min(j0+band, shared.n))
+		}(j0)
+	}
+	v.skinnyCols(g, 0, min(band, g.n))
+	wg.Wait()
+}
+
+// skinnyCols computes columns [j0, j1) of a skinny product.
+func (v *variant) skinnyCols(g *gemmArgs, j0, j1 int) {
+	for j := j0; j < j1; j++ {
+		brow := g.b[j*g.ldb : j*g.ldb+g.k]
+		for i := 0; i < g.m; i++ {
+			c := &g.c[i*g.ldc+j]
+			*c = combine(g.alpha*v.dot(g.a[i*g.lda:i*g.lda+g.k], brow), g.beta, *c)
+		}
 	}
 }
 

@@ -133,13 +133,14 @@ func (p *problem) run() []float32 {
 }
 
 // shapes cover the direct path (tiny, m or n < 3), single edge tiles, the
-// block edges of every variant (mc up to 168 rows, kc = 256) and the
-// threaded path.
+// block edges of every variant (mc up to 168 rows, kc = 256), the threaded
+// path, and skinny products (m ≤ 16 with B transposed) split across
+// goroutines.
 var shapes = []struct{ m, n, k int }{
 	{1, 1, 1}, {1, 7, 5}, {7, 1, 9}, {2, 33, 17}, {5, 5, 5}, {7, 7, 7},
 	{14, 32, 16}, {15, 33, 1}, {13, 31, 300}, {33, 65, 127}, {65, 33, 64},
 	{127, 129, 65}, {170, 40, 260}, {200, 70, 513}, {64, 300, 70},
-	{301, 190, 90},
+	{301, 190, 90}, {8, 1100, 256}, {16, 520, 64},
 }
 
 func TestSgemmMatchesReference(t *testing.T) {

@@ -149,7 +149,7 @@ func (m *Model) embed(tokens []int32, st imageState, bsz, t int) *core.Tensor {
 // prepended and the new ones appended to it.
 func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind, cache *KVCache) *core.Tensor {
 	cfg := m.Cfg
-	d, nh, hd := cfg.D, cfg.Heads, cfg.HeadDim()
+	d, nh := cfg.D, cfg.Heads
 	st := newImageState(bsz)
 	if cache != nil {
 		st = cache.image(bsz)
@@ -169,13 +169,8 @@ func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind,
 	}
 	for l, blk := range m.layers {
 		h := ops.RMSNorm(x, blk.norm1, cfg.NormEps)
-		qkv := ops.Reshape(ops.Linear(h, blk.wqkv), bsz, t, 3, nh, hd)
-		qkv = ops.Permute(qkv, 2, 0, 3, 1, 4) // (3, B, H, T, hd)
-		q := ops.Reshape(ops.Slice(qkv, 0, 0, 1), bsz, nh, t, hd)
-		k := ops.Reshape(ops.Slice(qkv, 0, 1, 2), bsz, nh, t, hd)
-		v := ops.Reshape(ops.Slice(qkv, 0, 2, 3), bsz, nh, t, hd)
-		q = ops.RoPE(q, pos, cfg.RopeBase)
-		k = ops.RoPE(k, pos, cfg.RopeBase)
+		// (B·T, 3D) → q, k, v (B, H, T, hd), q and k rotated
+		q, k, v := ops.SplitHeadsRoPE(ops.Linear(h, blk.wqkv), bsz, t, nh, pos, cfg.RopeBase)
 		if cache != nil {
 			k, v = cache.append(l, k, v)
 		}
@@ -204,7 +199,8 @@ func (m *Model) Logits(b *Batch) *core.Tensor {
 
 // Loss returns the weighted mean next-token cross-entropy over the batch's
 // target positions (the unified loss over image and text targets). Only
-// target rows go through the output projection.
+// target rows go through the output projection, in row chunks (no logits
+// matrix is kept for the backward pass).
 func (m *Model) Loss(b *Batch) *core.Tensor {
 	h := m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil)
 	var rows, targets []int32
@@ -219,7 +215,10 @@ func (m *Model) Loss(b *Batch) *core.Tensor {
 	if len(rows) == 0 {
 		panic("model.Loss: batch has no target tokens")
 	}
-	return ops.CrossEntropy(m.logits(ops.Gather(h, rows)), targets, weights)
+	if len(rows) < len(b.Targets) {
+		h = ops.Gather(h, rows)
+	}
+	return ops.LinearCrossEntropy(h, m.tokEmb, targets, weights)
 }
 
 // AttentionMaps runs the sequence through the model (no gradients) and

@@ -47,3 +47,19 @@ func maskRowAVX512(row []float32, kPos, kCode []int32, qp int32, allow uint32)
 //
 //go:noescape
 func transposeAVX512(dst *float32, ldd int, src *float32, lds, rb, cb int, add bool)
+
+// swigluRowAVX512 sets y[i] = a[i]·sigmoid(a[i])·b[i]; b and y are as long as a.
+//
+//go:noescape
+func swigluRowAVX512(a, b, y []float32)
+
+// swigluBackRowAVX512 sets (or adds to) ga and gb the SwiGLU gradient of
+// swigluBackRowGo; every slice is as long as a.
+//
+//go:noescape
+func swigluBackRowAVX512(a, b, g, ga, gb []float32, accumulate bool)
+
+// adamwAVX512 is adamwRowGo on 16 lanes; g, m and v are as long as p.
+//
+//go:noescape
+func adamwAVX512(p, g, m, v []float32, k *adamwConsts)

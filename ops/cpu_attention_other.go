@@ -19,3 +19,8 @@ func maskRowAVX512(row []float32, kPos, kCode []int32, qp int32, allow uint32) {
 func transposeAVX512(dst *float32, ldd int, src *float32, lds, rb, cb int, add bool) {
 	panic("ops: transposeAVX512 without AVX-512")
 }
+func swigluRowAVX512(a, b, y []float32) { panic("ops: swigluRowAVX512 without AVX-512") }
+func swigluBackRowAVX512(a, b, g, ga, gb []float32, accumulate bool) {
+	panic("ops: swigluBackRowAVX512 without AVX-512")
+}
+func adamwAVX512(p, g, m, v []float32, k *adamwConsts) { panic("ops: adamwAVX512 without AVX-512") }

@@ -109,6 +109,10 @@ func (cpuBackend) CrossEntropy(logits *core.Tensor, targets []int32, weights []f
 			if t < 0 || int(t) >= v {
 				panic(fmt.Sprintf("cpu.CrossEntropy: target %d out of range [0,%d) at row %d", t, v, r))
 			}
+			if dlogits != nil && attnAVX512 && v >= 16 {
+				losses[r] = crossEntropyRowAVX512(xs, dlogits.Data[r*v:(r+1)*v], t, w)
+				continue
+			}
 			m := float32(math.Inf(-1))
 			for _, x := range xs {
 				m = max(m, x)
@@ -141,6 +145,22 @@ func (cpuBackend) CrossEntropy(logits *core.Tensor, targets []int32, weights []f
 		}
 	}
 	return loss, weight
+}
+
+// crossEntropyRowAVX512 returns w·(lse(x) − x[t]) and sets d = w·(softmax(x)
+// − onehot(t)) for one row with the AVX-512 row kernels: the max, exp(x − max)
+// summed in the same pass, one scaling. d may be x itself.
+func crossEntropyRowAVX512(x, d []float32, t int32, w float32) float64 {
+	xt := x[t]
+	if &d[0] != &x[0] {
+		copy(d, x)
+	}
+	m := rowMaxAVX512(d, float32(math.Inf(-1)))
+	s := expSumAVX512(d, m)
+	lse := float64(m) + math.Log(float64(s))
+	scaleRowAVX512(d, w/s)
+	d[t] -= w
+	return float64(w) * (lse - float64(xt))
 }
 
 func (cpuBackend) RMSNorm(x, w, y, rstd *core.Tensor, eps float32) {
@@ -378,26 +398,25 @@ func (cpuBackend) SwiGLU(x, y *core.Tensor) {
 	}
 	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			a, b, o := x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], y.Data[r*h:(r+1)*h]
-			for i, av := range a {
-				o[i] = av * sigmoid(av) * b[i]
-			}
+			swigluRow(x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], y.Data[r*h:(r+1)*h])
 		}
 	})
 }
 
-func (cpuBackend) SwiGLUBackward(x, gy, gx *core.Tensor) {
+func (cpuBackend) SwiGLUBackward(x, gy, gx *core.Tensor) { swigluBackward(x, gy, gx, true) }
+
+// swigluBackward adds (or, without accumulate, writes) the gradient through
+// y = silu(a)·b: da = g·b·s·(1 + a·(1−s)), db = g·a·s with s = sigmoid(a).
+func swigluBackward(x, gy, gx *core.Tensor, accumulate bool) {
 	n, d2 := rows(x)
 	h := d2 / 2
+	if d2%2 != 0 || gy.Len() != n*h || gx.Len() != x.Len() {
+		panic(fmt.Sprintf("cpu.SwiGLUBackward: x %v, gy %v, gx %v", x.Dims(), gy.Dims(), gx.Dims()))
+	}
 	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			a, b, g := x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], gy.Data[r*h:(r+1)*h]
-			ga, gb := gx.Data[r*d2:r*d2+h], gx.Data[r*d2+h:(r+1)*d2]
-			for i, av := range a {
-				s := sigmoid(av)
-				ga[i] += g[i] * b[i] * s * (1 + av*(1-s))
-				gb[i] += g[i] * av * s
-			}
+			swigluBackRow(x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], gy.Data[r*h:(r+1)*h],
+				gx.Data[r*d2:r*d2+h], gx.Data[r*d2+h:(r+1)*d2], accumulate)
 		}
 	})
 }

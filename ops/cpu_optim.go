@@ -7,24 +7,42 @@ import (
 	"xprompt/core"
 )
 
+// adamwConsts are the per-step constants of AdamW, laid out for adamwAVX512.
+type adamwConsts struct {
+	beta1, oneMinusBeta1, beta2, oneMinusBeta2 float32
+	rbc2                                       float32 // 1/√(1 − β2ᵗ)
+	eps                                        float32
+	decay                                      float32 // 1 − lr·λ
+	stepSize                                   float32 // lr/(1 − β1ᵗ)
+}
+
 func (cpuBackend) AdamW(p, g, m, v *core.Tensor, c core.AdamWConfig) {
 	if p.Len() != g.Len() || p.Len() != m.Len() || p.Len() != v.Len() || c.Step < 1 {
 		panic(fmt.Sprintf("cpu.AdamW: p %v, g %v, m %v, v %v, step %d", p.Dims(), g.Dims(), m.Dims(), v.Dims(), c.Step))
 	}
 	bc1 := 1 - math.Pow(float64(c.Beta1), float64(c.Step))
 	bc2 := 1 - math.Pow(float64(c.Beta2), float64(c.Step))
-	stepSize := float32(float64(c.LR) / bc1)
-	rbc2 := float32(1 / math.Sqrt(bc2))
-	decay := 1 - c.LR*c.WeightDecay
+	k := &adamwConsts{beta1: c.Beta1, oneMinusBeta1: 1 - c.Beta1, beta2: c.Beta2, oneMinusBeta2: 1 - c.Beta2,
+		rbc2: float32(1 / math.Sqrt(bc2)), eps: c.Eps, decay: 1 - c.LR*c.WeightDecay, stepSize: float32(float64(c.LR) / bc1)}
 	ps, gs, ms, vs := p.Data, g.Data, m.Data, v.Data
 	parallelFor(len(ps), elemChunk, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := gs[i]
-			mi := c.Beta1*ms[i] + (1-c.Beta1)*gi
-			vi := c.Beta2*vs[i] + (1-c.Beta2)*gi*gi
-			ms[i], vs[i] = mi, vi
-			denom := float32(math.Sqrt(float64(vi)))*rbc2 + c.Eps
-			ps[i] = ps[i]*decay - stepSize*mi/denom
+		if attnAVX512 {
+			adamwAVX512(ps[lo:hi], gs[lo:hi], ms[lo:hi], vs[lo:hi], k)
+			return
 		}
+		adamwRowGo(ps[lo:hi], gs[lo:hi], ms[lo:hi], vs[lo:hi], k)
 	})
+}
+
+// adamwRowGo updates p, m and v from g: the portable reference of
+// adamwAVX512 (same operations in the same order).
+func adamwRowGo(ps, gs, ms, vs []float32, k *adamwConsts) {
+	gs, ms, vs = gs[:len(ps)], ms[:len(ps)], vs[:len(ps)]
+	for i, gi := range gs {
+		mi := k.beta1*ms[i] + k.oneMinusBeta1*gi
+		vi := k.beta2*vs[i] + k.oneMinusBeta2*gi*gi
+		ms[i], vs[i] = mi, vi
+		denom := float32(math.Sqrt(float64(vi)))*k.rbc2 + k.eps
+		ps[i] = ps[i]*k.decay - k.stepSize*mi/denom
+	}
 }

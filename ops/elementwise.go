@@ -92,7 +92,11 @@ func binary(name string, op core.BinaryOp, a, b *core.Tensor) *core.Tensor {
 		switch op {
 		case core.OpAdd, core.OpSub:
 			if a.RequiresGrad() {
-				reduce(a, g)
+				if a.Grad() == nil && core.SameShape(a, g) {
+					a.AdoptGrad(g) // g is out's gradient, done with after this rule: share it
+				} else {
+					reduce(a, g)
+				}
 			}
 			if b.RequiresGrad() {
 				if op == core.OpSub {

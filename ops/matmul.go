@@ -36,7 +36,7 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 		}
 	}
 	shape := append(a.Shape()[:ar-2], m, n)
-	out := core.ZerosOn(a.Device(), shape...)
+	out := core.EmptyOn(a.Device(), shape...) // Gemm with beta 0 writes every value
 	be := backendOf(a, b)
 	strideB := k * n
 	if shared {
@@ -51,39 +51,55 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 	be.Gemm(spec, a, b, out)
 	return core.Record(out, "matmul", []*core.Tensor{a, b}, func(g *core.Tensor) {
 		// C = op(A)·op(B): dop(A) = G·op(B)ᵀ, dop(B) = op(A)ᵀ·G.
+		// A gradient made here is written (beta 0), an existing one added to.
 		if a.RequiresGrad() {
-			ga := a.EnsureGrad()
+			ga, beta := gradTarget(a)
 			if fold {
-				be.Gemm(core.GemmSpec{Batch: 1, M: batch * m, N: k, K: n, TransB: !transB, Alpha: 1, Beta: 1}, g, b, ga)
+				be.Gemm(core.GemmSpec{Batch: 1, M: batch * m, N: k, K: n, TransB: !transB, Alpha: 1, Beta: beta}, g, b, ga)
 			} else if !transA { // dA (m×k) = G·op(B)ᵀ
 				be.Gemm(core.GemmSpec{Batch: batch, M: m, N: k, K: n, TransB: !transB,
-					StrideA: m * n, StrideB: strideB, StrideC: m * k, Alpha: 1, Beta: 1}, g, b, ga)
+					StrideA: m * n, StrideB: strideB, StrideC: m * k, Alpha: 1, Beta: beta}, g, b, ga)
 			} else { // A is k×m: dA = op(B)·Gᵀ
 				be.Gemm(core.GemmSpec{Batch: batch, M: k, N: m, K: n, TransA: transB, TransB: true,
-					StrideA: strideB, StrideB: m * n, StrideC: m * k, Alpha: 1, Beta: 1}, b, g, ga)
+					StrideA: strideB, StrideB: m * n, StrideC: m * k, Alpha: 1, Beta: beta}, b, g, ga)
 			}
 		}
 		if b.RequiresGrad() {
-			gb := b.EnsureGrad()
+			if shared && transA { // sum over the batch one product at a time
+				gb := b.EnsureGrad()
+				for i := 0; i < batch; i++ {
+					gemmBackBShared(be, a, g, gb, i, m, n, k, transA, transB)
+				}
+				return
+			}
+			gb, beta := gradTarget(b)
 			if shared { // sum over the batch: fold it into the reduction axis
-				if !transA && !transB { // dB (k×n) = Aᵀ·G over all rows
-					be.Gemm(core.GemmSpec{Batch: 1, M: k, N: n, K: batch * m, TransA: true, Alpha: 1, Beta: 1}, a, g, gb)
-				} else if !transA { // B is n×k: dB = Gᵀ·A
-					be.Gemm(core.GemmSpec{Batch: 1, M: n, N: k, K: batch * m, TransA: true, Alpha: 1, Beta: 1}, g, a, gb)
-				} else {
-					for i := 0; i < batch; i++ {
-						gemmBackBShared(be, a, g, gb, i, m, n, k, transA, transB)
-					}
+				if !transB { // dB (k×n) = Aᵀ·G over all rows
+					be.Gemm(core.GemmSpec{Batch: 1, M: k, N: n, K: batch * m, TransA: true, Alpha: 1, Beta: beta}, a, g, gb)
+				} else { // B is n×k: dB = Gᵀ·A
+					be.Gemm(core.GemmSpec{Batch: 1, M: n, N: k, K: batch * m, TransA: true, Alpha: 1, Beta: beta}, g, a, gb)
 				}
 			} else if !transB { // dB (k×n) = op(A)ᵀ·G
 				be.Gemm(core.GemmSpec{Batch: batch, M: k, N: n, K: m, TransA: !transA,
-					StrideA: m * k, StrideB: m * n, StrideC: k * n, Alpha: 1, Beta: 1}, a, g, gb)
+					StrideA: m * k, StrideB: m * n, StrideC: k * n, Alpha: 1, Beta: beta}, a, g, gb)
 			} else { // B is n×k: dB = Gᵀ·op(A)
 				be.Gemm(core.GemmSpec{Batch: batch, M: n, N: k, K: m, TransA: true, TransB: transA,
-					StrideA: m * n, StrideB: m * k, StrideC: k * n, Alpha: 1, Beta: 1}, g, a, gb)
+					StrideA: m * n, StrideB: m * k, StrideC: k * n, Alpha: 1, Beta: beta}, g, a, gb)
 			}
 		}
 	})
+}
+
+// gradTarget returns the tensor a backward rule writes t's gradient into and
+// the factor for what it holds: t's gradient with beta 1 (add to it), or, when
+// t has none yet, fresh unset storage that becomes its gradient, with beta 0
+// (overwrite it). It saves zeroing and re-reading a buffer of t's size.
+func gradTarget(t *core.Tensor) (g *core.Tensor, beta float32) {
+	if g := t.Grad(); g != nil {
+		return g, 1
+	}
+	t.AdoptGrad(core.EmptyOn(t.Device(), t.Dims()...))
+	return t.Grad(), 0
 }
 
 // gemmBackBShared accumulates batch element i's contribution to the gradient

@@ -68,8 +68,8 @@ func RMSNorm(x, w *core.Tensor, eps float32) *core.Tensor {
 		panic(fmt.Sprintf("ops.RMSNorm: weight %v for x %v", w.Dims(), x.Dims()))
 	}
 	be := backendOf(x, w)
-	out := core.ZerosOn(x.Device(), x.Dims()...)
-	rstd := core.ZerosOn(x.Device(), n)
+	out := core.EmptyOn(x.Device(), x.Dims()...)
+	rstd := core.EmptyOn(x.Device(), n)
 	be.RMSNorm(x, w, out, rstd, eps)
 	return core.Record(out, "rms_norm", []*core.Tensor{x, w}, func(g *core.Tensor) {
 		var gx, gw *core.Tensor
@@ -137,9 +137,14 @@ func SwiGLU(x *core.Tensor) *core.Tensor {
 	be := backendOf(x)
 	shape := x.Shape()
 	shape[len(shape)-1] /= 2
-	out := core.ZerosOn(x.Device(), shape...)
+	out := core.EmptyOn(x.Device(), shape...)
 	be.SwiGLU(x, out)
 	return core.Record(out, "swiglu", []*core.Tensor{x}, func(g *core.Tensor) {
+		if be.Device() == core.CPU && x.Grad() == nil { // write the fresh gradient, no zeroing
+			gx, _ := gradTarget(x)
+			swigluBackward(x, g, gx, false)
+			return
+		}
 		be.SwiGLUBackward(x, g, x.EnsureGrad())
 	})
 }

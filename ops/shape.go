@@ -51,7 +51,7 @@ func Permute(x *core.Tensor, perm ...int) *core.Tensor {
 		inv[p] = i
 	}
 	be := backendOf(x)
-	out := core.ZerosOn(x.Device(), shape...)
+	out := core.EmptyOn(x.Device(), shape...)
 	be.Permute(x, out, perm, false)
 	return core.Record(out, "permute", []*core.Tensor{x}, func(g *core.Tensor) {
 		be.Permute(g, x.EnsureGrad(), inv, true)
@@ -157,7 +157,7 @@ func Gather(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
 		panic(fmt.Sprintf("ops.Gather: %d ids for shape %v", len(ids), shape))
 	}
 	be := backendOf(table)
-	out := core.ZerosOn(table.Device(), append(append([]int(nil), shape...), table.Dim(1))...)
+	out := core.EmptyOn(table.Device(), append(append([]int(nil), shape...), table.Dim(1))...)
 	be.GatherRows(table, ids, out)
 	ids = append([]int32(nil), ids...)
 	return core.Record(out, "gather", []*core.Tensor{table}, func(g *core.Tensor) {

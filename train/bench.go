@@ -83,13 +83,10 @@ func BenchStepOn(d core.Device, cfg model.Config, b, warmup, steps, threads int)
 	batch := BenchBatch(cfg, b, 2)
 	var times []time.Duration
 	var loss float32
+	step := NewTrainStep(m, opt)
 	for i := 0; i < warmup+steps; i++ {
 		start := time.Now()
-		l := m.Loss(batch)
-		opt.ZeroGrad()
-		l.Backward()
-		opt.Step(3e-4)
-		loss = l.Item()
+		loss = step.Run(batch, 3e-4)
 		if i >= warmup {
 			times = append(times, time.Since(start))
 		}
@@ -102,4 +99,32 @@ func BenchStepOn(d core.Device, cfg model.Config, b, warmup, steps, threads int)
 	toks := float64(b*cfg.SeqLen) / med
 	return BenchResult{Preset: cfg.Preset, Device: string(d), Threads: runtime.GOMAXPROCS(0), Params: m.Params.Count(),
 		StepMS: med * 1e3, TokensPerS: toks, GFLOPS: toks * FlopsPerToken(cfg) / 1e9, Loss: float64(loss)}, nil
+}
+
+// TrainStep is one forward + backward + AdamW step of a model whose tensors
+// live in a step-scoped core.Arena: after the first step it makes no new
+// tensor storage on the Go heap.
+type TrainStep struct {
+	Model *model.Model
+	Opt   *ops.AdamW
+	Arena *core.Arena
+}
+
+// NewTrainStep returns a step for m and opt with an empty arena.
+func NewTrainStep(m *model.Model, opt *ops.AdamW) *TrainStep {
+	return &TrainStep{Model: m, Opt: opt, Arena: core.NewArena()}
+}
+
+// Run takes one step on batch with learning rate lr and returns the loss.
+func (s *TrainStep) Run(batch *model.Batch, lr float32) float32 {
+	s.Opt.ZeroGrad()
+	s.Arena.Reset()
+	var loss float32
+	core.WithArena(s.Arena, func() {
+		l := s.Model.Loss(batch)
+		l.Backward()
+		s.Opt.Step(lr)
+		loss = l.Item()
+	})
+	return loss
 }

@@ -74,6 +74,7 @@ type Run struct {
 	rng      *core.RNG // data stream
 	vqBlob   []byte
 	schedule ops.Schedule
+	arena    *core.Arena // one step's activations and gradients, reset at the start of each step
 }
 
 // NewRun starts a run from scratch with the given tokenizers. vqBlob is the
@@ -164,6 +165,10 @@ func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
 	o := r.Opts
 	params := r.Model.Params.List()
 	r.Opt.ZeroGrad()
+	if r.arena == nil {
+		r.arena = core.NewArena()
+	}
+	r.arena.Reset() // the previous step's activations and gradients (dropped by ZeroGrad)
 	rngState, _ := r.rng.State()
 	for a := 0; a < o.Accum; a++ {
 		seqs, err := r.Pipe.Sequences(r.rng.Rand(), o.Batch)
@@ -175,12 +180,14 @@ func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
 			return 0, 0, 0, err
 		}
 		tokens += b.B * b.T
-		l := r.Model.Loss(b)
-		loss += float64(l.Item()) / float64(o.Accum)
-		if o.Accum > 1 {
-			l = ops.Scale(l, 1/float32(o.Accum))
-		}
-		l.Backward()
+		core.WithArena(r.arena, func() {
+			l := r.Model.Loss(b)
+			loss += float64(l.Item()) / float64(o.Accum)
+			if o.Accum > 1 {
+				l = ops.Scale(l, 1/float32(o.Accum))
+			}
+			l.Backward()
+		})
 	}
 	gnorm = ops.ClipGradNorm(params, o.Clip)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsNaN(gnorm) || math.IsInf(gnorm, 0) {

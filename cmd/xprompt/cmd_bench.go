@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 
+	"xprompt/bench/peers"
 	"xprompt/core"
 	"xprompt/cuda"
 	"xprompt/gemm"
@@ -22,12 +24,12 @@ import (
 )
 
 func init() {
-	register("bench", "benchmark GEMM, attention or a training step (gemm|attention|train)", runBench)
+	register("bench", "benchmark GEMM, attention, a training step or generation (gemm|attention|train|gen)", runBench)
 }
 
 func runBench(args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("%w: want 'xprompt bench gemm|attention|train [flags]'", errUsage)
+		return fmt.Errorf("%w: want 'xprompt bench gemm|attention|train|gen [flags]'", errUsage)
 	}
 	what, args := args[0], args[1:]
 	switch what {
@@ -37,8 +39,10 @@ func runBench(args []string) error {
 		return benchAttention(args)
 	case "train":
 		return benchTrain(args)
+	case "gen":
+		return benchGen(args)
 	}
-	return fmt.Errorf("%w: unknown benchmark %q (want gemm, attention or train)", errUsage, what)
+	return fmt.Errorf("%w: unknown benchmark %q (want gemm, attention, train or gen)", errUsage, what)
 }
 
 // emit prints one result: a JSON object per line, or a readable line.
@@ -174,7 +178,7 @@ func benchAttention(args []string) error {
 }
 
 func benchTrain(args []string) error {
-	fs := newFlags("bench train", "[--preset P] [--steps N] [--threads N] [--device D] [--json]")
+	fs := newFlags("bench train", "[--preset P] [--steps N] [--threads N] [--device D] [--peer torch] [--json]")
 	preset := fs.String("preset", "small", "model preset: "+strings.Join(model.PresetNames(), ", "))
 	steps := fs.Int("steps", 5, "timed steps")
 	warmup := fs.Int("warmup", 1, "untimed warm-up steps")
@@ -182,6 +186,7 @@ func benchTrain(args []string) error {
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
 	device := fs.String("device", deviceDefault(), deviceNames)
 	asJSON := fs.Bool("json", false, "print one JSON object per result")
+	peer := fs.String("peer", "", "also run the PyTorch peer (torch) on the same preset and threads")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -189,23 +194,97 @@ func benchTrain(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPeer(*peer); err != nil {
+		return err
+	}
 	cfg, err := model.Preset(*preset)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	presetBatch := map[string]int{"tiny": 8, "small": 8, "base": 16}[*preset] // DESIGN §4, as the peer
 	b := *batch
 	if b == 0 {
-		b = map[string]int{"tiny": 8, "small": 8, "base": 16}[*preset]
+		b = presetBatch
 	}
 	gemm.SetThreads(*threads)
 	r, err := train.BenchStepOn(dev, cfg, b, *warmup, *steps, *threads)
 	if err != nil {
 		return err
 	}
-	emit(*asJSON, map[string]any{"bench": "train", "preset": r.Preset, "device": r.Device, "threads": r.Threads,
-		"batch": b, "seq": cfg.SeqLen, "params": r.Params, "step_ms": round(r.StepMS), "tokens_per_s": round(r.TokensPerS), "gflops": round(r.GFLOPS)},
-		fmt.Sprintf("train preset=%s device=%s threads=%d params=%d batch=%d×%d: %.0f ms/step, %.0f tokens/s, %.1f GFLOP/s",
-			r.Preset, r.Device, r.Threads, r.Params, b, cfg.SeqLen, r.StepMS, r.TokensPerS, r.GFLOPS))
+	res := map[string]any{"bench": "train", "preset": r.Preset, "device": r.Device, "threads": r.Threads,
+		"batch": b, "seq": cfg.SeqLen, "params": r.Params, "step_ms": round(r.StepMS), "tokens_per_s": round(r.TokensPerS), "gflops": round(r.GFLOPS)}
+	human := fmt.Sprintf("train preset=%s device=%s threads=%d params=%d batch=%d×%d: %.0f ms/step, %.0f tokens/s, %.1f GFLOP/s",
+		r.Preset, r.Device, r.Threads, r.Params, b, cfg.SeqLen, r.StepMS, r.TokensPerS, r.GFLOPS)
+	if *peer != "" {
+		if b != presetBatch {
+			return fmt.Errorf("%w: --peer runs the preset's batch (%d), not --batch %d", errUsage, presetBatch, b)
+		}
+		pr, err := peers.Run(context.Background(), "torch_train_step.py", "--preset", *preset,
+			"--threads", strconv.Itoa(*threads), "--steps", strconv.Itoa(max(*steps, 3)), "--warmup", strconv.Itoa(max(*warmup, 1)))
+		if err != nil {
+			return err
+		}
+		res["peer"] = pr
+		if pt, ok := pr["tokens_per_s"].(float64); ok && pt > 0 {
+			res["speedup"] = round(r.TokensPerS / pt)
+			human += fmt.Sprintf("\n%s: %.0f ms/step, %.0f tokens/s → ours %.2f×", pr["peer"], pr["step_ms"], pt, r.TokensPerS/pt)
+		}
+	}
+	emit(*asJSON, res, human)
+	return nil
+}
+
+// checkPeer accepts no peer or torch.
+func checkPeer(name string) error {
+	if name != "" && name != "torch" {
+		return fmt.Errorf("%w: unknown peer %q (want torch)", errUsage, name)
+	}
+	return nil
+}
+
+func benchGen(args []string) error {
+	fs := newFlags("bench gen", "[--preset P] [--tokens N] [--threads N] [--peer torch] [--json]")
+	preset := fs.String("preset", "small", "model preset: "+strings.Join(model.PresetNames(), ", "))
+	tokens := fs.Int("tokens", 64, "tokens decoded per sequence (64: one image)")
+	reps := fs.Int("reps", 3, "repetitions of the prompt compression (median)")
+	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "threads")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	peer := fs.String("peer", "", "also run the PyTorch peer (torch) on the same preset and threads")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkPeer(*peer); err != nil {
+		return err
+	}
+	cfg, err := model.Preset(*preset)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *tokens <= 0 || *tokens > cfg.SeqLen || *reps <= 0 || *threads <= 0 {
+		return fmt.Errorf("%w: --tokens must be in 1…%d, --reps and --threads positive", errUsage, cfg.SeqLen)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
+	gemm.SetThreads(*threads)
+	r, err := model.BenchDecode(cfg, []int{1, 8}, *tokens, *reps)
+	if err != nil {
+		return err
+	}
+	res := map[string]any{"bench": "gen", "preset": r.Preset, "threads": *threads, "prefix_tokens": r.PrefixTokens,
+		"kept": r.Kept, "new_tokens": r.NewTokens, "compress_ms": round(r.CompressMS), "decode": r.Decode}
+	human := fmt.Sprintf("gen preset=%s threads=%d: compress %d→%d tokens %.1f ms;", r.Preset, *threads, r.PrefixTokens, r.Kept, r.CompressMS)
+	for _, d := range r.Decode {
+		human += fmt.Sprintf(" batch %d %.0f tokens/s;", d.Batch, d.TokensPerS)
+	}
+	if *peer != "" {
+		pr, err := peers.Run(context.Background(), "torch_decode.py", "--preset", *preset,
+			"--threads", strconv.Itoa(*threads), "--tokens", strconv.Itoa(*tokens), "--reps", strconv.Itoa(*reps))
+		if err != nil {
+			return err
+		}
+		res["peer"] = pr
+		human += fmt.Sprintf("\n%s: compress %v ms; decode %v", pr["peer"], pr["compress_ms"], pr["decode"])
+	}
+	emit(*asJSON, res, human)
 	return nil
 }
 

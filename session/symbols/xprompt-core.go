@@ -21,6 +21,8 @@ func init() {
 		"CPU":            reflect.ValueOf(core.CPU),
 		"DeviceEnv":      reflect.ValueOf(constant.MakeFromLiteral("\"XPROMPT_DEVICE\"", token.STRING, 0)),
 		"Devices":        reflect.ValueOf(core.Devices),
+		"Empty":          reflect.ValueOf(core.Empty),
+		"EmptyOn":        reflect.ValueOf(core.EmptyOn),
 		"EqualShapes":    reflect.ValueOf(core.EqualShapes),
 		"FromStorage":    reflect.ValueOf(core.FromStorage),
 		"Full":           reflect.ValueOf(core.Full),
@@ -31,6 +33,7 @@ func init() {
 		"MaskXPrompt":    reflect.ValueOf(core.MaskXPrompt),
 		"MoveAll":        reflect.ValueOf(core.MoveAll),
 		"New":            reflect.ValueOf(core.New),
+		"NewArena":       reflect.ValueOf(core.NewArena),
 		"NewParams":      reflect.ValueOf(core.NewParams),
 		"NewRNG":         reflect.ValueOf(core.NewRNG),
 		"NoGrad":         reflect.ValueOf(core.NoGrad),
@@ -68,6 +71,7 @@ func init() {
 		"SegmentName":    reflect.ValueOf(core.SegmentName),
 		"Stats":          reflect.ValueOf(core.Stats),
 		"To":             reflect.ValueOf(core.To),
+		"WithArena":      reflect.ValueOf(core.WithArena),
 		"XavierStd":      reflect.ValueOf(core.XavierStd),
 		"Zeros":          reflect.ValueOf(core.Zeros),
 		"ZerosLike":      reflect.ValueOf(core.ZerosLike),
@@ -75,6 +79,7 @@ func init() {
 
 		// type definitions
 		"AdamWConfig":      reflect.ValueOf((*core.AdamWConfig)(nil)),
+		"Arena":            reflect.ValueOf((*core.Arena)(nil)),
 		"AttentionKernels": reflect.ValueOf((*core.AttentionKernels)(nil)),
 		"Backend":          reflect.ValueOf((*core.Backend)(nil)),
 		"BinaryOp":         reflect.ValueOf((*core.BinaryOp)(nil)),

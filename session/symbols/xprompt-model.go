@@ -17,6 +17,7 @@ func init() {
 		// function, constant and variable definitions
 		"BOI":                reflect.ValueOf(model.BOI),
 		"BOS":                reflect.ValueOf(model.BOS),
+		"BenchDecode":        reflect.ValueOf(model.BenchDecode),
 		"Collate":            reflect.ValueOf(model.Collate),
 		"Decode":             reflect.ValueOf(model.Decode),
 		"EOI":                reflect.ValueOf(model.EOI),
@@ -56,6 +57,8 @@ func init() {
 		"Checkpoint":       reflect.ValueOf((*model.Checkpoint)(nil)),
 		"CompressedPrompt": reflect.ValueOf((*model.CompressedPrompt)(nil)),
 		"Config":           reflect.ValueOf((*model.Config)(nil)),
+		"DecodeBench":      reflect.ValueOf((*model.DecodeBench)(nil)),
+		"DecodeRate":       reflect.ValueOf((*model.DecodeRate)(nil)),
 		"KVCache":          reflect.ValueOf((*model.KVCache)(nil)),
 		"Mode":             reflect.ValueOf((*model.Mode)(nil)),
 		"Model":            reflect.ValueOf((*model.Model)(nil)),

@@ -26,6 +26,7 @@ func init() {
 		"NewRun":           reflect.ValueOf(train.NewRun),
 		"NewRunFrom":       reflect.ValueOf(train.NewRunFrom),
 		"NewTextTokenizer": reflect.ValueOf(train.NewTextTokenizer),
+		"NewTrainStep":     reflect.ValueOf(train.NewTrainStep),
 		"Resume":           reflect.ValueOf(train.Resume),
 		"SampleExamples":   reflect.ValueOf(train.SampleExamples),
 		"TextCorpus":       reflect.ValueOf(train.TextCorpus),
@@ -38,6 +39,7 @@ func init() {
 		"Pipeline":    reflect.ValueOf((*train.Pipeline)(nil)),
 		"Progress":    reflect.ValueOf((*train.Progress)(nil)),
 		"Run":         reflect.ValueOf((*train.Run)(nil)),
+		"TrainStep":   reflect.ValueOf((*train.TrainStep)(nil)),
 
 		// interface wrapper definitions
 		"_ImageCodec": reflect.ValueOf((*_xprompt_train_ImageCodec)(nil)),

@@ -1,0 +1,127 @@
+package ops
+
+import (
+	"fmt"
+
+	"xprompt/core"
+)
+
+// SplitHeadsRoPE splits the fused projection qkv (B·T, 3·D) = [q | k | v]
+// into q, k and v of shape (B, H, T, hd), hd = D/H, and rotates q and k by
+// rotary position embeddings at positions (B·T entries, nil = 0…T−1; see
+// RoPE). It equals
+//
+//	qkv = Permute(Reshape(qkv, B, T, 3, H, hd), 2, 0, 3, 1, 4)
+//	q, k, v = RoPE(Slice(qkv, 0, 0, 1)), RoPE(Slice(qkv, 0, 1, 2)), Slice(qkv, 0, 2, 3)
+//
+// On the CPU the forward and each backward rule are one pass over qkv
+// (splitHeadsRoPE); other backends compose the primitives as above.
+func SplitHeadsRoPE(qkv *core.Tensor, b, t, heads int, positions []int32, base float32) (q, k, v *core.Tensor) {
+	if qkv.Rank() != 2 || qkv.Dim(0) != b*t || heads <= 0 || qkv.Dim(1)%(3*heads) != 0 || (qkv.Dim(1)/(3*heads))%2 != 0 {
+		panic(fmt.Sprintf("ops.SplitHeadsRoPE: qkv %v for B=%d T=%d H=%d (want (B·T, 3·D), D/H even)", qkv.Dims(), b, t, heads))
+	}
+	if positions != nil && len(positions) != b*t {
+		panic(fmt.Sprintf("ops.SplitHeadsRoPE: %d positions for B·T = %d", len(positions), b*t))
+	}
+	d := qkv.Dim(1) / 3
+	hd := d / heads
+	be := backendOf(qkv)
+	if be.Device() != core.CPU {
+		return splitHeadsComposed(qkv, b, t, heads, positions, base)
+	}
+	maxPos := t - 1
+	for _, p := range positions {
+		if p < 0 {
+			panic(fmt.Sprintf("ops.SplitHeadsRoPE: negative position %d", p))
+		}
+		maxPos = max(maxPos, int(p))
+	}
+	cos, sin := ropeCosSin(hd, base, maxPos)
+	l := headLayout{b: b, t: t, h: heads, hd: hd, pos: positions, cos: cos, sin: sin}
+	outs := [3]*core.Tensor{}
+	for part := range outs {
+		out := core.Empty(b, heads, t, hd)
+		l.split(qkv.Data, out.Data, part)
+		outs[part] = core.Record(out, "split_heads_rope", []*core.Tensor{qkv}, func(g *core.Tensor) {
+			l.merge(g.Data, qkv.EnsureGrad().Data, part)
+		})
+	}
+	return outs[0], outs[1], outs[2]
+}
+
+// splitHeadsComposed is SplitHeadsRoPE composed of primitives: the reference
+// for the fused CPU path and the path of other backends.
+func splitHeadsComposed(qkv *core.Tensor, b, t, heads int, positions []int32, base float32) (q, k, v *core.Tensor) {
+	hd := qkv.Dim(1) / (3 * heads)
+	x := Permute(Reshape(qkv, b, t, 3, heads, hd), 2, 0, 3, 1, 4) // (3, B, H, T, hd)
+	q = RoPE(Reshape(Slice(x, 0, 0, 1), b, heads, t, hd), positions, base)
+	k = RoPE(Reshape(Slice(x, 0, 1, 2), b, heads, t, hd), positions, base)
+	return q, k, Reshape(Slice(x, 0, 2, 3), b, heads, t, hd)
+}
+
+// headLayout maps between the row layout (B·T, 3, H, hd) of a fused QKV
+// projection and the head layout (B, H, T, hd), rotating parts 0 and 1
+// (queries and keys) by the RoPE tables cos, sin (hd/2 per position).
+type headLayout struct {
+	b, t, h, hd int
+	pos         []int32
+	cos, sin    []float32
+}
+
+// split writes part (0 q, 1 k, 2 v) of rows (B·T, 3·D) into heads (B, H, T,
+// hd), rotated for q and k.
+func (l headLayout) split(rows, heads []float32, part int) { l.run(rows, heads, part, false) }
+
+// merge adds part's gradient heads (B, H, T, hd) into the gradient of rows
+// (B·T, 3·D), rotated back for q and k.
+func (l headLayout) merge(heads, rows []float32, part int) { l.run(rows, heads, part, true) }
+
+func (l headLayout) run(rows, heads []float32, part int, back bool) {
+	d := l.h * l.hd
+	half := l.hd / 2
+	parallelFor(l.b*l.t, 64, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			bi, ti := r/l.t, r%l.t
+			p := ti
+			if l.pos != nil {
+				p = int(l.pos[r])
+			}
+			c, s := l.cos[p*half:(p+1)*half], l.sin[p*half:(p+1)*half]
+			row := rows[r*3*d+part*d : r*3*d+(part+1)*d]
+			for h := 0; h < l.h; h++ {
+				o := ((bi*l.h+h)*l.t + ti) * l.hd
+				x, y := row[h*l.hd:(h+1)*l.hd], heads[o:o+l.hd]
+				switch {
+				case part == 2 && back:
+					for i, v := range y {
+						x[i] += v
+					}
+				case part == 2:
+					copy(y, x)
+				case back:
+					ropeRows(y, x, c, s, -1, true)
+				default:
+					ropeRows(x, y, c, s, 1, false)
+				}
+			}
+		}
+	})
+}
+
+// ropeRows rotates the pairs of x by the angles whose cosines and sines are
+// c and s (sign −1 rotates back) into y, adding when accumulate is set.
+func ropeRows(x, y, c, s []float32, sign float32, accumulate bool) {
+	y = y[:len(x)]
+	c, s = c[:len(x)/2], s[:len(x)/2]
+	for i := range c {
+		x0, x1 := x[2*i], x[2*i+1]
+		si := sign * s[i]
+		y0, y1 := x0*c[i]-x1*si, x0*si+x1*c[i]
+		if accumulate {
+			y[2*i] += y0
+			y[2*i+1] += y1
+		} else {
+			y[2*i], y[2*i+1] = y0, y1
+		}
+	}
+}
