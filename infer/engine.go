@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"math"
 
+	"xprompt/data"
 	"xprompt/img"
 	"xprompt/metrics"
 	"xprompt/model"
 	"xprompt/tasks"
 	"xprompt/text"
-	"xprompt/train"
 	"xprompt/vq"
 )
 
@@ -20,7 +20,7 @@ type Engine struct {
 	Model *model.Model
 	Text  *text.Tokenizer
 	VQ    *vq.Model
-	pipe  *train.Pipeline
+	pipe  *data.Pipeline
 	// Source says where the engine was loaded from.
 	Source string
 }
@@ -43,7 +43,7 @@ func FromCheckpoint(ck *model.Checkpoint, source string) (*Engine, error) {
 
 // New assembles an engine from its parts.
 func New(m *model.Model, tok *text.Tokenizer, vqm *vq.Model, source string) (*Engine, error) {
-	p, err := train.NewPipeline(train.DefaultData(), m.Cfg, tok, vqm, 0)
+	p, err := data.NewPipeline(data.DefaultConfig(), m.Cfg, tok, vqm, 0)
 	if err != nil {
 		return nil, err
 	}

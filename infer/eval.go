@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"xprompt/data"
 	"xprompt/img"
 	"xprompt/model"
 	"xprompt/tasks"
-	"xprompt/train"
 )
 
 // EvalOptions configures an evaluation of in-context generation.
@@ -60,7 +60,7 @@ func (e *Engine) Evaluate(ctx context.Context, family string, o EvalOptions) ([]
 		modes = []model.Mode{model.ModeNone, model.ModeCausal, model.ModeXPrompt}
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0xe7a1))
-	all := train.SampleExamples(f, false, o.Examples+o.Queries, rng, e.ImageSize())
+	all := data.SampleExamples(f, false, o.Examples+o.Queries, rng, e.ImageSize())
 	examples, queries := all[:o.Examples], all[o.Examples:]
 	if o.HideInstruction {
 		for i := range queries {

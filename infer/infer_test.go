@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"xprompt/data"
 	"xprompt/model"
-	"xprompt/train"
 	"xprompt/vq"
 )
 
@@ -21,7 +21,7 @@ func testEngine(t *testing.T) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(m, train.NewTextTokenizer(1, 512), vq.New(vq.DefaultConfig, 1), "test")
+	e, err := New(m, data.NewTextTokenizer(1, 512), vq.New(vq.DefaultConfig, 1), "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"xprompt/data"
 	"xprompt/model"
 	"xprompt/tasks"
-	"xprompt/train"
 )
 
 // Prompt is an in-context prompt of one task: Examples (the in-context
@@ -37,7 +37,7 @@ func (e *Engine) NewPrompt(task string, n int, seed uint64) (*Prompt, error) {
 		return nil, fmt.Errorf("prompt: %d in-context examples", n)
 	}
 	rng := rand.New(rand.NewPCG(seed, seed^0xe7a1))
-	all := train.SampleExamples(f, false, n+1, rng, e.ImageSize())
+	all := data.SampleExamples(f, false, n+1, rng, e.ImageSize())
 	return e.PromptOf(f.Name, all[:n], all[n])
 }
 

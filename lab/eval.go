@@ -7,12 +7,12 @@ import (
 	"math"
 	"time"
 
+	"xprompt/data"
 	"xprompt/img"
 	"xprompt/infer"
 	"xprompt/metrics"
 	"xprompt/model"
 	"xprompt/tasks"
-	"xprompt/train"
 )
 
 // evalSet is the fixed evaluation data of one family: in-context examples
@@ -39,8 +39,8 @@ func drawSet(family string, k, q int, seed uint64, size int) (evalSet, error) {
 		return evalSet{}, err
 	}
 	s := familySeed(seed, family)
-	qs := train.SampleExamples(f, false, q, tasks.NewRand(s), size)
-	exs := train.SampleExamples(f, false, k, tasks.NewRand(s^0x9e3779b97f4a7c15), size)
+	qs := data.SampleExamples(f, false, q, tasks.NewRand(s), size)
+	exs := data.SampleExamples(f, false, k, tasks.NewRand(s^0x9e3779b97f4a7c15), size)
 	return evalSet{Family: family, Examples: exs, Queries: qs}, nil
 }
 

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"unicode"
 
+	"xprompt/data"
 	"xprompt/img"
 	"xprompt/model"
 	"xprompt/tasks"
-	"xprompt/train"
 )
 
 // bag is a bag of words with its Euclidean norm.
@@ -116,7 +116,7 @@ func RAIE(ctx context.Context, cfg Config) (*Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		pool = append(pool, train.SampleExamples(f, false, 1, rng, size)...)
+		pool = append(pool, data.SampleExamples(f, false, 1, rng, size)...)
 	}
 	db := NewDatabase(pool)
 	pick := tasks.NewRand(familySeed(cfg.Seed, "raie random"))

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"xprompt/data"
 	"xprompt/infer"
 	"xprompt/model"
 	"xprompt/text"
@@ -229,7 +230,7 @@ func (r *Registry) text(seed uint64) *text.Tokenizer {
 	if t, ok := r.texts[seed]; ok {
 		return t
 	}
-	t := train.NewTextTokenizer(seed, model.Presets[r.cfg.Preset].Vocab.TextSize)
+	t := data.NewTextTokenizer(seed, model.Presets[r.cfg.Preset].Vocab.TextSize)
 	r.texts[seed] = t
 	return t
 }

@@ -11,7 +11,7 @@ import (
 
 	"xprompt/display"
 	"xprompt/img"
-	"xprompt/session/view"
+	"xprompt/view"
 )
 
 // Report is the outcome of a suite: its tables and the models behind them.

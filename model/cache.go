@@ -217,11 +217,8 @@ func (c *KVCache) Repeat(b int) *KVCache {
 // cache, appending them to it, and returns the logits (B·t, V). Positions
 // and segments are per token; kind is the mask rule.
 func (m *Model) Forward(c *KVCache, tokens, seg, pos []int32, t int, kind core.MaskKind) *core.Tensor {
-	var out *core.Tensor
-	core.NoGrad(func() {
-		out = m.logits(m.hidden(tokens, seg, pos, c.B, t, kind, c))
-	})
-	return out
+	f := m.frozen() // no graph: see frozen
+	return f.logits(f.hidden(tokens, seg, pos, c.B, t, kind, c, nil))
 }
 
 // onDeviceOf returns the host tensor t on the device of like.

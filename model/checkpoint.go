@@ -67,7 +67,7 @@ func encodeTensor(t *core.Tensor, half bool) tensorRecord {
 		r.DType = "f16"
 		r.Data = make([]byte, 2*t.Len())
 		for i, v := range t.HostData() {
-			binary.LittleEndian.PutUint16(r.Data[2*i:], toHalf(v))
+			binary.LittleEndian.PutUint16(r.Data[2*i:], core.ToHalf(v))
 		}
 		return r
 	}
@@ -98,7 +98,7 @@ func decodeTensor(r tensorRecord, want *core.Tensor) (*core.Tensor, error) {
 			return nil, fmt.Errorf("tensor %q: %d bytes of float16 for %d values", r.Name, len(r.Data), n)
 		}
 		for i := range out.Data {
-			out.Data[i] = fromHalf(binary.LittleEndian.Uint16(r.Data[2*i:]))
+			out.Data[i] = core.FromHalf(binary.LittleEndian.Uint16(r.Data[2*i:]))
 		}
 	default:
 		return nil, fmt.Errorf("tensor %q has unknown dtype %q", r.Name, r.DType)

@@ -2,7 +2,6 @@ package model
 
 import (
 	"bytes"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,25 +9,6 @@ import (
 
 	"xprompt/core"
 )
-
-func TestHalfRoundTrip(t *testing.T) {
-	for _, c := range []struct {
-		in   float32
-		bits uint16
-	}{{0, 0}, {1, 0x3c00}, {-2, 0xc000}, {65504, 0x7bff}, {1e6, 0x7c00}, {5.960464477539063e-08, 1}, {0.333251953125, 0x3555}} {
-		if got := toHalf(c.in); got != c.bits {
-			t.Fatalf("toHalf(%g) = %#04x, want %#04x", c.in, got, c.bits)
-		}
-	}
-	rng := core.NewRNG(1)
-	for i := 0; i < 10000; i++ {
-		v := float32(rng.Normal())
-		back := fromHalf(toHalf(v))
-		if math.Abs(float64(back-v)) > math.Abs(float64(v))/1024+1e-7 {
-			t.Fatalf("half round trip of %g gave %g", v, back)
-		}
-	}
-}
 
 func TestCheckpointRoundTrip(t *testing.T) {
 	m, _ := New(testConfig(), 3)

@@ -13,7 +13,11 @@ type Config struct {
 	Heads  int
 	Hidden int // SwiGLU hidden width: 8·D/3 rounded up to 64
 	Vocab  Vocab
-	SeqLen int // longest training sequence
+	// SeqLen is the sequence length of the training-step benchmark (the
+	// same as the PyTorch peer's), about one in-context example and a query
+	// of image → image. It is not a limit: RoPE has no position table, and
+	// sequences with more examples or a second input are longer.
+	SeqLen int
 	XP     int // number of X-Prompt tokens S
 	// ImageSize is the side of images in pixels; ImageSide the side of their
 	// code grid (ImageSize / the tokenizer's downsample factor).
@@ -54,19 +58,51 @@ func (c Config) Validate() error {
 // HiddenFor returns the SwiGLU width for model width d: 8d/3 rounded up to 64.
 func HiddenFor(d int) int { return (8*d/3 + 63) / 64 * 64 }
 
-// Presets are the named configurations (DESIGN §4). Text vocabulary 512 and
-// 512 image codes plus the special tokens make the 1040-entry vocabulary of
-// tiny and small.
-var Presets = map[string]Config{
-	"tiny":  preset("tiny", 64, 2, 4, 512, 512, 192, 4, 32, 8),
-	"small": preset("small", 256, 6, 8, 512, 512, 336, 8, 32, 8),
-	"base":  preset("base", 512, 12, 8, 512, 8192-NumSpecials+256, 1024, 16, 64, 16),
-}
+// The constants shared by the presets.
+const (
+	// ropeBase is the RoPE frequency base θ: pair i of a head rotates by
+	// pos·θ^(−2i/hd), the value of the RoPE paper and LLaMA.
+	ropeBase = 10000
+	// normEps is the RMSNorm ε, x/√(mean(x²)+ε): small against unit-scale
+	// activations, large enough to keep float32 finite on a zero row.
+	normEps = 1e-6
+	// textVocab is the BPE vocabulary of every preset: the task world's
+	// instructions and captions need a few hundred words.
+	textVocab = 512
+)
 
-func preset(name string, d, layers, heads, text, codes, seq, xp, size, side int) Config {
-	return Config{Preset: name, D: d, Layers: layers, Heads: heads, Hidden: HiddenFor(d),
-		Vocab: Vocab{TextSize: text, Codes: codes}, SeqLen: seq, XP: xp,
-		ImageSize: size, ImageSide: side, RopeBase: 10000, NormEps: 1e-6}
+// Presets are the named configurations. Tiny and small have 512 text ids,
+// 512 image codes and NumSpecials special tokens: 1040 entries. Images are
+// 32×32 pixels and a VQ downsample of 4 makes 8×8 code grids.
+var Presets = map[string]Config{
+	// tiny is for tests, CI and notebooks: seconds per hundred steps.
+	"tiny": {
+		Preset: "tiny", D: 64, Layers: 2, Heads: 4, Hidden: HiddenFor(64),
+		Vocab:  Vocab{TextSize: textVocab, Codes: 512},
+		SeqLen: 192, // a short benchmark sequence
+		XP:     4, ImageSize: 32, ImageSide: 8, RopeBase: ropeBase, NormEps: normEps,
+	},
+	// small is the CPU default and the embedded model.
+	"small": {
+		Preset: "small", D: 256, Layers: 6, Heads: 8, Hidden: HiddenFor(256),
+		Vocab: Vocab{TextSize: textVocab, Codes: 512},
+		// 336 = 21·16: one example and a query of image → image, two
+		// instructions and four 8×8 code grids with their markers, about
+		// 320 tokens, rounded up to a multiple of 16.
+		SeqLen: 336,
+		XP:     8, ImageSize: 32, ImageSide: 8, RopeBase: ropeBase, NormEps: normEps,
+	},
+	// base is the GPU preset: 64×64 images, 16×16 code grids.
+	"base": {
+		Preset: "base", D: 512, Layers: 12, Heads: 8, Hidden: HiddenFor(512),
+		// Codes and special tokens fill 8192 + 256 = 8448 = 33·256 ids;
+		// with the text ids the table has 8960 = 35·256 rows, a multiple
+		// of 256 for the output GEMM. (The PyTorch peer's base vocabulary
+		// is 8448 in all: its base timings use a smaller output layer.)
+		Vocab:  Vocab{TextSize: textVocab, Codes: 8192 + 256 - NumSpecials},
+		SeqLen: 1024,
+		XP:     16, ImageSize: 64, ImageSide: 16, RopeBase: ropeBase, NormEps: normEps,
+	},
 }
 
 // PresetNames lists the presets in size order.

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"math"
+	"sync"
 	"testing"
 
 	"xprompt/core"
@@ -253,4 +255,119 @@ func TestAttentionMapsRespectTheMask(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAttentionMapsWhileShared draws attention maps of one sequence while
+// other goroutines run a longer sequence through the same model: the maps
+// and the logits must equal those computed alone (the attention tap belongs
+// to one forward pass, not to the model).
+func TestAttentionMapsWhileShared(t *testing.T) {
+	cfg := testConfig()
+	m, _ := New(cfg, 5)
+	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
+	rng := core.NewRNG(4)
+	short, _ := b.Build(nil, randomPair(rng, 4, 32, "x"), ModeNone)
+	long, _ := b.Build([]Pair{randomPair(rng, 4, 32, "y")}, randomPair(rng, 4, 32, "y"), ModeXPrompt)
+	wantMaps := m.AttentionMaps(short)
+	wantLogits := tdLogitsFull(m, long)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 2; g++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				got := m.AttentionMaps(short)
+				for l, w := range wantMaps {
+					if got[l] == nil || len(got[l].Data) != len(w.Data) || maxRelDiff(got[l].Data, w.Data) != 0 {
+						errs <- fmt.Sprintf("layer %d: attention map changed while the model was shared", l)
+						return
+					}
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				if d := maxRelDiff(tdLogitsFull(m, long), wantLogits); d != 0 {
+					errs <- fmt.Sprintf("logits changed by %g while attention maps were drawn", d)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// TestInferenceBesideTraining computes the loss gradient of one model while
+// other goroutines decode with it (Forward, AttentionMaps): inference builds
+// no graph and switches nothing process-wide, so every gradient equals the
+// one computed alone.
+func TestInferenceBesideTraining(t *testing.T) {
+	for _, pos2D := range []bool{false, true} {
+		cfg := testConfig()
+		cfg.ImagePos2D = pos2D
+		t.Run(fmt.Sprintf("ImagePos2D=%v", pos2D), func(t *testing.T) { inferenceBesideTraining(t, cfg) })
+	}
+}
+
+func inferenceBesideTraining(t *testing.T, cfg Config) {
+	m, err := New(cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP, ExampleWeight: 1}
+	rng := core.NewRNG(11)
+	s, _ := b.Build([]Pair{randomPair(rng, 4, 32, "x")}, randomPair(rng, 4, 32, "x"), ModeXPrompt)
+	bt, _ := Collate([]*Sequence{s}, cfg.SeqLen, cfg.Vocab.Tok(Pad))
+	grads := func() [][]float32 {
+		for _, p := range m.Params.List() {
+			p.ZeroGrad()
+		}
+		m.Loss(bt).Backward()
+		var out [][]float32
+		for _, p := range m.Params.List() {
+			out = append(out, append([]float32(nil), p.Grad().Data...))
+		}
+		return out
+	}
+	want := grads()
+	pos := make([]int32, s.Len())
+	for i := range pos {
+		pos[i] = int32(i)
+	}
+	if lg := m.Forward(m.NewCache(1), s.Tokens, s.Seg, pos, s.Len(), s.Mode.MaskKind()); lg.RequiresGrad() {
+		t.Fatal("Forward recorded a graph")
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				m.Forward(m.NewCache(1), s.Tokens, s.Seg, pos, s.Len(), s.Mode.MaskKind())
+				m.AttentionMaps(s, 0)
+			}
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		got := grads()
+		for j, p := range m.Params.List() {
+			if d := maxRelDiff(got[j], want[j]); d > 1e-6 {
+				t.Errorf("round %d: gradient of %s differs by %g while another goroutine decodes", i, p.Name(), d)
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
 }

@@ -286,3 +286,51 @@ func (b *Builder) textWeight() float32 {
 // ImageTokens returns the number of tokens an image of the given side takes:
 // <boi> <size> side·(side+1) <eoi>.
 func ImageTokens(side int) int { return 3 + side*(side+1) }
+
+// Batch is B sequences of T tokens, flattened row-major. Tokens of X-Prompt
+// slots are −1−slot; padding has segment core.SegPad. Pos may be nil
+// (positions 0…T−1).
+type Batch struct {
+	B, T    int
+	Tokens  []int32
+	Seg     []int32
+	Pos     []int32
+	Targets []int32   // per position, or IgnoreTarget
+	Weights []float32 // per position loss weights
+	Kind    core.MaskKind
+}
+
+// Mask returns the batch's attention mask.
+func (b *Batch) Mask() *core.Mask {
+	return &core.Mask{Kind: b.Kind, QSeg: b.Seg, KSeg: b.Seg, QPos: b.Pos, KPos: b.Pos}
+}
+
+// Collate pads sequences to a common length into a batch. Sequences longer
+// than maxLen are an error (the message names the sequence and its length).
+func Collate(seqs []*Sequence, maxLen int, pad int32) (*Batch, error) {
+	if len(seqs) == 0 {
+		return nil, fmt.Errorf("model.Collate: no sequences")
+	}
+	t := 0
+	for i, s := range seqs {
+		if s.Len() > maxLen {
+			return nil, fmt.Errorf("model.Collate: sequence %d has %d tokens, longer than %d", i, s.Len(), maxLen)
+		}
+		t = max(t, s.Len())
+	}
+	b := &Batch{B: len(seqs), T: t, Kind: seqs[0].Mode.MaskKind()}
+	for _, s := range seqs {
+		n := s.Len()
+		b.Tokens = append(b.Tokens, s.Tokens...)
+		b.Seg = append(b.Seg, s.Seg...)
+		b.Targets = append(b.Targets, s.Targets...)
+		b.Weights = append(b.Weights, s.Weights...)
+		for i := n; i < t; i++ {
+			b.Tokens = append(b.Tokens, pad)
+			b.Seg = append(b.Seg, core.SegPad)
+			b.Targets = append(b.Targets, IgnoreTarget)
+			b.Weights = append(b.Weights, 0)
+		}
+	}
+	return b, nil
+}

@@ -8,6 +8,66 @@ import (
 	"xprompt/ops"
 )
 
+// block is one pre-norm transformer layer: x + attention(RMSNorm(x)), then
+// x + mlp(RMSNorm(x)).
+type block struct {
+	norm1 *core.Tensor // (D)
+	wqkv  *core.Tensor // (3D, D)
+	wo    *core.Tensor // (D, D)
+	norm2 *core.Tensor // (D)
+	w12   *core.Tensor // (2·Hidden, D): gate and value halves
+	w3    *core.Tensor // (D, Hidden)
+}
+
+// attentionTap receives each layer's queries and keys (B, H, T, hd) after
+// RoPE and the mask they attend under (for attention maps).
+type attentionTap func(layer int, q, k *core.Tensor, mask *core.Mask)
+
+// pass is what the blocks of one forward pass share: B sequences of T new
+// tokens at positions pos (B·T) under mask; cache, when set, holds the keys
+// and values of earlier tokens and receives the new ones; tap, when set,
+// sees every layer's queries and keys.
+type pass struct {
+	cfg   Config
+	b, t  int
+	pos   []int32
+	mask  *core.Mask
+	cache *KVCache
+	tap   attentionTap
+}
+
+// attention is multi-head self-attention on normalised inputs h (B·T, D):
+// queries, keys and values rotated by RoPE, attended under the pass's mask
+// (fused, no T×T buffer; ops/attention_ref.go is the readable version), and
+// projected back to (B·T, D).
+func (blk *block) attention(layer int, h *core.Tensor, p *pass) *core.Tensor {
+	b, t, d, nh := p.b, p.t, p.cfg.D, p.cfg.Heads
+	// (B·T, 3D) → q, k, v (B, H, T, hd), q and k rotated by RoPE
+	q, k, v := ops.SplitHeadsRoPE(ops.Linear(h, blk.wqkv), b, t, nh, p.pos, p.cfg.RopeBase)
+	if p.cache != nil {
+		k, v = p.cache.append(layer, k, v) // (B, H, Tk+T, hd)
+	}
+	if p.tap != nil {
+		p.tap(layer, q, k, p.mask)
+	}
+	y := ops.Attention(q, k, v, p.mask, 0)              // (B, H, T, hd)
+	y = ops.Reshape(ops.Permute(y, 0, 2, 1, 3), b*t, d) // (B·T, D)
+	return ops.Linear(y, blk.wo)                        // (B·T, D)
+}
+
+// mlp is the SwiGLU feed-forward on normalised inputs h (B·T, D):
+// w3·(silu(gate)⊙value), gate and value the halves of w12·h (B·T, Hidden).
+func (blk *block) mlp(h *core.Tensor) *core.Tensor {
+	return ops.Linear(ops.SwiGLU(ops.Linear(h, blk.w12)), blk.w3) // (B·T, D)
+}
+
+// forward returns x + attention(RMSNorm(x)), then + mlp(RMSNorm(·)):
+// (B·T, D) → (B·T, D).
+func (blk *block) forward(layer int, x *core.Tensor, p *pass) *core.Tensor {
+	x = ops.Add(x, blk.attention(layer, ops.RMSNorm(x, blk.norm1, p.cfg.NormEps), p))
+	return ops.Add(x, blk.mlp(ops.RMSNorm(x, blk.norm2, p.cfg.NormEps)))
+}
+
 // Model is the decoder-only X-Prompt transformer: token and X-Prompt
 // embeddings, Layers pre-norm blocks (RMSNorm → attention with RoPE →
 // residual; RMSNorm → SwiGLU MLP → residual), a final RMSNorm and the tied
@@ -21,21 +81,8 @@ type Model struct {
 	// rowEmb and colEmb (ImageSide+2, D) are the learned image positions of
 	// Config.ImagePos2D (imagepos.go); nil without it.
 	rowEmb, colEmb *core.Tensor
-	layers []block
-	normF  *core.Tensor // (D)
-
-	// tap, when set, receives each layer's queries, keys and mask (for
-	// attention maps); it is only set inside AttentionMaps.
-	tap func(layer int, q, k *core.Tensor, mask *core.Mask)
-}
-
-type block struct {
-	norm1 *core.Tensor // (D)
-	wqkv  *core.Tensor // (3D, D)
-	wo    *core.Tensor // (D, D)
-	norm2 *core.Tensor // (D)
-	w12   *core.Tensor // (2·Hidden, D): gate and value halves
-	w3    *core.Tensor // (D, Hidden)
+	layers         []block
+	normF          *core.Tensor // (D)
 }
 
 // New returns a freshly initialised model: embeddings and projections
@@ -71,52 +118,23 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	return m, nil
 }
 
-// Batch is B sequences of T tokens, flattened row-major. Tokens of X-Prompt
-// slots are −1−slot; padding has segment core.SegPad. Pos may be nil
-// (positions 0…T−1).
-type Batch struct {
-	B, T    int
-	Tokens  []int32
-	Seg     []int32
-	Pos     []int32
-	Targets []int32   // per position, or IgnoreTarget
-	Weights []float32 // per position loss weights
-	Kind    core.MaskKind
-}
-
-// Mask returns the batch's attention mask.
-func (b *Batch) Mask() *core.Mask {
-	return &core.Mask{Kind: b.Kind, QSeg: b.Seg, KSeg: b.Seg, QPos: b.Pos, KPos: b.Pos}
-}
-
-// Collate pads sequences to a common length into a batch. Sequences longer
-// than maxLen are an error (the message names the sequence and its length).
-func Collate(seqs []*Sequence, maxLen int, pad int32) (*Batch, error) {
-	if len(seqs) == 0 {
-		return nil, fmt.Errorf("model.Collate: no sequences")
+// frozen returns a copy of m whose parameters are detached views of m's
+// (the same storage, no gradient): operators on them record no graph, so
+// inference needs no process-wide switch (core.NoGrad) and may run while
+// another goroutine trains the same model. Every parameter field of Model
+// and block is detached here.
+func (m *Model) frozen() *Model {
+	f := *m
+	f.tokEmb, f.xpEmb, f.normF = m.tokEmb.Detach(), m.xpEmb.Detach(), m.normF.Detach()
+	if m.rowEmb != nil {
+		f.rowEmb, f.colEmb = m.rowEmb.Detach(), m.colEmb.Detach()
 	}
-	t := 0
-	for i, s := range seqs {
-		if s.Len() > maxLen {
-			return nil, fmt.Errorf("model.Collate: sequence %d has %d tokens, longer than %d", i, s.Len(), maxLen)
-		}
-		t = max(t, s.Len())
+	f.layers = make([]block, len(m.layers))
+	for i, b := range m.layers {
+		f.layers[i] = block{norm1: b.norm1.Detach(), wqkv: b.wqkv.Detach(), wo: b.wo.Detach(),
+			norm2: b.norm2.Detach(), w12: b.w12.Detach(), w3: b.w3.Detach()}
 	}
-	b := &Batch{B: len(seqs), T: t, Kind: seqs[0].Mode.MaskKind()}
-	for _, s := range seqs {
-		n := s.Len()
-		b.Tokens = append(b.Tokens, s.Tokens...)
-		b.Seg = append(b.Seg, s.Seg...)
-		b.Targets = append(b.Targets, s.Targets...)
-		b.Weights = append(b.Weights, s.Weights...)
-		for i := n; i < t; i++ {
-			b.Tokens = append(b.Tokens, pad)
-			b.Seg = append(b.Seg, core.SegPad)
-			b.Targets = append(b.Targets, IgnoreTarget)
-			b.Weights = append(b.Weights, 0)
-		}
-	}
-	return b, nil
+	return &f
 }
 
 // embed returns the input embeddings (B·T, D) of bsz×t tokens, X-Prompt
@@ -144,12 +162,12 @@ func (m *Model) embed(tokens []int32, st imageState, bsz, t int) *core.Tensor {
 	return ops.Add(x, ops.Add(ops.Gather(m.rowEmb, rows), ops.Gather(m.colEmb, cols)))
 }
 
-// hidden runs the blocks over a batch and returns the final normalised hidden
-// states (B·T, D). With a cache, keys and values of earlier tokens are
-// prepended and the new ones appended to it.
-func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind, cache *KVCache) *core.Tensor {
+// hidden runs the blocks over B sequences of T tokens and returns the final
+// normalised hidden states (B·T, D). With a cache, keys and values of
+// earlier tokens are prepended and the new ones appended to it; tap, when
+// not nil, sees every layer's queries and keys.
+func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind, cache *KVCache, tap attentionTap) *core.Tensor {
 	cfg := m.Cfg
-	d, nh := cfg.D, cfg.Heads
 	st := newImageState(bsz)
 	if cache != nil {
 		st = cache.image(bsz)
@@ -167,21 +185,9 @@ func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind,
 	if cache != nil {
 		mask = cache.extendMask(kind, seg, pos, bsz, t)
 	}
+	p := &pass{cfg: cfg, b: bsz, t: t, pos: pos, mask: mask, cache: cache, tap: tap}
 	for l, blk := range m.layers {
-		h := ops.RMSNorm(x, blk.norm1, cfg.NormEps)
-		// (B·T, 3D) → q, k, v (B, H, T, hd), q and k rotated
-		q, k, v := ops.SplitHeadsRoPE(ops.Linear(h, blk.wqkv), bsz, t, nh, pos, cfg.RopeBase)
-		if cache != nil {
-			k, v = cache.append(l, k, v)
-		}
-		if m.tap != nil {
-			m.tap(l, q, k, mask)
-		}
-		y := ops.Attention(q, k, v, mask, 0)                  // (B, H, T, hd)
-		y = ops.Reshape(ops.Permute(y, 0, 2, 1, 3), bsz*t, d) // (B·T, D)
-		x = ops.Add(x, ops.Linear(y, blk.wo))
-		h = ops.RMSNorm(x, blk.norm2, cfg.NormEps)
-		x = ops.Add(x, ops.Linear(ops.SwiGLU(ops.Linear(h, blk.w12)), blk.w3))
+		x = blk.forward(l, x, p)
 	}
 	if cache != nil {
 		cache.commit(seg, pos, bsz, t)
@@ -194,7 +200,7 @@ func (m *Model) logits(h *core.Tensor) *core.Tensor { return ops.Linear(h, m.tok
 
 // Logits returns the logits (B·T, V) of every position of the batch.
 func (m *Model) Logits(b *Batch) *core.Tensor {
-	return m.logits(m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil))
+	return m.logits(m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil, nil))
 }
 
 // Loss returns the weighted mean next-token cross-entropy over the batch's
@@ -202,7 +208,7 @@ func (m *Model) Logits(b *Batch) *core.Tensor {
 // target rows go through the output projection, in row chunks (no logits
 // matrix is kept for the backward pass).
 func (m *Model) Loss(b *Batch) *core.Tensor {
-	h := m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil)
+	h := m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil, nil)
 	var rows, targets []int32
 	var weights []float32
 	for i, t := range b.Targets {
@@ -221,7 +227,7 @@ func (m *Model) Loss(b *Batch) *core.Tensor {
 	return ops.LinearCrossEntropy(h, m.tokEmb, targets, weights)
 }
 
-// AttentionMaps runs the sequence through the model (no gradients) and
+// AttentionMaps runs the sequence through the model (no graph) and
 // returns the attention probabilities (H, T, T) of the requested layers
 // (all layers when none are given). This is the only place a T×T buffer is
 // made, for display.
@@ -234,13 +240,12 @@ func (m *Model) AttentionMaps(s *Sequence, layers ...int) map[int]*core.Tensor {
 		want[l] = true
 	}
 	out := map[int]*core.Tensor{}
-	m.tap = func(l int, q, k *core.Tensor, mask *core.Mask) {
+	tap := func(l int, q, k *core.Tensor, mask *core.Mask) {
 		if len(want) == 0 || want[l] {
-			w := ops.AttentionWeights(q, k, mask, 0)
+			w := ops.AttentionWeights(q, k, mask, 0) // (1, H, T, T)
 			out[l] = w.View(w.Dim(1), w.Dim(2), w.Dim(3))
 		}
 	}
-	defer func() { m.tap = nil }()
-	core.NoGrad(func() { m.hidden(s.Tokens, s.Seg, nil, 1, s.Len(), s.Mode.MaskKind(), nil) })
+	m.frozen().hidden(s.Tokens, s.Seg, nil, 1, s.Len(), s.Mode.MaskKind(), nil, tap)
 	return out
 }

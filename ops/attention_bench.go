@@ -9,7 +9,7 @@ import (
 
 // xpromptSegments returns the segment ids of the benchmark sequence of t
 // tokens with s X-Prompt tokens, the layout of the PyTorch peer
-// (shared/peers/torch_train_step.py): [BOS], then 40% of the remaining
+// (bench/peers/torch_train_step.py): [BOS], then 40% of the remaining
 // t−1−s tokens IE, then s XP, then TD for the rest.
 func xpromptSegments(t, s int) []int32 {
 	if t < 1+s {

@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"xprompt/data"
 	"xprompt/train"
 	"xprompt/vq"
+
+	_ "xprompt/session/xpmagic" // registers the magics this test steps through
 )
 
 // TestTerminalModelMagics steps through X-Prompt on a terminal with an
@@ -24,7 +27,7 @@ func TestTerminalModelMagics(t *testing.T) {
 	if err := codec.SaveFloat16(&blob); err != nil {
 		t.Fatal(err)
 	}
-	r, err := train.NewRun(train.DefaultOptions("tiny"), train.NewTextTokenizer(1, 512), codec, blob.Bytes())
+	r, err := train.NewRun(train.DefaultOptions("tiny"), data.NewTextTokenizer(1, 512), codec, blob.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 
 	"xprompt/display"
-	"xprompt/session/view"
+	"xprompt/view"
 )
 
 // A cell is split at its top-level semicolons (explicit, or inserted at line

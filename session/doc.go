@@ -23,17 +23,15 @@
 //
 // Magics are lines starting with %: a registry of Magic values, each with
 // usage and help text (built-in ones read theirs from help/*.md, embedded in
-// the binary). Other files add one with Register from init (a table entry
-// each); a magic can Bind compiled values as variables of the cells.
+// the binary). Other packages add theirs from init with RegisterAll (a
+// table and a folder of help files) or Register; a magic can Bind compiled
+// values as variables of the cells. runMagic is the one guard: a panic in
+// any magic becomes a cell error naming it, and UsageError is the one way
+// to report bad arguments.
 //
-// The model magics step through X-Prompt: %load binds a model as m, %task
-// shows task families and examples (ex), %prompt builds an in-context prompt
-// p, %mask and %attn draw its attention mask and weights, %compress turns it
-// stage by stage into the compressed prompt cp, %gen generates and scores
-// its target, %train trains m further with live progress (interruptible at
-// step boundaries) and %save writes a checkpoint. They read m and p from the
-// cells' variables and never end the session: bad arguments are usage
-// errors, panics become cell errors naming the magic.
+// The X-Prompt magics (%load, %prompt, %mask, %compress, %gen, %train, …)
+// live in package xpmagic, which registers them when imported; State keeps
+// their per-session values and Global reads the cells' variables.
 //
 // Completion covers identifiers in scope, package members, fields and
 // methods of variables, and magic names. Inspect shows the signature and doc

@@ -11,7 +11,7 @@ import (
 
 	"xprompt/display"
 	"xprompt/session/symbols"
-	"xprompt/session/view"
+	"xprompt/view"
 )
 
 // docEntry and docPackage mirror the generated index (symbols.Docs).

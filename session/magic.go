@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"sort"
 	"strings"
@@ -55,8 +56,8 @@ var (
 //	}
 //
 // It panics on an invalid or duplicate name or a nil Run (programmer
-// mistakes). Files of this package can take the help text from help/NAME.md
-// with HelpFile.
+// mistakes). RegisterAll registers a table whose help lives in NAME.md
+// files.
 func Register(m Magic) {
 	if !magicName.MatchString(m.Name) || m.Run == nil {
 		panic(fmt.Sprintf("session.Register: invalid magic %q (name must match %s, Run must be set)", m.Name, magicName))
@@ -92,6 +93,34 @@ func (s *Session) Magics() []Magic {
 	return out
 }
 
+// State returns the value a package of magics keeps in this session under
+// key, made by init on first use: the magics' state between cells (a
+// loaded model, the current prompt). Use an unexported key type, as for
+// context values.
+func (s *Session) State(key any, init func() any) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == nil {
+		s.state = map[any]any{}
+	}
+	v, ok := s.state[key]
+	if !ok {
+		v = init()
+		s.state[key] = v
+	}
+	return v
+}
+
+// Global returns the value of the cells' variable name, if there is one
+// that compiled code can hold.
+func (s *Session) Global(name string) (any, bool) {
+	v, ok := s.in.Globals()[name]
+	if !ok || !v.IsValid() || !v.CanInterface() {
+		return nil, false
+	}
+	return v.Interface(), true
+}
+
 // magic returns the named magic.
 func (s *Session) magic(name string) (Magic, bool) {
 	s.mu.Lock()
@@ -103,13 +132,23 @@ func (s *Session) magic(name string) (Magic, bool) {
 //go:embed help/*.md
 var helpFS embed.FS
 
-// HelpFile returns the usage line and help text of the built-in magic name
-// from help/NAME.md: its first line is the usage, the rest the help.
+// RegisterAll registers the magics of a table, reading the usage line and
+// help text of each from help/NAME.md in fsys (ReadHelp). A package of
+// magics calls it from init with its embedded help folder.
+func RegisterAll(fsys fs.FS, table map[string]MagicFunc) {
+	for name, run := range table {
+		usage, help := ReadHelp(fsys, name)
+		Register(Magic{Name: name, Usage: usage, Help: help, Run: run})
+	}
+}
+
+// ReadHelp returns the usage line and help text of magic name from
+// help/NAME.md in fsys: its first line is the usage, the rest the help.
 // It panics if the file is missing (a build mistake).
-func HelpFile(name string) (usage, help string) {
-	b, err := helpFS.ReadFile("help/" + name + ".md")
+func ReadHelp(fsys fs.FS, name string) (usage, help string) {
+	b, err := fs.ReadFile(fsys, "help/"+name+".md")
 	if err != nil {
-		panic(fmt.Sprintf("session.HelpFile: no help/%s.md: %v", name, err))
+		panic(fmt.Sprintf("session.ReadHelp: no help/%s.md: %v", name, err))
 	}
 	usage, help, _ = strings.Cut(string(b), "\n")
 	return strings.TrimSpace(usage), strings.TrimSpace(help)
@@ -131,14 +170,21 @@ func magicLine(code string) (name, args string, ok bool) {
 	return t[:i], strings.TrimSpace(t[i:]), true
 }
 
-// runMagic runs the named magic, converting its errors into cell errors.
-func (s *Session) runMagic(ctx context.Context, name, args string, sink display.Sink) (*display.Bundle, error) {
+// runMagic runs the named magic, converting its errors into cell errors and
+// a panic (a shape check, a misused value from a cell) into a cell error
+// that names the magic: the one guard of every magic.
+func (s *Session) runMagic(ctx context.Context, name, args string, sink display.Sink) (b *display.Bundle, err error) {
 	m, ok := s.magic(name)
 	if !ok {
-		msg := fmt.Sprintf("unknown magic %%%s; %%help lists them", name)
-		return nil, &display.CellError{Name: "UsageError", Value: msg, Traceback: []string{"UsageError: " + msg}}
+		return nil, usageError(fmt.Sprintf("unknown magic %%%s; %%help lists them", name))
 	}
-	b, err := m.Run(ctx, s, args, sink)
+	defer func() {
+		if r := recover(); r != nil {
+			msg := fmt.Sprintf("%%%s: %v", name, r)
+			b, err = nil, &display.CellError{Name: "panic", Value: msg, Traceback: []string{"panic: " + msg}}
+		}
+	}()
+	b, err = m.Run(ctx, s, args, sink)
 	if err != nil {
 		var ce *display.CellError
 		if errors.As(err, &ce) {
@@ -153,9 +199,16 @@ func (s *Session) runMagic(ctx context.Context, name, args string, sink display.
 	return b, nil
 }
 
-// UsageError returns the error a magic reports for bad arguments: the
+// UsageError returns the error magic name reports for bad arguments: the
 // message and the magic's usage line.
-func UsageError(usage, format string, a ...any) error {
-	msg := fmt.Sprintf(format, a...) + "; usage: " + usage
+func (s *Session) UsageError(name, format string, a ...any) error {
+	msg := fmt.Sprintf(format, a...)
+	if m, ok := s.magic(name); ok {
+		msg += "; usage: " + m.Usage
+	}
+	return usageError(msg)
+}
+
+func usageError(msg string) *display.CellError {
 	return &display.CellError{Name: "UsageError", Value: msg, Traceback: []string{"UsageError: " + msg}}
 }

@@ -75,7 +75,7 @@ func TestRegisterMagic(t *testing.T) {
 	err := s.RegisterMagic("answer", "%answer NAME", "Binds NAME to a 2×2 tensor of 42s.",
 		func(_ context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
 			if args == "" {
-				return nil, UsageError("%answer NAME", "missing NAME")
+				return nil, s.UsageError("answer", "missing NAME")
 			}
 			sink.Stream("stdout", "binding "+args+"\n")
 			return nil, s.Bind(args, core.Full(42, 2, 2))
@@ -99,6 +99,16 @@ func TestRegisterMagic(t *testing.T) {
 	if err := s.RegisterMagic("Bad Name", "", "", nil); err == nil {
 		t.Error("RegisterMagic accepted an invalid name")
 	}
+	// A panicking magic becomes a cell error naming it; the session goes on.
+	s.RegisterMagic("boom", "%boom", "Panics.", func(context.Context, *Session, string, display.Sink) (*display.Bundle, error) {
+		panic("ops.MatMul: inner dimensions differ")
+	})
+	if ce := evalErr(t, s, "%boom"); ce.Name != "panic" || ce.Value != "%boom: ops.MatMul: inner dimensions differ" {
+		t.Errorf("panicking magic: %v", ce)
+	}
+	if got, _ := eval(t, s, "1 + 1"); got != "2" {
+		t.Errorf("after a panicking magic: 1 + 1 = %q", got)
+	}
 	// A cancelled magic reports an interrupt.
 	s.RegisterMagic("wait", "%wait", "Waits for the interrupt.", func(ctx context.Context, _ *Session, _ string, _ display.Sink) (*display.Bundle, error) {
 		<-ctx.Done()
@@ -112,10 +122,10 @@ func TestRegisterMagic(t *testing.T) {
 }
 
 func TestHelpFilesCoverBuiltins(t *testing.T) {
-	for _, b := range builtinMagics {
-		usage, help := HelpFile(b.name)
-		if !strings.HasPrefix(usage, "%"+b.name) || !strings.Contains(help, "Example:") {
-			t.Errorf("help/%s.md: usage %q, help without an example", b.name, usage)
+	for name := range builtinMagics {
+		usage, help := ReadHelp(helpFS, name)
+		if !strings.HasPrefix(usage, "%"+name) || !strings.Contains(help, "Example:") {
+			t.Errorf("help/%s.md: usage %q, help without an example", name, usage)
 		}
 	}
 }

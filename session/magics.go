@@ -13,28 +13,20 @@ import (
 	"xprompt/display"
 	"xprompt/img"
 	"xprompt/infer"
-	"xprompt/session/view"
 	"xprompt/tasks"
+	"xprompt/view"
 )
 
 // The built-in magics: one entry each; the usage and help come from
-// help/NAME.md. Magics of other files register themselves the same way.
-var builtinMagics = []struct {
-	name string
-	run  MagicFunc
-}{
-	{"help", runHelp},
-	{"time", runTime},
-	{"device", runDevice},
-	{"who", runWho},
+// help/NAME.md. Other packages register theirs the same way (RegisterAll).
+var builtinMagics = map[string]MagicFunc{
+	"help":   runHelp,
+	"time":   runTime,
+	"device": runDevice,
+	"who":    runWho,
 }
 
-func init() {
-	for _, b := range builtinMagics {
-		usage, help := HelpFile(b.name)
-		Register(Magic{Name: b.name, Usage: usage, Help: help, Run: b.run})
-	}
-}
+func init() { RegisterAll(helpFS, builtinMagics) }
 
 // runHelp implements %help [MAGIC].
 func runHelp(_ context.Context, s *Session, args string, _ display.Sink) (*display.Bundle, error) {
@@ -50,8 +42,7 @@ func runHelp(_ context.Context, s *Session, args string, _ display.Sink) (*displ
 	name := strings.TrimPrefix(strings.Fields(args)[0], "%")
 	m, ok := s.magic(name)
 	if !ok {
-		usage, _ := HelpFile("help")
-		return nil, UsageError(usage, "no magic %%%s", name)
+		return nil, s.UsageError("help", "no magic %%%s", name)
 	}
 	text := m.Usage + "\n\n" + m.Help + "\n"
 	b := display.Bundle{Data: map[string]any{
@@ -64,8 +55,7 @@ func runHelp(_ context.Context, s *Session, args string, _ display.Sink) (*displ
 // runTime implements %time STMT.
 func runTime(ctx context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
 	if args == "" {
-		usage, _ := HelpFile("time")
-		return nil, UsageError(usage, "nothing to time")
+		return nil, s.UsageError("time", "nothing to time")
 	}
 	start := time.Now()
 	b, err := s.evalGo(ctx, args)
@@ -92,8 +82,7 @@ func formatDuration(d time.Duration) string {
 func runDevice(_ context.Context, s *Session, args string, _ display.Sink) (*display.Bundle, error) {
 	if f := strings.Fields(args); len(f) > 0 {
 		if len(f) > 1 {
-			usage, _ := HelpFile("device")
-			return nil, UsageError(usage, "one device name expected, got %q", args)
+			return nil, s.UsageError("device", "one device name expected, got %q", args)
 		}
 		d := core.Device(f[0])
 		if f[0] == "auto" {
@@ -196,7 +185,7 @@ func summary(v reflect.Value) string {
 		}
 	case *infer.Engine:
 		if x != nil {
-			s = fmt.Sprintf("model %s, %s parameters, from %s", x.Model.Cfg.Preset, groupDigits(int64(x.Model.Params.Count())), x.Source)
+			s = fmt.Sprintf("model %s, %s parameters, from %s", x.Model.Cfg.Preset, view.GroupDigits(int64(x.Model.Params.Count())), x.Source)
 		}
 	case tasks.Example:
 		s = fmt.Sprintf("Example %s: %s", x.Family, x.Instruction)

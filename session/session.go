@@ -17,14 +17,14 @@ import (
 	"xprompt/display"
 	_ "xprompt/ops" // registers the CPU backend
 	"xprompt/session/symbols"
-	"xprompt/session/view"
+	"xprompt/view"
 )
 
 // DefaultImports are imported into the cells' scope when Options.Imports is
 // nil: a few standard packages and every project package in package symbols.
 var DefaultImports = []string{
 	"fmt", "math", "os", "strings", "time",
-	"xprompt/core", "xprompt/display", "xprompt/img", "xprompt/ops", "xprompt/session/view",
+	"xprompt/core", "xprompt/display", "xprompt/img", "xprompt/ops", "xprompt/view", "xprompt/data",
 	"xprompt/model", "xprompt/infer", "xprompt/tasks", "xprompt/metrics", "xprompt/train",
 }
 
@@ -62,7 +62,7 @@ type Session struct {
 	pkgSyms  map[string]map[string]reflect.Value // import path → exported symbols
 	pkgNames map[string]string                   // import path → package name
 
-	models modelState // the model magics' state; used only while a cell runs (cellMu)
+	state map[any]any // magic packages' per-session state (State)
 }
 
 var _ display.Evaluator = (*Session)(nil)

@@ -33,7 +33,7 @@
 // enhancement is a strong curve; add/remove noise and blur are seen, rain is
 // not; recolour/move/resize and inpainting are seen, addition and removal are
 // not; segmentation and edges are seen, depth is not. The tone curves are a
-// training option (train.DataConfig.CurveWeight) that changes this for
+// training option (data.Config.CurveWeight) that changes this for
 // low-light: its curves, k·v^g and the inverse, are members of the
 // tone-curve distribution, so a model trained with tone curves has seen
 // that kind of mapping at that strength, though never the family, its

@@ -24,7 +24,7 @@ type BenchResult struct {
 }
 
 // BenchBatch returns a batch of random tokens with the segment layout of the
-// PyTorch peer (../shared/peers/torch_train_step.py): [BOS][IE: 40% of the
+// PyTorch peer (bench/peers/torch_train_step.py): [BOS][IE: 40% of the
 // rest][XP: S][TD: the rest], every position a target, X-Prompt mask.
 func BenchBatch(cfg model.Config, b int, seed uint64) *model.Batch {
 	t := cfg.SeqLen

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"xprompt/core"
+	"xprompt/data"
 	"xprompt/model"
 	"xprompt/ops"
 	"xprompt/text"
@@ -27,7 +28,7 @@ type Options struct {
 	Seed        uint64
 	// ExampleWeight is the loss weight of in-context examples' outputs.
 	ExampleWeight float32
-	Data          DataConfig
+	Data          data.Config
 	// XP overrides the preset's number of X-Prompt tokens S when positive
 	// (the compression sweep).
 	XP int
@@ -40,7 +41,7 @@ type Options struct {
 // DefaultOptions returns the options of a preset.
 func DefaultOptions(preset string) Options {
 	o := Options{Preset: preset, Steps: 2000, Batch: 8, Accum: 1, LR: 2e-3, MinLR: 1e-4, Warmup: 100,
-		WeightDecay: 0.05, Clip: 1, Seed: 1, ExampleWeight: 0.5, Data: DefaultData()}
+		WeightDecay: 0.05, Clip: 1, Seed: 1, ExampleWeight: 0.5, Data: data.DefaultConfig()}
 	if preset == "tiny" {
 		o.Steps, o.LR = 500, 3e-3
 	}
@@ -67,7 +68,7 @@ type Run struct {
 	Model    *model.Model
 	Opt      *ops.AdamW
 	Text     *text.Tokenizer
-	Pipe     *Pipeline
+	Pipe     *data.Pipeline
 	Step     int
 	History  []float32 // loss per step
 	Tokens   int64     // tokens processed
@@ -79,7 +80,7 @@ type Run struct {
 
 // NewRun starts a run from scratch with the given tokenizers. vqBlob is the
 // image tokenizer's serialisation, stored with checkpoints.
-func NewRun(o Options, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*Run, error) {
+func NewRun(o Options, tok *text.Tokenizer, codec data.ImageCodec, vqBlob []byte) (*Run, error) {
 	cfg, err := model.Preset(o.Preset)
 	if err != nil {
 		return nil, err
@@ -97,16 +98,16 @@ func NewRun(o Options, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*R
 
 // NewRunFrom continues training an existing model (for example one loaded
 // for inference) with fresh optimizer state.
-func NewRunFrom(o Options, m *model.Model, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*Run, error) {
+func NewRunFrom(o Options, m *model.Model, tok *text.Tokenizer, codec data.ImageCodec, vqBlob []byte) (*Run, error) {
 	o.Preset = m.Cfg.Preset
 	return newRun(o, m, tok, codec, vqBlob)
 }
 
-func newRun(o Options, m *model.Model, tok *text.Tokenizer, codec ImageCodec, vqBlob []byte) (*Run, error) {
+func newRun(o Options, m *model.Model, tok *text.Tokenizer, codec data.ImageCodec, vqBlob []byte) (*Run, error) {
 	if o.Batch < 1 || o.Accum < 1 || o.Steps < 1 {
 		return nil, fmt.Errorf("train: batch %d, accumulation %d and steps %d must be positive", o.Batch, o.Accum, o.Steps)
 	}
-	pipe, err := NewPipeline(o.Data, m.Cfg, tok, codec, o.ExampleWeight)
+	pipe, err := data.NewPipeline(o.Data, m.Cfg, tok, codec, o.ExampleWeight)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +160,16 @@ func (r *Run) Train(ctx context.Context, n int, progress func(Progress)) error {
 	return nil
 }
 
+// maxSeqLen bounds a training sequence: 4·SeqLen per in-context example
+// (at least one). It guards against a runaway layout, not a model limit:
+// RoPE has no position table, and Config.SeqLen is the benchmark's length.
+// With the default mix a sequence of one example reaches 1.2·SeqLen on the
+// small preset and 2.1·SeqLen on tiny (whose SeqLen is short), and each
+// further example adds about 190 tokens (0.6·SeqLen small, 1·SeqLen tiny).
+func (r *Run) maxSeqLen() int {
+	return 4 * r.Model.Cfg.SeqLen * max(1, r.Opts.Data.Examples)
+}
+
 // step runs one optimizer step. On a non-finite loss or gradient nothing is
 // changed and ErrNonFinite is returned.
 func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
@@ -175,7 +186,7 @@ func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		b, err := model.Collate(seqs, 4*r.Model.Cfg.SeqLen, r.Model.Cfg.Vocab.Tok(model.Pad))
+		b, err := model.Collate(seqs, r.maxSeqLen(), r.Model.Cfg.Vocab.Tok(model.Pad))
 		if err != nil {
 			return 0, 0, 0, err
 		}
@@ -242,7 +253,7 @@ func (r *Run) Save(path string) error {
 
 // Resume continues a run from a checkpoint written by Save; codec must be
 // the image tokenizer stored in it.
-func Resume(ck *model.Checkpoint, codec ImageCodec) (*Run, error) {
+func Resume(ck *model.Checkpoint, codec data.ImageCodec) (*Run, error) {
 	var st runState
 	if err := json.Unmarshal(ck.Train, &st); err != nil {
 		return nil, fmt.Errorf("checkpoint has no usable training state: %w", err)
@@ -272,7 +283,7 @@ func Resume(ck *model.Checkpoint, codec ImageCodec) (*Run, error) {
 // InitFrom starts a new run (step 0, fresh optimizer and schedule from o)
 // from the weights and text tokenizer of a checkpoint: fine-tuning. codec
 // and vqBlob are the image tokenizer, normally the checkpoint's own.
-func InitFrom(o Options, ck *model.Checkpoint, codec ImageCodec, vqBlob []byte) (*Run, error) {
+func InitFrom(o Options, ck *model.Checkpoint, codec data.ImageCodec, vqBlob []byte) (*Run, error) {
 	tok, err := checkpointText(ck)
 	if err != nil {
 		return nil, err

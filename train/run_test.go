@@ -7,62 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"xprompt/img"
+	"xprompt/data"
 	"xprompt/model"
 )
-
-// patchCodec is a fixed image codec for tests: each f×f patch becomes the
-// code of its mean colour quantised to 8 levels per channel (512 codes).
-type patchCodec struct{ f int }
-
-func (c patchCodec) Encode(imgs []*img.Image) [][]int32 {
-	out := make([][]int32, len(imgs))
-	for i, m := range imgs {
-		side := m.W / c.f
-		for py := 0; py < side; py++ {
-			for px := 0; px < side; px++ {
-				var s [3]float32
-				for y := 0; y < c.f; y++ {
-					for x := 0; x < c.f; x++ {
-						r, g, b := m.At(px*c.f+x, py*c.f+y)
-						s[0], s[1], s[2] = s[0]+r, s[1]+g, s[2]+b
-					}
-				}
-				code := int32(0)
-				for ch := 0; ch < 3; ch++ {
-					q := int32(s[ch] / float32(c.f*c.f) * 7.999)
-					code = code*8 + q
-				}
-				out[i] = append(out[i], code)
-			}
-		}
-	}
-	return out
-}
-
-func (c patchCodec) Decode(codes [][]int32) []*img.Image {
-	var out []*img.Image
-	for _, cs := range codes {
-		side := int(math.Sqrt(float64(len(cs))))
-		m := img.New(side*c.f, side*c.f)
-		for i, code := range cs {
-			r, g, b := float32(code/64)/7, float32(code/8%8)/7, float32(code%8)/7
-			for y := 0; y < c.f; y++ {
-				for x := 0; x < c.f; x++ {
-					m.Set(i%side*c.f+x, i/side*c.f+y, r, g, b)
-				}
-			}
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 func tinyRun(t *testing.T) *Run {
 	t.Helper()
 	o := DefaultOptions("tiny")
 	o.Batch, o.Steps, o.Warmup = 2, 40, 2
-	r, err := NewRun(o, NewTextTokenizer(1, 512), patchCodec{4}, nil)
+	r, err := NewRun(o, data.NewTextTokenizer(1, 512), data.PatchCodec{F: 4}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +50,7 @@ func TestExactResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resumed, err := Resume(ck, patchCodec{4})
+	resumed, err := Resume(ck, data.PatchCodec{F: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +118,7 @@ func TestInitFrom(t *testing.T) {
 	o := DefaultOptions("tiny")
 	o.Batch, o.Steps, o.Warmup = 2, 10, 1
 	o.Data.HideInstruction = 0.5
-	r, err := InitFrom(o, ck, patchCodec{4}, nil)
+	r, err := InitFrom(o, ck, data.PatchCodec{F: 4}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +141,26 @@ func TestInitFrom(t *testing.T) {
 		t.Fatal(err)
 	}
 	ck.Text = []byte("not a tokenizer")
-	if _, err := InitFrom(o, ck, patchCodec{4}, nil); err == nil {
+	if _, err := InitFrom(o, ck, data.PatchCodec{F: 4}, nil); err == nil {
 		t.Fatal("InitFrom accepted a checkpoint with a corrupt text tokenizer")
+	}
+}
+
+func TestOptionsXPOverridesPreset(t *testing.T) {
+	o := DefaultOptions("tiny")
+	o.Steps = 1
+	for _, xp := range []int{0, 1, 9} {
+		o.XP = xp
+		r, err := NewRun(o, data.NewTextTokenizer(1, 512), data.PatchCodec{F: 4}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := xp
+		if xp == 0 {
+			want = model.Presets["tiny"].XP
+		}
+		if r.Model.Cfg.XP != want || r.Pipe.Builder.XP != want {
+			t.Errorf("XP %d: model has %d X-Prompt tokens, builder %d; want %d", xp, r.Model.Cfg.XP, r.Pipe.Builder.XP, want)
+		}
 	}
 }

@@ -123,7 +123,7 @@ func encodeF32(xs []float32) []byte {
 func encodeF16(xs []float32) []byte {
 	out := make([]byte, 2*len(xs))
 	for i, v := range xs {
-		h := toHalf(v)
+		h := core.ToHalf(v)
 		out[2*i], out[2*i+1] = byte(h), byte(h>>8)
 	}
 	return out
@@ -397,7 +397,7 @@ func decodeTensor(r *reader, i int, shapes map[string][]int) (string, []float32,
 		if size == 4 {
 			data[j] = math.Float32frombits(uint32(raw[4*j]) | uint32(raw[4*j+1])<<8 | uint32(raw[4*j+2])<<16 | uint32(raw[4*j+3])<<24)
 		} else {
-			data[j] = fromHalf(uint16(raw[2*j]) | uint16(raw[2*j+1])<<8)
+			data[j] = core.FromHalf(uint16(raw[2*j]) | uint16(raw[2*j+1])<<8)
 		}
 		if math.IsNaN(float64(data[j])) || math.IsInf(float64(data[j]), 0) {
 			return "", nil, fmt.Errorf("%s: value %d is %g", what, j, data[j])

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,15 +10,14 @@ import (
 	"xprompt/kernel"
 )
 
-// newEvaluator creates the evaluator the kernel drives. It is set by the file
-// that links the Go session in; while it is nil, "xprompt kernel" fails.
-var newEvaluator func() (display.Evaluator, error)
-
 func init() {
-	register("kernel", "run the Jupyter kernel; 'kernel install' installs its kernelspec", runKernel)
+	register("kernel", "run the Jupyter kernel; 'kernel install' installs its kernelspec",
+		func(args []string) error { return runKernel(args, newSession) })
 }
 
-func runKernel(args []string) error {
+// runKernel implements `xprompt kernel`: it serves one evaluator made by
+// newEvaluator (a Go session) to the Jupyter client of the connection file.
+func runKernel(args []string, newEvaluator func() (display.Evaluator, error)) error {
 	if len(args) > 0 && args[0] == "install" {
 		return runKernelInstall(args[1:])
 	}
@@ -33,9 +31,6 @@ func runKernel(args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
-	if newEvaluator == nil {
-		return errors.New("no evaluator linked")
 	}
 	ev, err := newEvaluator()
 	if err != nil {

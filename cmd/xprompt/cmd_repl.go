@@ -6,13 +6,16 @@ import (
 	"xprompt/display"
 	"xprompt/repl"
 	"xprompt/session"
+	_ "xprompt/session/xpmagic" // registers the X-Prompt magics
 )
 
 func init() {
 	register("repl", "interactive Go session with the project's packages (the default)", runRepl)
-	// The Jupyter kernel (cmd_kernel.go) drives the same session.
-	newEvaluator = func() (display.Evaluator, error) { return session.New(session.Options{}) }
 }
+
+// newSession returns a Go session with the default imports and every magic,
+// the evaluator of the REPL and of the Jupyter kernel (cmd_kernel.go).
+func newSession() (display.Evaluator, error) { return session.New(session.Options{}) }
 
 // runRepl implements `xprompt [repl] [--exit-on-error] [--history FILE]
 // [--images DIR] [--device NAME]`. On a terminal it is the interactive

@@ -11,6 +11,7 @@ import (
 	"time"
 	"xprompt/core"
 
+	"xprompt/data"
 	"xprompt/model"
 	"xprompt/train"
 	"xprompt/vq"
@@ -180,7 +181,7 @@ func runTrain(args []string) error {
 				err = fmt.Errorf("init %s: %w", *initFrom, err)
 			}
 		} else {
-			run, err = train.NewRun(o, train.NewTextTokenizer(o.Seed, 512), vqm, vqBlob)
+			run, err = train.NewRun(o, data.NewTextTokenizer(o.Seed, 512), vqm, vqBlob)
 		}
 		if err != nil {
 			return err
@@ -208,6 +209,10 @@ func runTrain(args []string) error {
 			*out = "runs/" + run.Opts.Preset + ".ckpt"
 		}
 	}
+	saved := -1 // the step of the checkpoint at *out written by or before this run; -1: none
+	if *out == *resume {
+		saved = run.Step
+	}
 	ctx, stop := interruptContext()
 	defer stop()
 	bar := newProgressBar(os.Stderr, !*quiet)
@@ -217,14 +222,17 @@ func runTrain(args []string) error {
 		bar.done()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			if errors.Is(err, train.ErrNonFinite) {
-				return fmt.Errorf("%v\nstopped; the last good checkpoint is %s (step %d)", err, *out, lastSaved)
+				if saved < 0 {
+					return fmt.Errorf("%v\nstopped before the first checkpoint", err)
+				}
+				return fmt.Errorf("%v\nstopped; the last good checkpoint is %s (step %d)", err, *out, saved)
 			}
 			return err
 		}
 		if serr := run.Save(*out); serr != nil {
 			return serr
 		}
-		lastSaved = run.Step
+		saved = run.Step
 		fmt.Fprintf(os.Stderr, "saved %s at step %d\n", *out, run.Step)
 		if err != nil {
 			return fmt.Errorf("interrupted at step %d; resume with: xprompt train --resume %s", run.Step, *out)
@@ -232,9 +240,6 @@ func runTrain(args []string) error {
 	}
 	return nil
 }
-
-// lastSaved is the step of the newest checkpoint written by this process.
-var lastSaved int
 
 func applyAblation(o *train.Options, ablate string) error {
 	switch ablate {

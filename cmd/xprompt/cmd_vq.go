@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,24 +15,56 @@ import (
 	"time"
 
 	"xprompt/img"
+	"xprompt/model"
 	"xprompt/vq"
 )
 
 func init() {
-	register("vq", "train or evaluate the VQ-VAE image tokenizer (vq train | vq eval)", runVQ)
+	register("vq", "train, evaluate or extract the VQ-VAE image tokenizer (vq train | vq eval | vq extract)", runVQ)
 }
 
 func runVQ(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: xprompt vq train|eval [flags]", errUsage)
+		return fmt.Errorf("%w: xprompt vq train|eval|extract [flags]", errUsage)
 	}
 	switch args[0] {
 	case "train":
 		return runVQTrain(args[1:])
 	case "eval":
 		return runVQEval(args[1:])
+	case "extract":
+		return runVQExtract(args[1:])
 	}
-	return fmt.Errorf("%w: unknown vq command %q (want train or eval)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown vq command %q (want train, eval or extract)", errUsage, args[0])
+}
+
+// runVQExtract implements `xprompt vq extract --out FILE CHECKPOINT`: it
+// writes the image tokenizer a checkpoint carries (the one its model was
+// trained with), byte for byte, as a tokenizer file for --vq.
+func runVQExtract(args []string) error {
+	fs := newFlags("vq extract", "[--out FILE] CHECKPOINT")
+	out := fs.String("out", "tokenizer.vq", "file to write the tokenizer to")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want 'xprompt vq extract [--out FILE] CHECKPOINT'", errUsage)
+	}
+	ck, err := model.Load(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if len(ck.VQ) == 0 {
+		return fmt.Errorf("%s carries no image tokenizer", fs.Arg(0))
+	}
+	if _, err := vq.Load(bytes.NewReader(ck.VQ)); err != nil {
+		return fmt.Errorf("%s: its image tokenizer: %w", fs.Arg(0), err)
+	}
+	if err := os.WriteFile(*out, ck.VQ, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s (%d bytes), the image tokenizer of %s\n", *out, len(ck.VQ), fs.Arg(0))
+	return nil
 }
 
 // runVQTrain implements `xprompt vq train`: it trains a tokenizer on the

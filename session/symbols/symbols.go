@@ -1,6 +1,6 @@
 package symbols
 
-//go:generate go run xprompt/session/internal/symgen/gensymbols xprompt/core xprompt/ops xprompt/img xprompt/display xprompt/session/view xprompt/model xprompt/infer xprompt/tasks xprompt/metrics xprompt/train
+//go:generate go run xprompt/session/internal/symgen/gensymbols xprompt/core xprompt/ops xprompt/img xprompt/display xprompt/view xprompt/model xprompt/infer xprompt/tasks xprompt/metrics xprompt/train xprompt/data
 
 import (
 	_ "embed"

@@ -23,7 +23,6 @@ func init() {
 		"EOI":                reflect.ValueOf(model.EOI),
 		"EOL":                reflect.ValueOf(model.EOL),
 		"EOS":                reflect.ValueOf(model.EOS),
-		"HeatmapImage":       reflect.ValueOf(model.HeatmapImage),
 		"HiddenFor":          reflect.ValueOf(model.HiddenFor),
 		"IgnoreTarget":       reflect.ValueOf(model.IgnoreTarget),
 		"ImageTokens":        reflect.ValueOf(model.ImageTokens),

@@ -7,55 +7,29 @@ package symbols
 
 import (
 	"reflect"
-	"xprompt/img"
 	"xprompt/train"
 )
 
 func init() {
 	Symbols["xprompt/train/train"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"BenchBatch":       reflect.ValueOf(train.BenchBatch),
-		"BenchStep":        reflect.ValueOf(train.BenchStep),
-		"BenchStepOn":      reflect.ValueOf(train.BenchStepOn),
-		"DefaultData":      reflect.ValueOf(train.DefaultData),
-		"DefaultOptions":   reflect.ValueOf(train.DefaultOptions),
-		"ErrNonFinite":     reflect.ValueOf(&train.ErrNonFinite).Elem(),
-		"FlopsPerToken":    reflect.ValueOf(train.FlopsPerToken),
-		"InitFrom":         reflect.ValueOf(train.InitFrom),
-		"NewPipeline":      reflect.ValueOf(train.NewPipeline),
-		"NewRun":           reflect.ValueOf(train.NewRun),
-		"NewRunFrom":       reflect.ValueOf(train.NewRunFrom),
-		"NewTextTokenizer": reflect.ValueOf(train.NewTextTokenizer),
-		"NewTrainStep":     reflect.ValueOf(train.NewTrainStep),
-		"Resume":           reflect.ValueOf(train.Resume),
-		"SampleExamples":   reflect.ValueOf(train.SampleExamples),
-		"TextCorpus":       reflect.ValueOf(train.TextCorpus),
+		"BenchBatch":     reflect.ValueOf(train.BenchBatch),
+		"BenchStep":      reflect.ValueOf(train.BenchStep),
+		"BenchStepOn":    reflect.ValueOf(train.BenchStepOn),
+		"DefaultOptions": reflect.ValueOf(train.DefaultOptions),
+		"ErrNonFinite":   reflect.ValueOf(&train.ErrNonFinite).Elem(),
+		"FlopsPerToken":  reflect.ValueOf(train.FlopsPerToken),
+		"InitFrom":       reflect.ValueOf(train.InitFrom),
+		"NewRun":         reflect.ValueOf(train.NewRun),
+		"NewRunFrom":     reflect.ValueOf(train.NewRunFrom),
+		"NewTrainStep":   reflect.ValueOf(train.NewTrainStep),
+		"Resume":         reflect.ValueOf(train.Resume),
 
 		// type definitions
 		"BenchResult": reflect.ValueOf((*train.BenchResult)(nil)),
-		"DataConfig":  reflect.ValueOf((*train.DataConfig)(nil)),
-		"ImageCodec":  reflect.ValueOf((*train.ImageCodec)(nil)),
 		"Options":     reflect.ValueOf((*train.Options)(nil)),
-		"Pipeline":    reflect.ValueOf((*train.Pipeline)(nil)),
 		"Progress":    reflect.ValueOf((*train.Progress)(nil)),
 		"Run":         reflect.ValueOf((*train.Run)(nil)),
 		"TrainStep":   reflect.ValueOf((*train.TrainStep)(nil)),
-
-		// interface wrapper definitions
-		"_ImageCodec": reflect.ValueOf((*_xprompt_train_ImageCodec)(nil)),
 	}
-}
-
-// _xprompt_train_ImageCodec is an interface wrapper for ImageCodec type
-type _xprompt_train_ImageCodec struct {
-	IValue  interface{}
-	WDecode func(codes [][]int32) []*img.Image
-	WEncode func(imgs []*img.Image) [][]int32
-}
-
-func (W _xprompt_train_ImageCodec) Decode(codes [][]int32) []*img.Image {
-	return W.WDecode(codes)
-}
-func (W _xprompt_train_ImageCodec) Encode(imgs []*img.Image) [][]int32 {
-	return W.WEncode(imgs)
 }

@@ -3,6 +3,7 @@ package view
 import (
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -167,5 +168,18 @@ func tableHTML(title string, headers []string, rows [][]string) string {
 		b.WriteString("</tr>\n")
 	}
 	b.WriteString("</tbody>\n</table>\n")
+	return b.String()
+}
+
+// GroupDigits writes n with its digits in groups of three: 1,234,567.
+func GroupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
 	return b.String()
 }

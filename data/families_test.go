@@ -1,4 +1,4 @@
-package train
+package data
 
 import (
 	"math/rand/v2"
@@ -19,8 +19,8 @@ func TestIncludeAddsHeldOutFamilies(t *testing.T) {
 		{"with lowlight", []string{"lowlight"}, map[string]bool{"denoise": true, "lowlight": true, "make_lowlight": true}},
 	}
 	for _, c := range cases {
-		cfg := DataConfig{ImageWeight: 1, Reverse: true, Examples: 0, Families: []string{"denoise"}, Include: c.include}
-		p, err := NewPipeline(cfg, mcfg, tok, patchCodec{4}, 0)
+		cfg := Config{ImageWeight: 1, Reverse: true, Examples: 0, Families: []string{"denoise"}, Include: c.include}
+		p, err := NewPipeline(cfg, mcfg, tok, PatchCodec{F: 4}, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -40,29 +40,10 @@ func TestIncludeAddsHeldOutFamilies(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"denoise", "no_such_family"} {
-		cfg := DefaultData()
+		cfg := DefaultConfig()
 		cfg.Include = []string{bad}
-		if _, err := NewPipeline(cfg, mcfg, tok, patchCodec{4}, 0); err == nil {
+		if _, err := NewPipeline(cfg, mcfg, tok, PatchCodec{F: 4}, 0); err == nil {
 			t.Errorf("Include %q: want an error (not a held-out family)", bad)
-		}
-	}
-}
-
-func TestOptionsXPOverridesPreset(t *testing.T) {
-	o := DefaultOptions("tiny")
-	o.Steps = 1
-	for _, xp := range []int{0, 1, 9} {
-		o.XP = xp
-		r, err := NewRun(o, NewTextTokenizer(1, 512), patchCodec{4}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := xp
-		if xp == 0 {
-			want = model.Presets["tiny"].XP
-		}
-		if r.Model.Cfg.XP != want || r.Pipe.Builder.XP != want {
-			t.Errorf("XP %d: model has %d X-Prompt tokens, builder %d; want %d", xp, r.Model.Cfg.XP, r.Pipe.Builder.XP, want)
 		}
 	}
 }

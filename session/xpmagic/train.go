@@ -1,4 +1,4 @@
-package session
+package xpmagic
 
 import (
 	"context"
@@ -13,8 +13,9 @@ import (
 
 	"xprompt/display"
 	"xprompt/infer"
-	"xprompt/session/view"
+	"xprompt/session"
 	"xprompt/train"
+	"xprompt/view"
 )
 
 // How often %train redraws its live display: the progress line at most
@@ -26,36 +27,36 @@ const (
 )
 
 // runTrain implements %train [N] [--lr F].
-func runTrain(ctx context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
+func runTrain(ctx context.Context, s *session.Session, args string, sink display.Sink) (*display.Bundle, error) {
 	fs := newFlags("train")
 	lr := fs.Float64("lr", 0, "")
-	pos, err := parseArgs("train", args, fs)
+	pos, err := parseArgs(s, "train", args, fs)
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) > 1 {
-		return nil, usage("train", "one number of steps N expected, got %q", pos)
+		return nil, s.UsageError("train", "one number of steps N expected, got %q", pos)
 	}
 	n := 0
 	if len(pos) == 1 {
 		if n, err = strconv.Atoi(pos[0]); err != nil || n < 1 {
-			return nil, usage("train", "N %q is not a positive number of steps", pos[0])
+			return nil, s.UsageError("train", "N %q is not a positive number of steps", pos[0])
 		}
 	}
 	if *lr < 0 || *lr > 1 || math.IsNaN(*lr) {
-		return nil, usage("train", "--lr %v: want a learning rate in (0, 1]", *lr)
+		return nil, s.UsageError("train", "--lr %v: want a learning rate in (0, 1]", *lr)
 	}
-	e, err := s.engine()
+	e, err := engine(s)
 	if err != nil {
 		return nil, err
 	}
 	if n == 0 {
 		if *lr > 0 {
-			return nil, usage("train", "--lr needs N steps to train")
+			return nil, s.UsageError("train", "--lr needs N steps to train")
 		}
-		return s.trainState(e, sink)
+		return trainState(s, e, sink)
 	}
-	run, err := s.trainRun(e, float32(*lr))
+	run, err := trainRun(s, e, float32(*lr))
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +91,7 @@ func runTrain(ctx context.Context, s *Session, args string, sink display.Sink) (
 	if ctx.Err() != nil {
 		sink.Stream("stdout", fmt.Sprintf("interrupted at step %d after %d of %d steps; the run is intact (%%train N goes on from here)\n",
 			run.Step, done, n))
-		return nil, interrupted(ctx.Err())
+		return nil, ctx.Err() // runMagic reports it as an interrupt
 	}
 	if err != nil {
 		return nil, fmt.Errorf("stopped at step %d after %d of %d steps: %w", run.Step, done, n, err)
@@ -138,8 +139,8 @@ func lastLossValue(r *train.Run) float32 {
 // the checkpoint m was loaded from when it holds training state, or a new
 // one (train.DefaultOptions of m's preset, fresh AdamW). A positive lr
 // replaces the peak learning rate of the schedule.
-func (s *Session) trainRun(e *infer.Engine, lr float32) (*train.Run, error) {
-	st := &s.models
+func trainRun(s *session.Session, e *infer.Engine, lr float32) (*train.Run, error) {
+	st := models(s)
 	var r *train.Run
 	var err error
 	switch {
@@ -154,7 +155,7 @@ func (s *Session) trainRun(e *infer.Engine, lr float32) (*train.Run, error) {
 		if lr > 0 {
 			o.LR, o.MinLR = lr, min(o.MinLR, lr)
 		}
-		vb, err := s.vqBlob(e)
+		vb, err := vqBlob(s, e)
 		if err != nil {
 			return nil, err
 		}
@@ -202,10 +203,10 @@ func withLR(r *train.Run, lr float32, e *infer.Engine) (*train.Run, error) {
 }
 
 // trainState shows the run of m: a table and the loss curve.
-func (s *Session) trainState(e *infer.Engine, sink display.Sink) (*display.Bundle, error) {
-	st := &s.models
+func trainState(s *session.Session, e *infer.Engine, sink display.Sink) (*display.Bundle, error) {
+	st := models(s)
 	if (st.run == nil || st.runEng != e) && st.ck != nil && st.loaded == e && st.ck.Train != nil {
-		if _, err := s.trainRun(e, 0); err != nil {
+		if _, err := trainRun(s, e, 0); err != nil {
 			return nil, err
 		}
 	}
@@ -221,7 +222,7 @@ func (s *Session) trainState(e *infer.Engine, sink display.Sink) (*display.Bundl
 	t.Add("steps done", r.Step)
 	t.Add("schedule", fmt.Sprintf("warmup %d → lr %.3g, cosine to %.3g at step %d", r.Opts.Warmup, r.Opts.LR, r.Opts.MinLR, r.Opts.Steps))
 	t.Add("batch", fmt.Sprintf("%d sequences × %d accumulated", r.Opts.Batch, r.Opts.Accum))
-	t.Add("tokens seen", groupDigits(r.Tokens))
+	t.Add("tokens seen", view.GroupDigits(r.Tokens))
 	t.Add("last loss", lastLoss(r))
 	if len(r.History) == 0 {
 		b := t.Display()

@@ -1,8 +1,9 @@
-package session
+package xpmagic
 
 import (
 	"bytes"
 	"context"
+	"embed"
 	"flag"
 	"fmt"
 	"io"
@@ -14,39 +15,31 @@ import (
 	"xprompt/display"
 	"xprompt/infer"
 	"xprompt/model"
-	"xprompt/session/view"
+	"xprompt/session"
 	"xprompt/train"
+	"xprompt/view"
 )
 
-// The model magics step through X-Prompt from a cell: %load a model (bound
-// as m), look at %task families, build a %prompt (p), show its %mask and
-// %attn weights, %compress it into cp stage by stage, %gen its target,
-// %train m further and %save it. They read m and p from the cells'
-// variables, so a cell may replace them (p, _ = m.NewPrompt("derain", 2, 7)).
+//go:embed help/*.md
+var helpFS embed.FS
 
-var modelMagics = []struct {
-	name string
-	run  MagicFunc
-}{
-	{"load", runLoad},
-	{"task", runTask},
-	{"prompt", runPrompt},
-	{"mask", runMask},
-	{"attn", runAttn},
-	{"compress", runCompress},
-	{"gen", runGen},
-	{"train", runTrain},
-	{"save", runSave},
+// magics is the table of the X-Prompt magics; help/NAME.md holds the usage
+// line and help text of each.
+var magics = map[string]session.MagicFunc{
+	"load":     runLoad,
+	"task":     runTask,
+	"prompt":   runPrompt,
+	"mask":     runMask,
+	"attn":     runAttn,
+	"compress": runCompress,
+	"gen":      runGen,
+	"train":    runTrain,
+	"save":     runSave,
 }
 
-func init() {
-	for _, b := range modelMagics {
-		usage, help := HelpFile(b.name)
-		Register(Magic{Name: b.name, Usage: usage, Help: help, Run: guarded(b.name, b.run)})
-	}
-}
+func init() { session.RegisterAll(helpFS, magics) }
 
-// modelState is what the model magics keep between cells.
+// modelState is what the model magics keep between cells, one per session.
 type modelState struct {
 	loaded *infer.Engine     // the engine %load bound last
 	ck     *model.Checkpoint // the checkpoint it came from (nil for the default)
@@ -59,38 +52,18 @@ type modelState struct {
 	draws     uint64       // %task draws without --seed so far
 }
 
-// guarded runs a magic, turning a panic (a shape check, a misused value
-// from a cell) into a cell error that names the magic.
-func guarded(name string, run MagicFunc) MagicFunc {
-	return func(ctx context.Context, s *Session, args string, sink display.Sink) (b *display.Bundle, err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				msg := fmt.Sprintf("%%%s: %v", name, r)
-				b, err = nil, &display.CellError{Name: "panic", Value: msg, Traceback: []string{"panic: " + msg}}
-			}
-		}()
-		return run(ctx, s, args, sink)
-	}
-}
+// stateKey is the key of modelState in a session (Session.State).
+type stateKey struct{}
 
-// usage returns a usage error of the built-in magic name.
-func usage(name, format string, a ...any) error {
-	u, _ := HelpFile(name)
-	return UsageError(u, format, a...)
-}
-
-// global returns the value of a variable of the cells.
-func (s *Session) global(name string) (any, bool) {
-	v, ok := s.in.Globals()[name]
-	if !ok || !v.IsValid() || !v.CanInterface() {
-		return nil, false
-	}
-	return v.Interface(), true
+// models returns the session's model-magic state. The magics use it only
+// while their cell runs, one cell at a time.
+func models(s *session.Session) *modelState {
+	return s.State(stateKey{}, func() any { return &modelState{} }).(*modelState)
 }
 
 // engine returns the model bound as m.
-func (s *Session) engine() (*infer.Engine, error) {
-	v, ok := s.global("m")
+func engine(s *session.Session) (*infer.Engine, error) {
+	v, ok := s.Global("m")
 	if !ok {
 		return nil, fmt.Errorf("no model: run %%load first")
 	}
@@ -103,12 +76,12 @@ func (s *Session) engine() (*infer.Engine, error) {
 
 // currentPrompt returns the model m and the prompt bound as p, which must
 // have been made for m.
-func (s *Session) currentPrompt() (*infer.Engine, *infer.Prompt, error) {
-	e, err := s.engine()
+func currentPrompt(s *session.Session) (*infer.Engine, *infer.Prompt, error) {
+	e, err := engine(s)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, ok := s.global("p")
+	v, ok := s.Global("p")
 	if !ok {
 		return nil, nil, fmt.Errorf("no prompt: run %%prompt TASK first")
 	}
@@ -119,7 +92,7 @@ func (s *Session) currentPrompt() (*infer.Engine, *infer.Prompt, error) {
 	if p == nil || p.Seq == nil {
 		return nil, nil, fmt.Errorf("no prompt: p is empty; make one with %%prompt TASK or m.NewPrompt")
 	}
-	if st := &s.models; p == st.prompt && st.promptEng != e {
+	if st := models(s); p == st.prompt && st.promptEng != e {
 		return nil, nil, fmt.Errorf("p was built for another model than m; run %%prompt again")
 	}
 	return e, p, nil
@@ -154,17 +127,17 @@ func splitArgs(args string) ([]string, error) {
 // parseArgs parses flags (anywhere among the arguments, -f or --f) with fs
 // and returns the positional arguments. Errors are usage errors of the magic
 // that name the argument.
-func parseArgs(name, args string, fs *flag.FlagSet) ([]string, error) {
+func parseArgs(s *session.Session, name, args string, fs *flag.FlagSet) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	rest, err := splitArgs(args)
 	if err != nil {
-		return nil, usage(name, "%v", err)
+		return nil, s.UsageError(name, "%v", err)
 	}
 	var pos []string
 	for {
 		if err := fs.Parse(rest); err != nil {
-			return nil, usage(name, "%v", err)
+			return nil, s.UsageError(name, "%v", err)
 		}
 		rest = fs.Args()
 		if len(rest) == 0 {
@@ -179,13 +152,13 @@ func parseArgs(name, args string, fs *flag.FlagSet) ([]string, error) {
 func newFlags(name string) *flag.FlagSet { return flag.NewFlagSet("%"+name, flag.ContinueOnError) }
 
 // runLoad implements %load [default|PATH].
-func runLoad(_ context.Context, s *Session, args string, _ display.Sink) (*display.Bundle, error) {
-	pos, err := parseArgs("load", args, newFlags("load"))
+func runLoad(_ context.Context, s *session.Session, args string, _ display.Sink) (*display.Bundle, error) {
+	pos, err := parseArgs(s, "load", args, newFlags("load"))
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) > 1 {
-		return nil, usage("load", "one model expected, got %d arguments %q", len(pos), pos)
+		return nil, s.UsageError("load", "one model expected, got %d arguments %q", len(pos), pos)
 	}
 	src := "default"
 	if len(pos) == 1 {
@@ -201,8 +174,8 @@ func runLoad(_ context.Context, s *Session, args string, _ display.Sink) (*displ
 	if err != nil {
 		return nil, err
 	}
-	old := s.models
-	s.models = modelState{loaded: e, ck: ck, draws: old.draws, prompt: old.prompt, promptEng: old.promptEng}
+	st := models(s)
+	*st = modelState{loaded: e, ck: ck, draws: st.draws, prompt: st.prompt, promptEng: st.promptEng}
 	if err := s.Bind("m", e); err != nil {
 		return nil, err
 	}
@@ -220,7 +193,7 @@ func modelTable(e *infer.Engine) *view.Table {
 	c := e.Model.Cfg
 	t := view.NewTable("property", "value")
 	t.Add("preset", c.Preset)
-	t.Add("parameters", groupDigits(int64(e.Model.Params.Count())))
+	t.Add("parameters", view.GroupDigits(int64(e.Model.Params.Count())))
 	t.Add("layers × width", fmt.Sprintf("%d × %d (%d heads, SwiGLU %d)", c.Layers, c.D, c.Heads, c.Hidden))
 	t.Add("X-Prompt tokens", c.XP)
 	t.Add("vocabulary", fmt.Sprintf("%d (%d text, %d image codes, %d special)", c.Vocab.Size(), c.Vocab.TextSize, c.Vocab.Codes, model.NumSpecials))
@@ -229,23 +202,10 @@ func modelTable(e *infer.Engine) *view.Table {
 	return t
 }
 
-// groupDigits writes n with its digits in groups of three: 1,234,567.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // vqBlob returns the serialisation of the engine's image tokenizer: the
 // bytes of the checkpoint it was loaded from, or a fresh float32 one.
-func (s *Session) vqBlob(e *infer.Engine) ([]byte, error) {
-	if st := &s.models; st.ck != nil && st.loaded == e && len(st.ck.VQ) > 0 {
+func vqBlob(s *session.Session, e *infer.Engine) ([]byte, error) {
+	if st := models(s); st.ck != nil && st.loaded == e && len(st.ck.VQ) > 0 {
 		return st.ck.VQ, nil
 	}
 	var buf bytes.Buffer
@@ -256,20 +216,20 @@ func (s *Session) vqBlob(e *infer.Engine) ([]byte, error) {
 }
 
 // runSave implements %save PATH.
-func runSave(_ context.Context, s *Session, args string, _ display.Sink) (*display.Bundle, error) {
-	pos, err := parseArgs("save", args, newFlags("save"))
+func runSave(_ context.Context, s *session.Session, args string, _ display.Sink) (*display.Bundle, error) {
+	pos, err := parseArgs(s, "save", args, newFlags("save"))
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) != 1 {
-		return nil, usage("save", "one PATH expected, got %d arguments", len(pos))
+		return nil, s.UsageError("save", "one PATH expected, got %d arguments", len(pos))
 	}
 	path := pos[0]
-	e, err := s.engine()
+	e, err := engine(s)
 	if err != nil {
 		return nil, err
 	}
-	st := &s.models
+	st := models(s)
 	what := "weights and tokenizers"
 	switch {
 	case st.run != nil && st.runEng == e:
@@ -282,7 +242,7 @@ func runSave(_ context.Context, s *Session, args string, _ display.Sink) (*displ
 		if err != nil {
 			return nil, fmt.Errorf("text tokenizer: %w", err)
 		}
-		vb, err := s.vqBlob(e)
+		vb, err := vqBlob(s, e)
 		if err != nil {
 			return nil, err
 		}
@@ -301,6 +261,6 @@ func runSave(_ context.Context, s *Session, args string, _ display.Sink) (*displ
 	if fi, err := os.Stat(path); err == nil {
 		size = fi.Size()
 	}
-	b := display.Text(fmt.Sprintf("saved m to %s (%s bytes: %s)", path, groupDigits(size), what))
+	b := display.Text(fmt.Sprintf("saved m to %s (%s bytes: %s)", path, view.GroupDigits(size), what))
 	return &b, nil
 }

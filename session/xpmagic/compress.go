@@ -1,18 +1,18 @@
-package session
+package xpmagic
 
 import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"xprompt/core"
 	"xprompt/display"
-	"xprompt/img"
 	"xprompt/infer"
 	"xprompt/model"
-	"xprompt/session/view"
-	"xprompt/tasks"
+	"xprompt/session"
+	"xprompt/view"
 )
 
 // compressStages is the number of stages of %compress: prefill [BOS][IE],
@@ -38,8 +38,8 @@ type compression struct {
 }
 
 // runCompress implements %compress [step|all].
-func runCompress(_ context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
-	pos, err := parseArgs("compress", args, newFlags("compress"))
+func runCompress(_ context.Context, s *session.Session, args string, sink display.Sink) (*display.Bundle, error) {
+	pos, err := parseArgs(s, "compress", args, newFlags("compress"))
 	if err != nil {
 		return nil, err
 	}
@@ -48,20 +48,20 @@ func runCompress(_ context.Context, s *Session, args string, sink display.Sink) 
 		how = pos[0]
 	}
 	if len(pos) > 1 || (how != "step" && how != "all") {
-		return nil, usage("compress", "want step or all, got %q", strings.Join(pos, " "))
+		return nil, s.UsageError("compress", "want step or all, got %q", strings.Join(pos, " "))
 	}
-	e, p, err := s.currentPrompt()
+	e, p, err := currentPrompt(s)
 	if err != nil {
 		return nil, err
 	}
-	c := s.models.comp
+	c := models(s).comp
 	if c == nil || c.eng != e || c.p != p || c.stage == compressStages {
 		prefix, err := p.Prefix(model.ModeXPrompt)
 		if err != nil {
 			return nil, err
 		}
 		c = &compression{eng: e, p: p, prefix: prefix, ieEnd: prefix.Len() - prefix.Count(core.SegXP)}
-		s.models.comp = c
+		models(s).comp = c
 	}
 	var out []display.Bundle
 	for c.stage < compressStages {
@@ -84,7 +84,7 @@ func runCompress(_ context.Context, s *Session, args string, sink display.Sink) 
 }
 
 // next runs the next stage and returns what it shows.
-func (c *compression) next(s *Session) ([]display.Bundle, error) {
+func (c *compression) next(s *session.Session) ([]display.Bundle, error) {
 	m := c.eng.Model
 	n := c.prefix.Len()
 	c.stage++
@@ -95,13 +95,13 @@ func (c *compression) next(s *Session) ([]display.Bundle, error) {
 		m.Forward(c.cache, c.prefix.Tokens[:c.ieEnd], c.prefix.Seg[:c.ieEnd], positions(0, c.ieEnd), c.ieEnd, core.MaskXPrompt)
 		return []display.Bundle{display.Text(head + fmt.Sprintf(
 			"prefilled [BOS][IE] (%d tokens) into a KV cache: %d layers × keys and values %v float32 = %s bytes",
-			c.ieEnd, len(c.cache.K), c.cache.K[0].Dims(), groupDigits(c.cache.Bytes())))}, nil
+			c.ieEnd, len(c.cache.K), c.cache.K[0].Dims(), view.GroupDigits(c.cache.Bytes())))}, nil
 	case 2:
 		m.Forward(c.cache, c.prefix.Tokens[c.ieEnd:], c.prefix.Seg[c.ieEnd:], positions(c.ieEnd, n), n-c.ieEnd, core.MaskXPrompt)
 		c.full = c.cache.Bytes()
 		msg := display.Text(head + fmt.Sprintf(
 			"prefilled the %d X-Prompt tokens on top: the cache holds %d tokens, %s bytes; XP reads the examples through attention:",
-			n-c.ieEnd, c.cache.Tk, groupDigits(c.full)))
+			n-c.ieEnd, c.cache.Tk, view.GroupDigits(c.full)))
 		return append([]display.Bundle{msg}, c.xpAttention()...), nil
 	case 3:
 		var idx []int
@@ -113,7 +113,7 @@ func (c *compression) next(s *Session) ([]display.Bundle, error) {
 		c.kept = c.cache.Keep(idx)
 		return []display.Bundle{display.Text(head + fmt.Sprintf(
 			"dropped the examples' keys and values: kept BOS + %d XP = %d of %d tokens, %s → %s bytes (%.1f%%)",
-			len(idx)-1, c.kept.Tk, c.cache.Tk, groupDigits(c.full), groupDigits(c.kept.Bytes()),
+			len(idx)-1, c.kept.Tk, c.cache.Tk, view.GroupDigits(c.full), view.GroupDigits(c.kept.Bytes()),
 			100*float64(c.kept.Bytes())/float64(max(c.full, 1))))}, nil
 	}
 	c.cp = &model.CompressedPrompt{Mode: model.ModeXPrompt, Cache: c.kept, NextPos: int32(n),
@@ -201,9 +201,9 @@ func (c *compression) xpAttention() []display.Bundle {
 			bounds = append(bounds, sp.Start-1)
 		}
 	}
-	hm := view.ImageBundle(model.HeatmapImage(vals, xp*rep, ie, cell, nil, bounds))
+	hm := view.Heatmap(vals, xp*rep, ie, view.HeatmapOptions{ColumnBoundaries: bounds, Min: 0, Max: max(maxOf(vals), 1e-30), Cell: cell})
 	hm.Data[display.MIMEText] = fmt.Sprintf("XP attention over IE: %d X-Prompt rows × %d example tokens (layer %d, mean of %d heads; "+
-		"black 0 → yellow the largest weight %.3g; blue lines start each example)", xp, ie, last, nh, maxOf(vals))
+		"viridis from 0 to the largest weight %.3g; red lines start each example)", xp, ie, last, nh, maxOf(vals))
 	return []display.Bundle{hm, tb.Display()}
 }
 
@@ -221,17 +221,6 @@ func (c *compression) check() (display.Bundle, error) {
 		dk = max(dk, maxAbsDiff(cp.Cache.K[l], ref.Cache.K[l]))
 		dv = max(dv, maxAbsDiff(cp.Cache.V[l], ref.Cache.V[l]))
 	}
-	same := func(a, b []int32) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-		return true
-	}
 	t := view.NewTable("check", "stepwise", "m.Model.Compress(prefix)", "equal")
 	t.Title = fmt.Sprintf("%%compress 4/4: ready, bound as cp: %s", cp)
 	ok := true
@@ -247,7 +236,7 @@ func (c *compression) check() (display.Bundle, error) {
 	row("bytes before dropping IE", cp.FullBytes, ref.FullBytes, cp.FullBytes == ref.FullBytes)
 	row("next position", cp.NextPos, ref.NextPos, cp.NextPos == ref.NextPos)
 	row("kept segments and positions", fmt.Sprint(cp.Cache.Pos), fmt.Sprint(ref.Cache.Pos),
-		same(cp.Cache.Seg, ref.Cache.Seg) && same(cp.Cache.Pos, ref.Cache.Pos))
+		slices.Equal(cp.Cache.Seg, ref.Cache.Seg) && slices.Equal(cp.Cache.Pos, ref.Cache.Pos))
 	row("max |Δ| of keys, values", fmt.Sprintf("%.2g, %.2g", dk, dv), "", dk <= compressTolerance && dv <= compressTolerance)
 	b := t.Display()
 	if !ok {
@@ -272,9 +261,9 @@ func maxAbsDiff(a, b *core.Tensor) float64 {
 // compressed returns the compressed prompt of p: the one %compress bound as
 // cp when it is still cp and was made from p and m, else a fresh one, bound
 // as cp.
-func (s *Session) compressed(e *infer.Engine, p *infer.Prompt, sink display.Sink) (*model.CompressedPrompt, error) {
-	if c := s.models.comp; c != nil && c.eng == e && c.p == p && c.cp != nil {
-		if v, ok := s.global("cp"); ok && v == any(c.cp) {
+func compressed(s *session.Session, e *infer.Engine, p *infer.Prompt, sink display.Sink) (*model.CompressedPrompt, error) {
+	if c := models(s).comp; c != nil && c.eng == e && c.p == p && c.cp != nil {
+		if v, ok := s.Global("cp"); ok && v == any(c.cp) {
 			return c.cp, nil
 		}
 	}
@@ -286,93 +275,10 @@ func (s *Session) compressed(e *infer.Engine, p *infer.Prompt, sink display.Sink
 	if err != nil {
 		return nil, err
 	}
-	s.models.comp = &compression{eng: e, p: p, stage: compressStages, prefix: prefix, cp: cp}
+	models(s).comp = &compression{eng: e, p: p, stage: compressStages, prefix: prefix, cp: cp}
 	if err := s.Bind("cp", cp); err != nil {
 		return nil, err
 	}
 	sink.Stream("stdout", "compressed p, bound as cp: "+cp.String()+"\n")
 	return cp, nil
-}
-
-// runGen implements %gen [--cfg F] [--context-guidance W] [--topk K] [--topp P] [--temp T] [--seed S].
-func runGen(ctx context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
-	fs := newFlags("gen")
-	var o model.SampleOptions
-	cfg := fs.Float64("cfg", 0, "")
-	ctxGuide := fs.Float64("context-guidance", 0, "")
-	temp := fs.Float64("temp", 0, "")
-	topp := fs.Float64("topp", 0, "")
-	fs.IntVar(&o.TopK, "topk", 0, "")
-	fs.Uint64Var(&o.Seed, "seed", 0, "")
-	pos, err := parseArgs("gen", args, fs)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case len(pos) > 0:
-		return nil, usage("gen", "unexpected argument %q", pos[0])
-	case !(*cfg >= 0 && *cfg < 1e6):
-		return nil, usage("gen", "--cfg %v: want a scale ≥ 0", *cfg)
-	case !(*ctxGuide >= 0 && *ctxGuide < 1e6):
-		return nil, usage("gen", "--context-guidance %v: want a scale ≥ 0", *ctxGuide)
-	case !(*temp >= 0 && *temp < 1e6):
-		return nil, usage("gen", "--temp %v: want a temperature ≥ 0", *temp)
-	case !(*topp >= 0 && *topp <= 1):
-		return nil, usage("gen", "--topp %v: want a probability in [0, 1]", *topp)
-	case o.TopK < 0:
-		return nil, usage("gen", "--topk %d: want K ≥ 0", o.TopK)
-	}
-	o.CFG, o.ContextGuidance, o.Temperature, o.TopP = float32(*cfg), float32(*ctxGuide), float32(*temp), float32(*topp)
-	if err := o.Validate(); err != nil { // what the flag checks above leave: --cfg with --context-guidance
-		return nil, usage("gen", "%v", err)
-	}
-	e, p, err := s.currentPrompt()
-	if err != nil {
-		return nil, err
-	}
-	cp, err := s.compressed(e, p, sink)
-	if err != nil {
-		return nil, err
-	}
-	q := p.Query
-	if q.Output == nil { // a text target
-		got, err := e.GenerateText(ctx, cp, []tasks.Example{q}, o)
-		if err != nil {
-			return nil, err
-		}
-		t := view.NewTable("output", "text")
-		t.Title = fmt.Sprintf("%%gen: %s, %q", p.Task, q.Instruction)
-		t.Add("generated", got[0])
-		t.Add("ground truth", q.Text)
-		b := t.Display()
-		return &b, nil
-	}
-	out, err := e.Generate(ctx, cp, []tasks.Example{q}, o)
-	if err != nil {
-		return nil, err
-	}
-	score, err := infer.ScoreImage(out[0], q.Output)
-	if err != nil {
-		return nil, err
-	}
-	ceil, err := infer.ScoreImage(e.VQ.Decode(e.VQ.Encode([]*img.Image{q.Output}))[0], q.Output)
-	if err != nil {
-		return nil, err
-	}
-	r := infer.Result{Task: p.Task, Mode: cp.Mode.String(), Instruction: q.Instruction, Input: q.Input,
-		Output: out[0], Truth: q.Output, Score: score, Ceiling: ceil,
-		PromptKV: cp.Bytes, FullKV: cp.FullBytes, KeptToken: cp.Kept()}
-	if len(p.Examples) > 0 {
-		r.ExampleIn, r.ExampleOut = p.Examples[0].Input, p.Examples[0].Output
-	}
-	strip := view.ImageBundle(r.Strip(3))
-	strip.Data[display.MIMEText] = "query input | example input | example output | generated | ground truth"
-	sink.Display(strip, "", false)
-	t := view.NewTable("metric", "generated", "tokenizer ceiling")
-	t.Title = fmt.Sprintf("%%gen: %s, %q (prompt: %d tokens kept, %s bytes)", p.Task, q.Instruction, cp.Kept(), groupDigits(cp.Bytes))
-	t.Add("PSNR (dB)", fmt.Sprintf("%.2f", score.PSNR), fmt.Sprintf("%.2f", ceil.PSNR))
-	t.Add("SSIM", fmt.Sprintf("%.4f", score.SSIM), fmt.Sprintf("%.4f", ceil.SSIM))
-	t.Add("RMSE", fmt.Sprintf("%.4f", score.RMSE), fmt.Sprintf("%.4f", ceil.RMSE))
-	b := t.Display()
-	return &b, nil
 }

@@ -1,4 +1,4 @@
-package session
+package xpmagic
 
 import (
 	"bytes"
@@ -16,10 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"xprompt/data"
 	"xprompt/display"
 	"xprompt/model"
+	"xprompt/session"
 	"xprompt/tasks"
 	"xprompt/train"
+	"xprompt/view"
 	"xprompt/vq"
 )
 
@@ -33,7 +36,7 @@ func tinyCheckpoint(t *testing.T) (string, int) {
 	if err := codec.SaveFloat16(&blob); err != nil {
 		t.Fatal(err)
 	}
-	r, err := train.NewRun(train.DefaultOptions("tiny"), train.NewTextTokenizer(1, 512), codec, blob.Bytes())
+	r, err := train.NewRun(train.DefaultOptions("tiny"), data.NewTextTokenizer(1, 512), codec, blob.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +62,7 @@ func pngOf(t *testing.T, b display.Bundle) image.Image {
 }
 
 // evalBundle runs a cell that must succeed and returns its bundle.
-func evalBundle(t *testing.T, s *Session, code string) (display.Bundle, *recorder) {
+func evalBundle(t *testing.T, s *session.Session, code string) (display.Bundle, *recorder) {
 	t.Helper()
 	rec := newRecorder()
 	b, err := s.Eval(context.Background(), code, rec)
@@ -112,7 +115,7 @@ func TestModelMagics(t *testing.T) {
 
 	// %load binds m and describes it.
 	got, _ := eval(t, s, "%load "+path)
-	for _, want := range []string{"tiny", groupDigits(int64(nparams)), path, "2 × 64 (4 heads"} {
+	for _, want := range []string{"tiny", view.GroupDigits(int64(nparams)), path, "2 × 64 (4 heads"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("%%load output lacks %q:\n%s", want, got)
 		}
@@ -148,7 +151,7 @@ func TestModelMagics(t *testing.T) {
 		t.Errorf("%%prompt showed %d images", len(rec.pngs()))
 	}
 	rng := rand.New(rand.NewPCG(5, 5^0xe7a1))
-	draw := train.SampleExamples(f, false, 3, rng, 32)
+	draw := data.SampleExamples(f, false, 3, rng, 32)
 	if q, _ := eval(t, s, "p.Query.Instruction"); q != draw[2].Instruction {
 		t.Errorf("p.Query.Instruction = %q, want Evaluate's draw %q", q, draw[2].Instruction)
 	}
@@ -278,8 +281,8 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 
 	// %train 3 advances the run by 3 steps with a live display.
 	_, rec = eval(t, s, "%train 3")
-	if step := s.models.run.Step; step != 3 || len(s.models.run.History) != 3 {
-		t.Fatalf("after %%train 3: step %d, %d losses", step, len(s.models.run.History))
+	if step := models(s).run.Step; step != 3 || len(models(s).run.History) != 3 {
+		t.Fatalf("after %%train 3: step %d, %d losses", step, len(models(s).run.History))
 	}
 	var live, updates int
 	for _, d := range rec.displays {
@@ -311,13 +314,13 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 	if el := time.Since(start); el > 2*time.Minute { // a hang guard, not a speed check
 		t.Errorf("interrupted %%train returned after %v", el)
 	}
-	if step := s.models.run.Step; step != 4 || len(s.models.run.History) != 4 || !strings.Contains(cs.text("stdout"), "interrupted at step 4") {
-		t.Errorf("after the interrupt: step %d, %d losses, stdout %q", step, len(s.models.run.History), cs.text("stdout"))
+	if step := models(s).run.Step; step != 4 || len(models(s).run.History) != 4 || !strings.Contains(cs.text("stdout"), "interrupted at step 4") {
+		t.Errorf("after the interrupt: step %d, %d losses, stdout %q", step, len(models(s).run.History), cs.text("stdout"))
 	}
 
 	// --lr changes the schedule's peak and keeps the run.
 	eval(t, s, "%train 1 --lr 0.0005")
-	if r := s.models.run; r.Step != 5 || len(r.History) != 5 || r.Opts.LR != 0.0005 || r.Model != s.models.loaded.Model {
+	if r := models(s).run; r.Step != 5 || len(r.History) != 5 || r.Opts.LR != 0.0005 || r.Model != models(s).loaded.Model {
 		t.Errorf("%%train 1 --lr: step %d, %d losses, lr %v", r.Step, len(r.History), r.Opts.LR)
 	}
 
@@ -334,8 +337,8 @@ d < 1e-4 && ref.Bytes == cp.Bytes`
 	if ck.Optim == nil || ck.Optim.Steps != 5 {
 		t.Errorf("saved optimizer state %+v", ck.Optim)
 	}
-	for _, name := range s.models.loaded.Model.Params.Names() {
-		a, b := s.models.loaded.Model.Params.Get(name).Data, ck.Model.Params.Get(name).Data
+	for _, name := range models(s).loaded.Model.Params.Names() {
+		a, b := models(s).loaded.Model.Params.Get(name).Data, ck.Model.Params.Get(name).Data
 		for i := range a {
 			if a[i] != b[i] {
 				t.Fatalf("saved %s[%d] = %v, m has %v", name, i, b[i], a[i])

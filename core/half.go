@@ -1,10 +1,10 @@
-package vq
+package core
 
 import "math"
 
-// toHalf converts f to IEEE 754 binary16 bits, rounding to nearest even;
+// ToHalf converts f to IEEE 754 binary16 bits, rounding to nearest even;
 // magnitudes that round beyond 65504 become ±Inf, NaN stays NaN.
-func toHalf(f float32) uint16 {
+func ToHalf(f float32) uint16 {
 	b := math.Float32bits(f)
 	sign := uint16(b>>16) & 0x8000
 	abs := b & 0x7fffffff
@@ -36,8 +36,8 @@ func toHalf(f float32) uint16 {
 	return sign | uint16(h)
 }
 
-// fromHalf converts binary16 bits to float32 exactly.
-func fromHalf(h uint16) float32 {
+// FromHalf converts binary16 bits to float32 exactly.
+func FromHalf(h uint16) float32 {
 	sign := uint32(h&0x8000) << 16
 	exp := uint32(h>>10) & 0x1f
 	mant := uint32(h & 0x3ff)

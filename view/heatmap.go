@@ -18,6 +18,10 @@ type HeatmapOptions struct {
 	// drawn between rows b-1 and b and between columns b-1 and b (for the
 	// [BOS][IE][XP][TD] segments of an attention mask).
 	Boundaries []int
+	// ColumnBoundaries are drawn between columns only, for a map whose
+	// rows are not the tokens of its columns (X-Prompt rows × example
+	// columns).
+	ColumnBoundaries []int
 	// Min and Max fix the colour scale; when both are zero it spans the
 	// finite values of the data.
 	Min, Max float32
@@ -76,6 +80,11 @@ func Heatmap(data []float32, rows, cols int, opt HeatmapOptions) display.Bundle 
 		}
 		if b > 0 && b < rows {
 			line(m, 0, top+b*cs, w-1, top+b*cs, boundary)
+		}
+	}
+	for _, b := range opt.ColumnBoundaries {
+		if b > 0 && b < cols {
+			line(m, b*cs, top, b*cs, top+h-1, boundary)
 		}
 	}
 	if opt.Title != "" {

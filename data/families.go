@@ -1,4 +1,4 @@
-package train
+package data
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 // families, then the held-out families named in c.Include (each once). A
 // name that is unknown or not held out is an error: seen families are
 // already in the stream.
-func (c DataConfig) trainFamilies() ([]*tasks.Family, error) {
+func (c Config) trainFamilies() ([]*tasks.Family, error) {
 	fams := tasks.Seen()
 	listed := map[string]bool{}
 	for _, n := range c.Include {
@@ -19,7 +19,7 @@ func (c DataConfig) trainFamilies() ([]*tasks.Family, error) {
 			return nil, err
 		}
 		if !f.HeldOut {
-			return nil, fmt.Errorf("train: Include lists %s, which is not a held-out family", n)
+			return nil, fmt.Errorf("data: Include lists %s, which is not a held-out family", n)
 		}
 		if !listed[f.Name] {
 			listed[f.Name] = true

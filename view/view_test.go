@@ -170,6 +170,15 @@ func TestHeatmap(t *testing.T) {
 	if !strings.Contains(b.PlainText(), "Heatmap 4×4") || !strings.Contains(b.PlainText(), "segments start at [2]") {
 		t.Errorf("text %q", b.PlainText())
 	}
+	// Column boundaries draw vertical lines only: a 4-row map (rows are not
+	// the columns' tokens) split at column 2, with no line at row 2.
+	q := decodePNG(t, HeatmapTensor(mask, HeatmapOptions{ColumnBoundaries: []int{2}, Cell: 10}))
+	if got := rgba(q.At(20, 5)); got != boundary {
+		t.Errorf("column boundary: pixel (20,5) = %v, want %v", got, boundary)
+	}
+	if got := rgba(q.At(5, 20)); got != Viridis(1) {
+		t.Errorf("column boundaries drew a row line: pixel (5,20) = %v, want %v", got, Viridis(1))
+	}
 	// Viridis endpoints are matplotlib's.
 	if Viridis(0) != (color.RGBA{68, 1, 84, 255}) || Viridis(1) != (color.RGBA{253, 231, 37, 255}) || Viridis(0.5) != (color.RGBA{33, 145, 140, 255}) {
 		t.Errorf("viridis: %v %v %v", Viridis(0), Viridis(0.5), Viridis(1))

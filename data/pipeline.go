@@ -1,4 +1,4 @@
-package train
+package data
 
 import (
 	"fmt"
@@ -17,8 +17,8 @@ type ImageCodec interface {
 	Decode(codes [][]int32) []*img.Image
 }
 
-// DataConfig says what the training stream holds.
-type DataConfig struct {
+// Config says what the training stream holds.
+type Config struct {
 	// ImageWeight, CaptionWeight, DifferenceWeight and TextToImageWeight mix
 	// the image → image families with the three text tasks.
 	ImageWeight, CaptionWeight, DifferenceWeight, TextToImageWeight float64
@@ -48,13 +48,13 @@ type DataConfig struct {
 	Families []string
 	// Include adds these held-out families (and, with Reverse, their
 	// reverses) to the image families, whatever Families says: the "full
-	// training" comparison of the novel-task table (options_lab.go).
+	// training" comparison of the novel-task table (families.go).
 	Include []string
 }
 
-// DefaultData is the data mix of the presets.
-func DefaultData() DataConfig {
-	return DataConfig{ImageWeight: 1, CaptionWeight: 0.1, DifferenceWeight: 0.1, TextToImageWeight: 0.1,
+// DefaultConfig is the data mix of the presets.
+func DefaultConfig() Config {
+	return Config{ImageWeight: 1, CaptionWeight: 0.1, DifferenceWeight: 0.1, TextToImageWeight: 0.1,
 		PaletteWeight: 0.15, Reverse: true, Examples: 1, Mode: model.ModeXPrompt}
 }
 
@@ -64,7 +64,7 @@ const paletteSeedLimit = 1 << 20
 
 // Pipeline turns task families into token sequences.
 type Pipeline struct {
-	Cfg     DataConfig
+	Cfg     Config
 	Size    int // image size in pixels
 	Side    int // code grid side
 	Builder *model.Builder
@@ -74,7 +74,7 @@ type Pipeline struct {
 }
 
 // NewPipeline returns a pipeline for the given data config and tokenizers.
-func NewPipeline(cfg DataConfig, mcfg model.Config, tok *text.Tokenizer, codec ImageCodec, exampleWeight float32) (*Pipeline, error) {
+func NewPipeline(cfg Config, mcfg model.Config, tok *text.Tokenizer, codec ImageCodec, exampleWeight float32) (*Pipeline, error) {
 	p := &Pipeline{Cfg: cfg, Size: mcfg.ImageSize, Side: mcfg.ImageSide, Images: codec,
 		Builder: &model.Builder{Vocab: mcfg.Vocab, Text: tok, XP: mcfg.XP, ExampleWeight: exampleWeight}}
 	if tok.VocabSize() > mcfg.Vocab.TextSize {

@@ -1,4 +1,4 @@
-package train
+package data
 
 import (
 	"math/rand/v2"
@@ -38,10 +38,10 @@ func TestHideInstruction(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ query, examples float64 }{{0, 0}, {1, 0}, {0, 1}} {
-		dc := DefaultData()
+		dc := DefaultConfig()
 		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight = 0, 0, 0
 		dc.HideInstruction, dc.HideExampleInstruction = c.query, c.examples
-		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), patchCodec{4}, 0.5)
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,10 +75,10 @@ func TestCurveWeight(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ weight, lo, hi float64 }{{0, 0, 0}, {1, 1, 1}, {0.5, 0.4, 0.6}} {
-		dc := DefaultData()
+		dc := DefaultConfig()
 		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
 		dc.CurveWeight = c.weight
-		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), patchCodec{4}, 0.5)
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
 		if err != nil {
 			t.Fatal(err)
 		}

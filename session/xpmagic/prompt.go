@@ -1,4 +1,4 @@
-package session
+package xpmagic
 
 import (
 	"context"
@@ -12,8 +12,9 @@ import (
 	"xprompt/img"
 	"xprompt/infer"
 	"xprompt/model"
-	"xprompt/session/view"
+	"xprompt/session"
 	"xprompt/tasks"
+	"xprompt/view"
 )
 
 // defaultPromptTask is the task of the prompt %mask makes when none is bound:
@@ -21,15 +22,15 @@ import (
 const defaultPromptTask = "derain"
 
 // runTask implements %task [NAME] [--seed S].
-func runTask(_ context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
+func runTask(_ context.Context, s *session.Session, args string, sink display.Sink) (*display.Bundle, error) {
 	fs := newFlags("task")
 	seed := fs.Uint64("seed", 0, "")
-	pos, err := parseArgs("task", args, fs)
+	pos, err := parseArgs(s, "task", args, fs)
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) > 1 {
-		return nil, usage("task", "one task NAME expected, got %q", pos)
+		return nil, s.UsageError("task", "one task NAME expected, got %q", pos)
 	}
 	if len(pos) == 0 {
 		b := familyTable().Display()
@@ -37,16 +38,16 @@ func runTask(_ context.Context, s *Session, args string, sink display.Sink) (*di
 	}
 	f, err := tasks.ByName(pos[0])
 	if err != nil {
-		return nil, usage("task", "NAME: %v", err)
+		return nil, s.UsageError("task", "NAME: %v", err)
 	}
 	seedSet := false
 	fs.Visit(func(fl *flag.Flag) { seedSet = seedSet || fl.Name == "seed" })
 	if !seedSet {
-		s.models.draws++
-		*seed = s.models.draws
+		models(s).draws++
+		*seed = models(s).draws
 	}
 	size := 32
-	if e, err := s.engine(); err == nil {
+	if e, err := engine(s); err == nil {
 		size = e.ImageSize()
 	}
 	ex := f.Sample(tasks.NewRand(*seed), size)
@@ -116,24 +117,24 @@ func familyTable() *view.Table {
 }
 
 // runPrompt implements %prompt TASK [--examples N] [--seed S].
-func runPrompt(_ context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
+func runPrompt(_ context.Context, s *session.Session, args string, sink display.Sink) (*display.Bundle, error) {
 	fs := newFlags("prompt")
 	n := fs.Int("examples", 1, "")
 	seed := fs.Uint64("seed", 1, "")
-	pos, err := parseArgs("prompt", args, fs)
+	pos, err := parseArgs(s, "prompt", args, fs)
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) != 1 {
-		return nil, usage("prompt", "one TASK expected, got %q", pos)
+		return nil, s.UsageError("prompt", "one TASK expected, got %q", pos)
 	}
 	if *n < 0 || *n > 8 {
-		return nil, usage("prompt", "--examples %d: want 0 to 8 in-context examples", *n)
+		return nil, s.UsageError("prompt", "--examples %d: want 0 to 8 in-context examples", *n)
 	}
 	if _, err := tasks.ByName(pos[0]); err != nil {
-		return nil, usage("prompt", "TASK: %v", err)
+		return nil, s.UsageError("prompt", "TASK: %v", err)
 	}
-	e, err := s.engine()
+	e, err := engine(s)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +142,7 @@ func runPrompt(_ context.Context, s *Session, args string, sink display.Sink) (*
 	if err != nil {
 		return nil, err
 	}
-	st := &s.models
+	st := models(s)
 	st.prompt, st.promptEng, st.comp = p, e, nil
 	if err := s.Bind("p", p); err != nil {
 		return nil, err
@@ -205,24 +206,24 @@ func segmentCounts(seq *model.Sequence) string {
 const maskPixels = 480
 
 // runMask implements %mask [xprompt|causal|none].
-func runMask(_ context.Context, s *Session, args string, sink display.Sink) (*display.Bundle, error) {
-	pos, err := parseArgs("mask", args, newFlags("mask"))
+func runMask(_ context.Context, s *session.Session, args string, sink display.Sink) (*display.Bundle, error) {
+	pos, err := parseArgs(s, "mask", args, newFlags("mask"))
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) > 1 {
-		return nil, usage("mask", "one mode expected, got %q", pos)
+		return nil, s.UsageError("mask", "one mode expected, got %q", pos)
 	}
 	mode := model.ModeXPrompt
 	if len(pos) == 1 {
 		if mode, err = model.ParseMode(pos[0]); err != nil {
-			return nil, usage("mask", "%v", err)
+			return nil, s.UsageError("mask", "%v", err)
 		}
 	}
-	if _, bound := s.global("p"); !bound {
+	if _, bound := s.Global("p"); !bound {
 		// No prompt yet: make the default one (a held-out task, one example)
 		// so that %load then %mask shows something.
-		e, err := s.engine()
+		e, err := engine(s)
 		if err != nil {
 			return nil, err
 		}
@@ -230,14 +231,14 @@ func runMask(_ context.Context, s *Session, args string, sink display.Sink) (*di
 		if err != nil {
 			return nil, err
 		}
-		st := &s.models
+		st := models(s)
 		st.prompt, st.promptEng, st.comp = p, e, nil
 		if err := s.Bind("p", p); err != nil {
 			return nil, err
 		}
 		sink.Stream("stdout", fmt.Sprintf("p: no prompt yet, made %%prompt %s (one in-context example, seed 1)\n", defaultPromptTask))
 	}
-	_, p, err := s.currentPrompt()
+	_, p, err := currentPrompt(s)
 	if err != nil {
 		return nil, err
 	}
@@ -268,32 +269,32 @@ func runMask(_ context.Context, s *Session, args string, sink display.Sink) (*di
 }
 
 // runAttn implements %attn LAYER HEAD.
-func runAttn(_ context.Context, s *Session, args string, _ display.Sink) (*display.Bundle, error) {
-	pos, err := parseArgs("attn", args, newFlags("attn"))
+func runAttn(_ context.Context, s *session.Session, args string, _ display.Sink) (*display.Bundle, error) {
+	pos, err := parseArgs(s, "attn", args, newFlags("attn"))
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) != 2 {
-		return nil, usage("attn", "LAYER and HEAD expected, got %q", pos)
+		return nil, s.UsageError("attn", "LAYER and HEAD expected, got %q", pos)
 	}
 	layer, err1 := strconv.Atoi(pos[0])
 	head, err2 := strconv.Atoi(pos[1])
 	if err1 != nil {
-		return nil, usage("attn", "LAYER %q is not a number", pos[0])
+		return nil, s.UsageError("attn", "LAYER %q is not a number", pos[0])
 	}
 	if err2 != nil {
-		return nil, usage("attn", "HEAD %q is not a number", pos[1])
+		return nil, s.UsageError("attn", "HEAD %q is not a number", pos[1])
 	}
-	e, p, err := s.currentPrompt()
+	e, p, err := currentPrompt(s)
 	if err != nil {
 		return nil, err
 	}
 	c := e.Model.Cfg
 	if layer < 0 || layer >= c.Layers {
-		return nil, usage("attn", "LAYER %d is outside [0, %d)", layer, c.Layers)
+		return nil, s.UsageError("attn", "LAYER %d is outside [0, %d)", layer, c.Layers)
 	}
 	if head < 0 || head >= c.Heads {
-		return nil, usage("attn", "HEAD %d is outside [0, %d)", head, c.Heads)
+		return nil, s.UsageError("attn", "HEAD %d is outside [0, %d)", head, c.Heads)
 	}
 	w := e.Model.AttentionMaps(p.Seq, layer)[layer] // (H, T, T)
 	t := p.Seq.Len()

@@ -1,4 +1,4 @@
-package session
+package xpmagic
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"xprompt/infer"
+	"xprompt/session"
 )
 
 func TestModelMagicErrors(t *testing.T) {
@@ -128,13 +129,13 @@ func TestModelMagicEdgeCases(t *testing.T) {
 
 func TestHelpFilesCoverModelMagics(t *testing.T) {
 	s := newSession(t)
-	for _, b := range modelMagics {
-		usage, help := HelpFile(b.name)
-		if !strings.HasPrefix(usage, "%"+b.name) || !strings.Contains(help, "Example:\n\n    %") {
-			t.Errorf("help/%s.md: usage %q, help without an example", b.name, usage)
+	for name := range magics {
+		usage, help := session.ReadHelp(helpFS, name)
+		if !strings.HasPrefix(usage, "%"+name) || !strings.Contains(help, "Example:\n\n    %") {
+			t.Errorf("help/%s.md: usage %q, help without an example", name, usage)
 		}
-		if got, _ := eval(t, s, "%help "+b.name); !strings.HasPrefix(got, usage) {
-			t.Errorf("%%help %s:\n%s", b.name, got)
+		if got, _ := eval(t, s, "%help "+name); !strings.HasPrefix(got, usage) {
+			t.Errorf("%%help %s:\n%s", name, got)
 		}
 	}
 }
