@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -102,11 +103,27 @@ func Primitives() []string {
 // reference (and any panic of the backend), or nil if all outputs are within
 // tolerance. It panics if the primitive is unknown.
 func Check(be core.Backend, name string, seed uint64) error {
+	_, err := CheckErrors(be, name, seed)
+	return err
+}
+
+// Errors summarises how far a primitive's outputs were from the reference
+// over all its cases: MaxRel is the largest |got − ref|/|ref| (over
+// references with |ref| ≥ 1e-3), MaxAbs the largest |got − ref|, and
+// MaxTolFrac the largest |got − ref| as a fraction of its tolerance (above 1
+// fails).
+type Errors struct {
+	MaxRel, MaxAbs, MaxTolFrac float64
+	Values                     int // values compared
+}
+
+// CheckErrors is Check that also returns the error summary.
+func CheckErrors(be core.Backend, name string, seed uint64) (Errors, error) {
 	for _, p := range primitives {
 		if p.name == name {
 			c := newChecker(be, name, seed)
 			p.check(c)
-			return c.err()
+			return c.stats, c.err()
 		}
 	}
 	panic(fmt.Sprintf("backendtest.Check: unknown primitive %q (have %v)", name, Primitives()))
@@ -120,16 +137,20 @@ func Run(t *testing.T, be core.Backend) {
 	t.Logf("backend %s: seed %d (set %s=%d to repeat)", be.Name(), seed, SeedEnv, seed)
 	for _, p := range primitives {
 		t.Run(p.name, func(t *testing.T) {
-			if err := Check(be, p.name, seed); err != nil {
+			st, err := CheckErrors(be, p.name, seed)
+			if err != nil {
 				t.Errorf("backend %s, seed %d:\n%v", be.Name(), seed, err)
 			}
+			t.Logf("%-18s %s: %6d values, max rel err %.2e, max abs err %.2e, %.2f of tolerance",
+				p.name, be.Name(), st.Values, st.MaxRel, st.MaxAbs, st.MaxTolFrac)
 		})
 	}
 }
 
 // RunAll runs Run on the backend of every registered device, one subtest per
-// device. A CUDA backend that is not registered or cannot be obtained is
-// skipped with a message; any other unavailable backend is an error.
+// device. A CUDA backend (cuda, cuda-emu) that is not registered or cannot
+// be opened is skipped with a message; any other unavailable backend is an
+// error.
 func RunAll(t *testing.T) {
 	t.Helper()
 	sawCUDA := false
@@ -140,6 +161,8 @@ func RunAll(t *testing.T) {
 			switch {
 			case err != nil && d == cudaDevice:
 				t.Skipf("no CUDA device: skipping CUDA conformance (%v)", err)
+			case err != nil && strings.HasPrefix(string(d), string(cudaDevice)):
+				t.Skipf("skipping %s conformance: %v", d, err)
 			case err != nil:
 				t.Fatalf("backend for device %q: %v", d, err)
 			}
@@ -179,6 +202,26 @@ type checker struct {
 	prim  string
 	cname string // the current case
 	fails []string
+	stats Errors
+}
+
+// record adds one compared value to the error summary.
+func (c *checker) record(got, want, bound float64) {
+	c.stats.Values++
+	if math.IsInf(want, 0) || math.IsNaN(got) {
+		return
+	}
+	d := math.Abs(got - want)
+	c.stats.MaxAbs = max(c.stats.MaxAbs, d)
+	if math.Abs(want) >= 1e-3 {
+		c.stats.MaxRel = max(c.stats.MaxRel, d/math.Abs(want))
+	}
+	switch {
+	case bound > 0:
+		c.stats.MaxTolFrac = max(c.stats.MaxTolFrac, d/bound)
+	case d > 0:
+		c.stats.MaxTolFrac = math.Inf(1)
+	}
 }
 
 func newChecker(be core.Backend, prim string, seed uint64) *checker {
@@ -255,6 +298,7 @@ func (c *checker) near(output string, shape []int, got []float32, want []float64
 	bad := 0
 	for i, w := range want {
 		g := float64(got[i])
+		c.record(g, w, tl.bound(w))
 		if ok, d := tl.accepts(g, w); !ok {
 			if bad < maxReports {
 				c.failf("%s%v = %.9g, want %.9g (|diff| %.3g > tol %.3g = %g + %g·|ref|)",
@@ -271,6 +315,7 @@ func (c *checker) near(output string, shape []int, got []float32, want []float64
 // nearScalar reports a scalar output outside tolerance.
 func (c *checker) nearScalar(output string, got, want float64) {
 	tl := tolFor(c.prim, output)
+	c.record(got, want, tl.bound(want))
 	if ok, d := tl.accepts(got, want); !ok {
 		c.failf("%s = %.12g, want %.12g (|diff| %.3g > tol %.3g = %g + %g·|ref|)",
 			output, got, want, d, tl.bound(want), tl.Atol, tl.Rtol)

@@ -71,7 +71,7 @@ func (t *Tensor) GradBuffer() []float32 {
 // EnsureGrad returns t's gradient tensor, allocating zeros on first use.
 func (t *Tensor) EnsureGrad() *Tensor {
 	if t.grad == nil {
-		t.grad = Zeros(t.shape...)
+		t.grad = ZerosOn(t.device, t.shape...)
 	}
 	return t.grad
 }
@@ -90,8 +90,14 @@ func (t *Tensor) AccumulateGrad(g []float32) {
 // AdoptGrad adds g (same number of elements) to t's gradient, taking g's
 // storage when t has none yet. The caller must not use g afterwards.
 func (t *Tensor) AdoptGrad(g *Tensor) {
-	if t.grad == nil && len(g.Data) == len(t.Data) {
+	if t.grad == nil && g.Len() == t.Len() && g.device == t.device {
 		t.grad = g.View(t.shape...)
+		return
+	}
+	if t.storage != nil {
+		// On a device: add with the backend's kernel.
+		grad := t.EnsureGrad()
+		BackendOf(t).Binary(OpAdd, grad, g.View(t.shape...), grad)
 		return
 	}
 	t.AccumulateGrad(g.Data)
@@ -123,10 +129,14 @@ func Record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor)) 
 // it depends on that requires a gradient, accumulating into their Grad. The
 // graph is released afterwards; intermediate gradients are dropped.
 func (t *Tensor) Backward() {
-	if len(t.Data) != 1 {
+	if t.Len() != 1 {
 		panic(fmt.Sprintf("core.Tensor.Backward: called on a tensor of shape %v; need a scalar (or use BackwardWith)", t.shape))
 	}
-	t.BackwardWith(Ones(t.shape...))
+	one, err := To(Ones(t.shape...), t.device)
+	if err != nil {
+		panic("core.Tensor.Backward: " + err.Error())
+	}
+	t.BackwardWith(one)
 }
 
 // BackwardWith runs backpropagation from t seeded with gradient g.
@@ -138,7 +148,11 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		panic("core.Tensor.Backward: tensor does not require a gradient (no input needs one, or it was computed under NoGrad)")
 	}
 	order := topoOrder(t)
-	t.AccumulateGrad(g.Data)
+	if t.storage == nil {
+		t.AccumulateGrad(g.Data)
+	} else {
+		t.AdoptGrad(g.Clone())
+	}
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]
 		n := v.node

@@ -179,14 +179,36 @@ type OptimizerKernels interface {
 var (
 	backendsMu sync.Mutex
 	backends   = map[Device]Backend{}
+	lazy       = map[Device]*lazyBackend{}
 )
+
+// lazyBackend is a backend opened on first use (a GPU driver, an emulator
+// that must be compiled); a failure to open is remembered.
+type lazyBackend struct {
+	open func() (Backend, error)
+	once sync.Once
+	b    Backend
+	err  error
+}
+
+// RegisterLazy makes a device available whose backend is opened by open on
+// first use; BackendFor returns open's error (such as "no CUDA driver") when
+// it fails. Registering a device twice panics.
+func RegisterLazy(d Device, open func() (Backend, error)) {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	if _, dup := backends[d]; dup || lazy[d] != nil {
+		panic("core.RegisterLazy: backend registered twice for device " + string(d))
+	}
+	lazy[d] = &lazyBackend{open: open}
+}
 
 // Register makes a backend available for its device. Backends register
 // themselves from init; registering a device twice panics.
 func Register(b Backend) {
 	backendsMu.Lock()
 	defer backendsMu.Unlock()
-	if _, dup := backends[b.Device()]; dup {
+	if _, dup := backends[b.Device()]; dup || lazy[b.Device()] != nil {
 		panic("core.Register: backend registered twice for device " + string(b.Device()))
 	}
 	backends[b.Device()] = b
@@ -195,12 +217,37 @@ func Register(b Backend) {
 // BackendFor returns the backend of a device.
 func BackendFor(d Device) (Backend, error) {
 	backendsMu.Lock()
-	defer backendsMu.Unlock()
 	b, ok := backends[d]
-	if !ok {
+	l := lazy[d]
+	if !ok && l == nil {
+		defer backendsMu.Unlock()
 		return nil, fmt.Errorf("no backend for device %q (have %v)", d, devicesLocked())
 	}
-	return b, nil
+	backendsMu.Unlock()
+	if ok {
+		return b, nil
+	}
+	l.once.Do(func() {
+		b, err := l.open()
+		backendsMu.Lock() // OpenedBackend reads l.b under the lock
+		l.b, l.err = b, err
+		backendsMu.Unlock()
+	})
+	return l.b, l.err
+}
+
+// OpenedBackend returns the backend of d if it is open (registered with
+// Register, or a lazy one already opened successfully), without opening it.
+func OpenedBackend(d Device) (Backend, bool) {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	if b, ok := backends[d]; ok {
+		return b, true
+	}
+	if l := lazy[d]; l != nil && l.b != nil {
+		return l.b, true
+	}
+	return nil, false
 }
 
 // Devices lists the registered devices.
@@ -213,6 +260,9 @@ func Devices() []Device {
 func devicesLocked() []Device {
 	var ds []Device
 	for d := range backends {
+		ds = append(ds, d)
+	}
+	for d := range lazy {
 		ds = append(ds, d)
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })

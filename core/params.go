@@ -45,7 +45,7 @@ func (p *Params) List() []*Tensor {
 func (p *Params) Count() int {
 	n := 0
 	for _, t := range p.byKey {
-		n += len(t.Data)
+		n += t.Len()
 	}
 	return n
 }
@@ -72,7 +72,27 @@ func (p *Params) CopyFrom(src *Params) error {
 		if !SameShape(s, p.byKey[n]) {
 			return fmt.Errorf("core.Params.CopyFrom: parameter %q has shape %v, want %v", n, s.shape, p.byKey[n].shape)
 		}
-		copy(p.byKey[n].Data, s.Data)
+		if err := copyValues(p.byKey[n], s); err != nil {
+			return fmt.Errorf("core.Params.CopyFrom: parameter %q: %w", n, err)
+		}
 	}
+	return nil
+}
+
+// copyValues copies src's values into dst, either of them on any device.
+func copyValues(dst, src *Tensor) error {
+	if dst.storage == nil {
+		copy(dst.Data, src.HostData())
+		return nil
+	}
+	m, err := memoryOf(dst.device)
+	if err != nil {
+		return err
+	}
+	s, err := To(src, dst.device)
+	if err != nil {
+		return err
+	}
+	m.Copy(dst, s)
 	return nil
 }

@@ -19,6 +19,7 @@ type Tensor struct {
 	// Data is the tensor's storage on the CPU, len(Data) == product(shape).
 	Data []float32
 
+	storage      Storage // device memory when Data is nil (see DeviceMemory)
 	shape        []int
 	device       Device
 	requiresGrad bool
@@ -66,7 +67,7 @@ func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 func Scalar(v float32) *Tensor { return New([]float32{v}) }
 
 // ZerosLike returns zeros with the shape of t.
-func ZerosLike(t *Tensor) *Tensor { return Zeros(t.shape...) }
+func ZerosLike(t *Tensor) *Tensor { return ZerosOn(t.device, t.shape...) }
 
 func checkShape(op string, shape []int) int {
 	n := 1
@@ -103,7 +104,12 @@ func (t *Tensor) Dim(i int) int {
 }
 
 // Len returns the number of elements.
-func (t *Tensor) Len() int { return len(t.Data) }
+func (t *Tensor) Len() int {
+	if t.storage != nil {
+		return t.storage.Len()
+	}
+	return len(t.Data)
+}
 
 // Device returns where the tensor's storage lives.
 func (t *Tensor) Device() Device { return t.device }
@@ -116,10 +122,10 @@ func (t *Tensor) SetName(name string) *Tensor { t.name = name; return t }
 
 // Item returns the single value of a one-element tensor.
 func (t *Tensor) Item() float32 {
-	if len(t.Data) != 1 {
-		panic(fmt.Sprintf("core.Tensor.Item: tensor of shape %v has %d elements", t.shape, len(t.Data)))
+	if t.Len() != 1 {
+		panic(fmt.Sprintf("core.Tensor.Item: tensor of shape %v has %d elements", t.shape, t.Len()))
 	}
-	return t.Data[0]
+	return t.HostData()[0]
 }
 
 // At returns the element at the given index.
@@ -144,22 +150,32 @@ func (t *Tensor) offset(op string, idx []int) int {
 
 // Clone returns a copy of t's values that does not require gradients.
 func (t *Tensor) Clone() *Tensor {
+	if t.storage != nil {
+		m, err := memoryOf(t.device)
+		if err != nil {
+			panic("core.Tensor.Clone: " + err.Error())
+		}
+		c := m.Zeros(t.shape...)
+		m.Copy(c, t)
+		c.name = t.name
+		return c
+	}
 	return &Tensor{Data: append([]float32(nil), t.Data...), shape: t.Shape(), device: t.device, name: t.name}
 }
 
 // Detach returns a tensor sharing t's storage but cut from the graph: no
 // gradient flows through it.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{Data: t.Data, shape: t.Shape(), device: t.device}
+	return &Tensor{Data: t.Data, storage: t.storage, shape: t.Shape(), device: t.device}
 }
 
 // View returns a tensor sharing t's storage with another shape of the same
 // size, outside the graph. Operators use it; users want ops.Reshape.
 func (t *Tensor) View(shape ...int) *Tensor {
-	if n := checkShape("core.Tensor.View", shape); n != len(t.Data) {
+	if n := checkShape("core.Tensor.View", shape); n != t.Len() {
 		panic(fmt.Sprintf("core.Tensor.View: cannot view shape %v as %v", t.shape, shape))
 	}
-	return &Tensor{Data: t.Data, shape: append([]int(nil), shape...), device: t.device}
+	return &Tensor{Data: t.Data, storage: t.storage, shape: append([]int(nil), shape...), device: t.device}
 }
 
 // SameShape reports whether a and b have identical shapes.
@@ -182,19 +198,23 @@ func EqualShapes(a, b []int) bool {
 func (t *Tensor) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Tensor%v float32", t.shape)
+	if t.device != CPU {
+		fmt.Fprintf(&b, " on %s", t.device)
+	}
 	if t.requiresGrad {
 		b.WriteString(" grad")
 	}
-	if len(t.Data) == 0 {
+	if t.Len() == 0 {
 		return b.String()
 	}
-	s := Stats(t.Data)
+	data := t.HostData()
+	s := Stats(data)
 	fmt.Fprintf(&b, " min=%.4g max=%.4g mean=%.4g std=%.4g", s.Min, s.Max, s.Mean, s.Std)
 	if s.NaN > 0 {
 		fmt.Fprintf(&b, " nan=%d", s.NaN)
 	}
 	b.WriteString(" [")
-	for i, v := range t.Data {
+	for i, v := range data {
 		if i == 6 {
 			b.WriteString(" …")
 			break

@@ -112,7 +112,11 @@ func (c *KVCache) grow(x *core.Tensor) *core.Tensor {
 		panic("model.KVCache: layer without cached keys in a non-empty cache")
 	}
 	b, h, old, hd := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
-	out := core.Zeros(b, h, c.next, hd)
+	out := core.ZerosOn(x.Device(), b, h, c.next, hd)
+	if x.Storage() != nil { // on a device: one strided copy by its backend
+		core.BackendOf(x).CopyAxis(x.View(b*h, old, hd), out.View(b*h, c.next, hd), 1, 0, 0, c.Tk, false)
+		return out
+	}
 	for bh := 0; bh < b*h; bh++ {
 		copy(out.Data[bh*c.next*hd:][:c.Tk*hd], x.Data[bh*old*hd:][:c.Tk*hd])
 	}
@@ -126,6 +130,10 @@ func writeEntries(dst, src *core.Tensor, at int) {
 	cp := dst.Dim(2)
 	if dst.Dim(0) != b || dst.Dim(1) != h || dst.Dim(3) != hd || at+t > cp {
 		panic(fmt.Sprintf("model.KVCache: %v new entries at %d into %v", src.Dims(), at, dst.Dims()))
+	}
+	if dst.Storage() != nil { // on a device: one strided copy by its backend
+		core.BackendOf(dst).CopyAxis(src.View(b*h, t, hd), dst.View(b*h, cp, hd), 1, 0, at, t, false)
+		return
 	}
 	for bh := 0; bh < b*h; bh++ {
 		copy(dst.Data[(bh*cp+at)*hd:][:t*hd], src.Data[bh*t*hd:][:t*hd])
@@ -151,13 +159,14 @@ func (c *KVCache) Keep(idx []int) *KVCache {
 	for l := range c.K {
 		h, cp, hd := c.K[l].Dim(1), c.K[l].Dim(2), c.K[l].Dim(3)
 		k, v := core.Zeros(1, h, len(idx), hd), core.Zeros(1, h, len(idx), hd)
+		ck, cv := c.K[l].HostData(), c.V[l].HostData()
 		for hi := 0; hi < h; hi++ {
 			for j, src := range idx {
-				copy(k.Data[(hi*len(idx)+j)*hd:][:hd], c.K[l].Data[(hi*cp+src)*hd:][:hd])
-				copy(v.Data[(hi*len(idx)+j)*hd:][:hd], c.V[l].Data[(hi*cp+src)*hd:][:hd])
+				copy(k.Data[(hi*len(idx)+j)*hd:][:hd], ck[(hi*cp+src)*hd:][:hd])
+				copy(v.Data[(hi*len(idx)+j)*hd:][:hd], cv[(hi*cp+src)*hd:][:hd])
 			}
 		}
-		out.K[l], out.V[l] = k, v
+		out.K[l], out.V[l] = onDeviceOf(k, c.K[l]), onDeviceOf(v, c.V[l])
 	}
 	for _, src := range idx {
 		out.Seg = append(out.Seg, c.Seg[src])
@@ -184,11 +193,12 @@ func (c *KVCache) Repeat(b int) *KVCache {
 		sh[0] = b
 		k, v := core.Zeros(sh...), core.Zeros(sh...)
 		n := c.K[l].Len()
+		ck, cv := c.K[l].HostData(), c.V[l].HostData()
 		for i := 0; i < b; i++ {
-			copy(k.Data[i*n:], c.K[l].Data)
-			copy(v.Data[i*n:], c.V[l].Data)
+			copy(k.Data[i*n:], ck)
+			copy(v.Data[i*n:], cv)
 		}
-		out.K[l], out.V[l] = k, v
+		out.K[l], out.V[l] = onDeviceOf(k, c.K[l]), onDeviceOf(v, c.V[l])
 	}
 	for i := 0; i < b; i++ {
 		out.Seg = append(out.Seg, c.Seg...)
@@ -209,4 +219,18 @@ func (c *KVCache) Repeat(b int) *KVCache {
 func (m *Model) Forward(c *KVCache, tokens, seg, pos []int32, t int, kind core.MaskKind) *core.Tensor {
 	f := m.frozen() // no graph: see frozen
 	return f.logits(f.hidden(tokens, seg, pos, c.B, t, kind, c, nil))
+}
+
+// onDeviceOf returns the host tensor t on the device of like.
+func onDeviceOf(t, like *core.Tensor) *core.Tensor {
+	m, err := core.To(t, like.Device())
+	if err != nil {
+		panic("model.KVCache: " + err.Error())
+	}
+	return m
+}
+
+// MoveTo moves the cached keys and values to device d in place.
+func (c *KVCache) MoveTo(d core.Device) error {
+	return core.MoveAll(d, append(append([]*core.Tensor(nil), c.K...), c.V...)...)
 }

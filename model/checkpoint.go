@@ -123,13 +123,13 @@ func encodeTensor(t *core.Tensor, half bool) tensorRecord {
 	if half {
 		r.DType = "f16"
 		r.Data = make([]byte, 2*t.Len())
-		for i, v := range t.Data {
+		for i, v := range t.HostData() {
 			binary.LittleEndian.PutUint16(r.Data[2*i:], core.ToHalf(v))
 		}
 		return r
 	}
 	r.Data = make([]byte, 4*t.Len())
-	for i, v := range t.Data {
+	for i, v := range t.HostData() {
 		binary.LittleEndian.PutUint32(r.Data[4*i:], math.Float32bits(v))
 	}
 	return r

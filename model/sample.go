@@ -196,8 +196,9 @@ func queryTokens(b *Builder, queries []Pair, start int32) (toks, seg, pos []int3
 // lastRows returns the logits of the last position of each of b sequences.
 func lastRows(logits *core.Tensor, b, t, v int) [][]float32 {
 	out := make([][]float32, b)
+	data := logits.HostData()
 	for i := range out {
-		out[i] = logits.Data[((i+1)*t-1)*v : (i+1)*t*v]
+		out[i] = data[((i+1)*t-1)*v : (i+1)*t*v]
 	}
 	return out
 }

@@ -20,8 +20,8 @@ func Attention(q, k, v *core.Tensor, mask *core.Mask, scale float32) *core.Tenso
 		scale = defaultScale(hd)
 	}
 	be := backendOf(q, k, v)
-	out := core.Zeros(b, h, tq, hd)
-	lse := core.Zeros(b, h, tq)
+	out := core.ZerosOn(q.Device(), b, h, tq, hd)
+	lse := core.ZerosOn(q.Device(), b, h, tq)
 	be.Attention(q, k, v, mask, scale, out, lse, nil)
 	o := out.Detach()
 	return core.Record(out, "attention", []*core.Tensor{q, k, v}, func(g *core.Tensor) {
@@ -50,9 +50,9 @@ func AttentionWeights(q, k *core.Tensor, mask *core.Mask, scale float32) *core.T
 		scale = defaultScale(hd)
 	}
 	be := backendOf(q, k)
-	w := core.Zeros(b, h, tq, tk)
+	w := core.ZerosOn(q.Device(), b, h, tq, tk)
 	// k stands in for v: the output is computed and dropped.
-	be.Attention(q, k, k, mask, scale, core.Zeros(b, h, tq, hd), core.Zeros(b, h, tq), w)
+	be.Attention(q, k, k, mask, scale, core.ZerosOn(q.Device(), b, h, tq, hd), core.ZerosOn(q.Device(), b, h, tq), w)
 	return w
 }
 

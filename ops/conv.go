@@ -36,10 +36,10 @@ func Conv2d(x, w, b *core.Tensor, stride, pad int) *core.Tensor {
 	if direct {
 		cols = x.Detach().View(bn, k, p)
 	} else {
-		cols = core.Zeros(bn, k, p)
+		cols = core.ZerosOn(x.Device(), bn, k, p)
 		be.Im2Col(x, cols, kh, kw, stride, pad)
 	}
-	out := core.Zeros(bn, o, oh, ow)
+	out := core.ZerosOn(x.Device(), bn, o, oh, ow)
 	be.Gemm(core.GemmSpec{Batch: bn, M: o, N: p, K: k, StrideA: 0, StrideB: k * p, StrideC: o * p, Alpha: 1}, w, cols, out)
 	if b != nil { // rows of OH·OW values share a bias
 		o3 := out.View(bn, o, p)
@@ -53,8 +53,8 @@ func Conv2d(x, w, b *core.Tensor, stride, pad int) *core.Tensor {
 		if w.RequiresGrad() { // dW (O, K) += Σ_n G_n (O, P) · cols_nᵀ (P, K)
 			gw := w.EnsureGrad()
 			for n := 0; n < bn; n++ {
-				gn := core.New(g.Data[n*o*p:(n+1)*o*p], o, p)
-				cn := core.New(cols.Data[n*k*p:(n+1)*k*p], k, p)
+				gn := batchSlice(be, g, n, o, p)
+				cn := batchSlice(be, cols, n, k, p)
 				be.Gemm(core.GemmSpec{Batch: 1, M: o, N: k, K: p, TransB: true, Alpha: 1, Beta: 1}, gn, cn, gw)
 			}
 		}
@@ -118,12 +118,12 @@ func UpsampleNearest(x *core.Tensor, factor int) *core.Tensor {
 	bn, c, h, w := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
 	ff, hw := factor*factor, h*w
 	be := backendOf(x)
-	cols := core.Zeros(bn, c, ff, hw)
+	cols := core.ZerosOn(x.Device(), bn, c, ff, hw)
 	be.Binary(core.OpAdd, cols, x.Detach().View(bn, c, 1, hw), cols)
-	out := core.Zeros(bn, c, h*factor, w*factor)
+	out := core.ZerosOn(x.Device(), bn, c, h*factor, w*factor)
 	be.Col2Im(cols.View(bn, c*ff, hw), out, factor, factor, factor, 0)
 	return core.Record(out, "upsample_nearest", []*core.Tensor{x}, func(g *core.Tensor) {
-		gcols := core.Zeros(bn, c*ff, hw)
+		gcols := core.ZerosOn(x.Device(), bn, c*ff, hw)
 		be.Im2Col(g, gcols, factor, factor, factor, 0)
 		be.SumTo(gcols.View(bn, c, ff, hw), x.EnsureGrad().View(bn, c, 1, hw), true)
 	})

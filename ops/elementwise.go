@@ -18,7 +18,7 @@ func backendOf(ts ...*core.Tensor) core.Backend {
 
 func unary(name string, op core.UnaryOp, p float32, x *core.Tensor, keepOut bool) *core.Tensor {
 	be := backendOf(x)
-	out := core.Zeros(x.Dims()...)
+	out := core.ZerosOn(x.Device(), x.Dims()...)
 	be.Unary(op, p, x, out)
 	var y *core.Tensor
 	if keepOut {
@@ -79,13 +79,13 @@ func binary(name string, op core.BinaryOp, a, b *core.Tensor) *core.Tensor {
 	if err != nil {
 		panic(fmt.Sprintf("ops.%s: shapes %v and %v do not broadcast", name, a.Dims(), b.Dims()))
 	}
-	out := core.Zeros(shape...)
+	out := core.ZerosOn(a.Device(), shape...)
 	be.Binary(op, a, b, out)
 	return core.Record(out, name, []*core.Tensor{a, b}, func(g *core.Tensor) {
 		// reduce sums a full-shape gradient into t's gradient.
 		reduce := func(t, full *core.Tensor) { be.SumTo(full, t.EnsureGrad(), true) }
 		tmp := func(x, y *core.Tensor, op core.BinaryOp) *core.Tensor {
-			r := core.Zeros(shape...)
+			r := core.ZerosOn(a.Device(), shape...)
 			be.Binary(op, x, y, r)
 			return r
 		}
@@ -100,7 +100,7 @@ func binary(name string, op core.BinaryOp, a, b *core.Tensor) *core.Tensor {
 			}
 			if b.RequiresGrad() {
 				if op == core.OpSub {
-					ng := core.Zeros(shape...)
+					ng := core.ZerosOn(a.Device(), shape...)
 					be.Unary(core.OpNeg, 0, g, ng)
 					reduce(b, ng)
 				} else {
@@ -139,3 +139,26 @@ func Mul(a, b *core.Tensor) *core.Tensor { return binary("mul", core.OpMul, a, b
 
 // Div returns a/b elementwise with broadcasting.
 func Div(a, b *core.Tensor) *core.Tensor { return binary("div", core.OpDiv, a, b) }
+
+// scalarOn returns a 0-dimensional tensor holding v on device d.
+func scalarOn(d core.Device, v float32) *core.Tensor { return onDevice(core.Scalar(v), d) }
+
+// onDevice returns the host tensor t on device d (t itself on the CPU).
+func onDevice(t *core.Tensor, d core.Device) *core.Tensor {
+	m, err := core.To(t, d)
+	if err != nil {
+		panic("ops: " + err.Error())
+	}
+	return m
+}
+
+// batchSlice returns batch element i of t as a (rows, cols) matrix: a view
+// of the host storage on the CPU, a copy on a device.
+func batchSlice(be core.Backend, t *core.Tensor, i, rows, cols int) *core.Tensor {
+	if t.Storage() == nil {
+		return core.New(t.Data[i*rows*cols:(i+1)*rows*cols], rows, cols)
+	}
+	out := core.ZerosOn(t.Device(), 1, rows*cols)
+	be.CopyAxis(t.View(t.Len()/(rows*cols), rows*cols), out, 0, i, 0, 1, false)
+	return out.View(rows, cols)
+}

@@ -36,7 +36,7 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 		}
 	}
 	shape := append(a.Shape()[:ar-2], m, n)
-	out := core.Empty(shape...) // Gemm with beta 0 writes every value
+	out := core.EmptyOn(a.Device(), shape...) // Gemm with beta 0 writes every value
 	be := backendOf(a, b)
 	strideB := k * n
 	if shared {
@@ -98,15 +98,15 @@ func gradTarget(t *core.Tensor) (g *core.Tensor, beta float32) {
 	if g := t.Grad(); g != nil {
 		return g, 1
 	}
-	t.AdoptGrad(core.Empty(t.Dims()...))
+	t.AdoptGrad(core.EmptyOn(t.Device(), t.Dims()...))
 	return t.Grad(), 0
 }
 
 // gemmBackBShared accumulates batch element i's contribution to the gradient
 // of a shared B when A is transposed.
 func gemmBackBShared(be core.Backend, a, g, gb *core.Tensor, i, m, n, k int, transA, transB bool) {
-	ai := core.New(a.Data[i*m*k:(i+1)*m*k], k, m)
-	gi := core.New(g.Data[i*m*n:(i+1)*m*n], m, n)
+	ai := batchSlice(be, a, i, k, m)
+	gi := batchSlice(be, g, i, m, n)
 	if !transB { // dB (k×n) = op(A)ᵀ·G = A_i(k×m)·G
 		be.Gemm(core.GemmSpec{Batch: 1, M: k, N: n, K: m, Alpha: 1, Beta: 1}, ai, gi, gb)
 	} else { // dB (n×k) = Gᵀ·A_iᵀ

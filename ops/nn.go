@@ -14,7 +14,7 @@ func LogSoftmax(x *core.Tensor) *core.Tensor { return softmax(x, true) }
 
 func softmax(x *core.Tensor, log bool) *core.Tensor {
 	be := backendOf(x)
-	out := core.Zeros(x.Dims()...)
+	out := core.ZerosOn(x.Device(), x.Dims()...)
 	be.Softmax(x, out, log)
 	y := out.Detach()
 	return core.Record(out, "softmax", []*core.Tensor{x}, func(g *core.Tensor) {
@@ -38,15 +38,15 @@ func CrossEntropy(logits *core.Tensor, targets []int32, weights []float32) *core
 	be := backendOf(logits)
 	var dl *core.Tensor
 	if core.GradEnabled() && logits.RequiresGrad() {
-		dl = core.Zeros(logits.Dims()...)
+		dl = core.ZerosOn(logits.Device(), logits.Dims()...)
 	}
 	loss, weight := be.CrossEntropy(logits, targets, weights, IgnoreIndex, dl)
 	if weight == 0 {
 		weight = 1
 	}
-	out := core.Scalar(float32(loss / weight))
+	out := scalarOn(logits.Device(), float32(loss/weight))
 	return core.Record(out, "cross_entropy", []*core.Tensor{logits}, func(g *core.Tensor) {
-		s := g.Data[0] / float32(weight)
+		s := g.HostData()[0] / float32(weight)
 		gx := logits.EnsureGrad()
 		be.Binary(core.OpAdd, gx, scaled(be, dl, s), gx)
 	})
@@ -56,7 +56,7 @@ func scaled(be core.Backend, t *core.Tensor, s float32) *core.Tensor {
 	if s == 1 {
 		return t
 	}
-	out := core.Zeros(t.Dims()...)
+	out := core.ZerosOn(t.Device(), t.Dims()...)
 	be.Unary(core.OpScale, s, t, out)
 	return out
 }
@@ -68,8 +68,8 @@ func RMSNorm(x, w *core.Tensor, eps float32) *core.Tensor {
 		panic(fmt.Sprintf("ops.RMSNorm: weight %v for x %v", w.Dims(), x.Dims()))
 	}
 	be := backendOf(x, w)
-	out := core.Empty(x.Dims()...)
-	rstd := core.Empty(n)
+	out := core.EmptyOn(x.Device(), x.Dims()...)
+	rstd := core.EmptyOn(x.Device(), n)
 	be.RMSNorm(x, w, out, rstd, eps)
 	return core.Record(out, "rms_norm", []*core.Tensor{x, w}, func(g *core.Tensor) {
 		var gx, gw *core.Tensor
@@ -91,8 +91,8 @@ func LayerNorm(x, w, b *core.Tensor, eps float32) *core.Tensor {
 		panic(fmt.Sprintf("ops.LayerNorm: weight/bias for x %v must have %d values", x.Dims(), d))
 	}
 	be := backendOf(x)
-	out := core.Zeros(x.Dims()...)
-	mean, rstd := core.Zeros(n), core.Zeros(n)
+	out := core.ZerosOn(x.Device(), x.Dims()...)
+	mean, rstd := core.ZerosOn(x.Device(), n), core.ZerosOn(x.Device(), n)
 	be.LayerNorm(x, w, b, out, mean, rstd, eps)
 	inputs := []*core.Tensor{x}
 	if w != nil {
@@ -121,7 +121,7 @@ func LayerNorm(x, w, b *core.Tensor, eps float32) *core.Tensor {
 // nil for 0…T−1.
 func RoPE(x *core.Tensor, positions []int32, base float32) *core.Tensor {
 	be := backendOf(x)
-	out := core.Zeros(x.Dims()...)
+	out := core.ZerosOn(x.Device(), x.Dims()...)
 	be.RoPE(x, out, positions, base, false, false)
 	return core.Record(out, "rope", []*core.Tensor{x}, func(g *core.Tensor) {
 		be.RoPE(g, x.EnsureGrad(), positions, base, true, true)
@@ -137,7 +137,7 @@ func SwiGLU(x *core.Tensor) *core.Tensor {
 	be := backendOf(x)
 	shape := x.Shape()
 	shape[len(shape)-1] /= 2
-	out := core.Empty(shape...)
+	out := core.EmptyOn(x.Device(), shape...)
 	be.SwiGLU(x, out)
 	return core.Record(out, "swiglu", []*core.Tensor{x}, func(g *core.Tensor) {
 		if be.Device() == core.CPU && x.Grad() == nil { // write the fresh gradient, no zeroing
@@ -165,5 +165,5 @@ func Dropout(x *core.Tensor, p float32, rng *core.RNG) *core.Tensor {
 			mask.Data[i] = keep
 		}
 	}
-	return Mul(x, mask)
+	return Mul(x, onDevice(mask, x.Device()))
 }

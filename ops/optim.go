@@ -106,3 +106,9 @@ func (s Schedule) LR(step int) float32 {
 func (s Schedule) String() string {
 	return fmt.Sprintf("warmup %d → %.3g, cosine to %.3g at %d", s.Warmup, s.Peak, s.Min, s.Total)
 }
+
+// MoveTo moves the optimizer's moments to device d in place; the parameters
+// move with their model (core.Params.MoveTo).
+func (o *AdamW) MoveTo(d core.Device) error {
+	return core.MoveAll(d, append(append([]*core.Tensor(nil), o.M...), o.V...)...)
+}

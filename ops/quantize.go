@@ -30,10 +30,14 @@ func VectorQuantize(z, codebook *core.Tensor, beta float32) (zq *core.Tensor, id
 	ids = make([]int32, n)
 	be.NearestCodes(z.Detach(), codebook.Detach(), ids, make([]float32, n))
 	q := Gather(codebook, ids)
-	zq = core.Zeros(z.Dims()...)
-	copy(zq.Data, q.Data)
+	zq = q.Detach().Clone().SetName("")
 	zq = core.Record(zq, "straight_through", []*core.Tensor{z}, func(g *core.Tensor) {
-		z.AccumulateGrad(g.Data)
+		if g.Storage() == nil {
+			z.AccumulateGrad(g.Data)
+			return
+		}
+		gz := z.EnsureGrad()
+		be.Binary(core.OpAdd, gz, g, gz)
 	})
 	codebookTerm := Mean(Square(Sub(z.Detach(), q)))
 	commitment := Mean(Square(Sub(z, q.Detach())))

@@ -47,7 +47,7 @@ func SumKeep(x *core.Tensor, axes ...int) *core.Tensor { return sumKeep("SumKeep
 func sumKeep(op string, x *core.Tensor, keepDims bool, axes []int) *core.Tensor {
 	be := backendOf(x)
 	keep, squeezed := reducedShape(op, x.Dims(), axes)
-	k := core.Zeros(keep...)
+	k := core.ZerosOn(x.Device(), keep...)
 	be.SumTo(x, k, false)
 	out := k
 	if !keepDims {

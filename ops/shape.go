@@ -51,7 +51,7 @@ func Permute(x *core.Tensor, perm ...int) *core.Tensor {
 		inv[p] = i
 	}
 	be := backendOf(x)
-	out := core.Empty(shape...)
+	out := core.EmptyOn(x.Device(), shape...)
 	be.Permute(x, out, perm, false)
 	return core.Record(out, "permute", []*core.Tensor{x}, func(g *core.Tensor) {
 		be.Permute(g, x.EnsureGrad(), inv, true)
@@ -104,7 +104,7 @@ func Concat(axis int, xs ...*core.Tensor) *core.Tensor {
 		shape[axis] += x.Dim(axis)
 	}
 	be := backendOf(xs...)
-	out := core.Zeros(shape...)
+	out := core.ZerosOn(xs[0].Device(), shape...)
 	off := 0
 	offs := make([]int, len(xs))
 	for i, x := range xs {
@@ -133,7 +133,7 @@ func Slice(x *core.Tensor, axis, start, end int) *core.Tensor {
 	shape := x.Shape()
 	shape[axis] = end - start
 	be := backendOf(x)
-	out := core.Zeros(shape...)
+	out := core.ZerosOn(x.Device(), shape...)
 	be.CopyAxis(x, out, axis, start, 0, end-start, false)
 	return core.Record(out, "slice", []*core.Tensor{x}, func(g *core.Tensor) {
 		be.CopyAxis(g, x.EnsureGrad(), axis, 0, start, end-start, true)
@@ -157,7 +157,7 @@ func Gather(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
 		panic(fmt.Sprintf("ops.Gather: %d ids for shape %v", len(ids), shape))
 	}
 	be := backendOf(table)
-	out := core.Empty(append(append([]int(nil), shape...), table.Dim(1))...)
+	out := core.EmptyOn(table.Device(), append(append([]int(nil), shape...), table.Dim(1))...)
 	be.GatherRows(table, ids, out)
 	ids = append([]int32(nil), ids...)
 	return core.Record(out, "gather", []*core.Tensor{table}, func(g *core.Tensor) {

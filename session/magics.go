@@ -84,17 +84,24 @@ func runDevice(_ context.Context, s *Session, args string, _ display.Sink) (*dis
 		if len(f) > 1 {
 			return nil, s.UsageError("device", "one device name expected, got %q", args)
 		}
-		if err := s.SetDevice(core.Device(f[0])); err != nil {
+		d := core.Device(f[0])
+		if f[0] == "auto" {
+			d, _ = core.ResolveDevice("auto") // never fails: the CPU is the fallback
+		}
+		if err := s.SetDevice(d); err != nil {
 			return nil, err
 		}
-		b := display.Text("device: " + f[0])
+		if err := s.moveModels(d); err != nil {
+			return nil, err
+		}
+		b := display.Text("device: " + string(d))
 		return &b, nil
 	}
 	cur := s.Device()
 	t := view.NewTable("device", "backend", "current")
 	for _, d := range core.Devices() {
-		name := ""
-		if be, err := core.BackendFor(d); err == nil {
+		name := "(opened on first use)"
+		if be, ok := core.OpenedBackend(d); ok {
 			name = be.Name()
 		}
 		mark := ""

@@ -63,11 +63,20 @@ func FlopsPerToken(cfg model.Config) float64 {
 // BenchStep times forward + backward + AdamW steps of a fresh model of cfg
 // on batches of b random sequences and returns the median step.
 func BenchStep(cfg model.Config, b, warmup, steps, threads int) (BenchResult, error) {
+	return BenchStepOn(core.CPU, cfg, b, warmup, steps, threads)
+}
+
+// BenchStepOn is BenchStep with the model and optimizer on device d; each
+// step ends by reading the loss back, so a step's time includes its device work.
+func BenchStepOn(d core.Device, cfg model.Config, b, warmup, steps, threads int) (BenchResult, error) {
 	if threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
 	}
 	m, err := model.New(cfg, 1)
 	if err != nil {
+		return BenchResult{}, err
+	}
+	if err := m.Params.MoveTo(d); err != nil {
 		return BenchResult{}, err
 	}
 	opt := ops.NewAdamW(m.Params.List(), 0.1)
@@ -88,7 +97,7 @@ func BenchStep(cfg model.Config, b, warmup, steps, threads int) (BenchResult, er
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	med := times[len(times)/2].Seconds()
 	toks := float64(b*cfg.SeqLen) / med
-	return BenchResult{Preset: cfg.Preset, Device: "cpu", Threads: runtime.GOMAXPROCS(0), Params: m.Params.Count(),
+	return BenchResult{Preset: cfg.Preset, Device: string(d), Threads: runtime.GOMAXPROCS(0), Params: m.Params.Count(),
 		StepMS: med * 1e3, TokensPerS: toks, GFLOPS: toks * FlopsPerToken(cfg) / 1e9, Loss: float64(loss)}, nil
 }
 

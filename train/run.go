@@ -117,6 +117,15 @@ func newRun(o Options, m *model.Model, tok *text.Tokenizer, codec data.ImageCode
 	return r, nil
 }
 
+// MoveTo moves the run's model and optimizer moments to device d in place;
+// the data pipeline stays on the host and batches are built there.
+func (r *Run) MoveTo(d core.Device) error {
+	if err := r.Model.Params.MoveTo(d); err != nil {
+		return err
+	}
+	return r.Opt.MoveTo(d)
+}
+
 // SetSteps changes the total length of the run's schedule (warmup, then
 // cosine decay ending at the new total).
 func (r *Run) SetSteps(total int) {

@@ -16,6 +16,7 @@ import (
 
 	"xprompt/bench/peers"
 	"xprompt/core"
+	"xprompt/cuda"
 	"xprompt/gemm"
 	"xprompt/model"
 	"xprompt/ops"
@@ -89,18 +90,24 @@ func parseShapes(s string) ([][3]int, error) {
 }
 
 func benchGemm(args []string) error {
-	fs := newFlags("bench gemm", "[--shapes MxKxN,...] [--threads N] [--peer gonum|none] [--json]")
+	fs := newFlags("bench gemm", "[--shapes MxKxN,...] [--threads N] [--peer gonum|none] [--device D] [--json]")
 	shapes := fs.String("shapes", "1024x1024x1024,2688x256x768", "comma-separated M×K×N shapes")
 	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "threads")
 	peer := fs.String("peer", "gonum", "also time gonum's Sgemm (gonum) or not (none)")
 	minTime := fs.Duration("time", time.Second, "minimum time per measurement")
 	asJSON := fs.Bool("json", false, "print one JSON object per result")
+	device := fs.String("device", "cpu", deviceNames)
 	if err := parseFlags(fs, args, inRange("threads", 1, 4096), inRange("time", 0.001, 3600)); err != nil {
 		return err
 	}
 	list, err := parseShapes(*shapes)
 	if err != nil {
 		return err
+	}
+	if dev, err := resolveDevice(*device); err != nil {
+		return err
+	} else if dev != core.CPU {
+		return benchGemmOn(dev, list, *asJSON)
 	}
 	gemm.SetThreads(*threads)
 	rng := core.NewRNG(1)
@@ -132,7 +139,12 @@ func benchAttention(args []string) error {
 	maskName := fs.String("mask", "xprompt", "mask: xprompt or causal")
 	iters := fs.Int("iters", 5, "timed iterations")
 	asJSON := fs.Bool("json", false, "print one JSON object per result")
+	device := fs.String("device", "cpu", deviceNames)
 	if err := parseFlags(fs, args, atLeast("t", 9), atLeast("heads", 1), atLeast("hd", 2), atLeast("batch", 1), atLeast("iters", 1)); err != nil {
+		return err
+	}
+	dev, err := resolveDevice(*device)
+	if err != nil {
 		return err
 	}
 	kind := core.MaskXPrompt
@@ -146,28 +158,40 @@ func benchAttention(args []string) error {
 	if *t < 9 || *heads < 1 || *hd < 2 || *batch < 1 || *iters < 1 {
 		return fmt.Errorf("%w: sizes must be positive (t ≥ 9)", errUsage)
 	}
-	d := ops.BenchAttention(*batch, *heads, *t, *hd, kind, *iters)
+	var d time.Duration
+	if dev == core.CPU {
+		d = ops.BenchAttention(*batch, *heads, *t, *hd, kind, *iters)
+	} else {
+		be, err := core.BackendFor(dev)
+		if err != nil {
+			return err
+		}
+		if d, err = cuda.BenchAttention(be, *batch, *heads, *t, *hd, kind, *iters); err != nil {
+			return err
+		}
+	}
 	ms := float64(d.Microseconds()) / 1e3
-	emit(*asJSON, map[string]any{"bench": "attention", "t": *t, "heads": *heads, "hd": *hd, "batch": *batch,
+	emit(*asJSON, map[string]any{"bench": "attention", "device": string(dev), "t": *t, "heads": *heads, "hd": *hd, "batch": *batch,
 		"mask": *maskName, "threads": runtime.GOMAXPROCS(0), "ms_fwd_bwd": round(ms)},
-		fmt.Sprintf("attention t=%d heads=%d hd=%d batch=%d mask=%s: %.2f ms forward+backward", *t, *heads, *hd, *batch, *maskName, ms))
+		fmt.Sprintf("attention device=%s t=%d heads=%d hd=%d batch=%d mask=%s: %.2f ms forward+backward", dev, *t, *heads, *hd, *batch, *maskName, ms))
 	return nil
 }
 
 func benchTrain(args []string) error {
-	fs := newFlags("bench train", "[--preset P] [--steps N] [--threads N] [--device cpu] [--peer torch] [--json]")
+	fs := newFlags("bench train", "[--preset P] [--steps N] [--threads N] [--device D] [--peer torch] [--json]")
 	preset := fs.String("preset", "small", "model preset: "+strings.Join(model.PresetNames(), ", "))
 	steps := fs.Int("steps", 5, "timed steps")
 	warmup := fs.Int("warmup", 1, "untimed warm-up steps")
 	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "threads")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
-	device := fs.String("device", deviceDefault(), "device: cpu (cuda when built for it)")
+	device := fs.String("device", deviceDefault(), deviceNames)
 	asJSON := fs.Bool("json", false, "print one JSON object per result")
 	peer := fs.String("peer", "", "also run the PyTorch peer (torch) on the same preset and threads")
 	if err := parseFlags(fs, args, atLeast("steps", 1), atLeast("warmup", 0), inRange("threads", 1, 4096), atLeast("batch", 0)); err != nil {
 		return err
 	}
-	if err := checkDevice(*device); err != nil {
+	dev, err := resolveDevice(*device)
+	if err != nil {
 		return err
 	}
 	if err := checkPeer(*peer); err != nil {
@@ -183,7 +207,7 @@ func benchTrain(args []string) error {
 		b = presetBatch
 	}
 	gemm.SetThreads(*threads)
-	r, err := train.BenchStep(cfg, b, *warmup, *steps, *threads)
+	r, err := train.BenchStepOn(dev, cfg, b, *warmup, *steps, *threads)
 	if err != nil {
 		return err
 	}
@@ -268,23 +292,24 @@ func round(v float64) float64 { return math.Round(v*100) / 100 }
 
 // deviceDefault returns $XPROMPT_DEVICE or "auto".
 func deviceDefault() string {
-	if d := os.Getenv("XPROMPT_DEVICE"); d != "" {
+	if d := os.Getenv(core.DeviceEnv); d != "" {
 		return d
 	}
 	return "auto"
 }
 
-// checkDevice accepts cpu and auto; cuda is reported as unavailable in one
-// clear error when no CUDA backend is registered.
-func checkDevice(name string) error {
-	switch name {
-	case "cpu", "auto":
-		return nil
-	case "cuda":
-		if _, err := core.BackendFor("cuda"); err != nil {
-			return fmt.Errorf("device cuda is not available: this build has no CUDA backend registered (use --device cpu)")
-		}
-		return nil
+// benchGemmOn times the device's GEMM kernel at each M×K×N shape.
+func benchGemmOn(dev core.Device, shapes [][3]int, asJSON bool) error {
+	be, err := core.BackendFor(dev)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("%w: unknown device %q (want cpu, cuda or auto)", errUsage, name)
+	for _, s := range shapes {
+		m, k, n := s[0], s[1], s[2]
+		d := cuda.BenchGemm(be, m, k, n, 10)
+		g := gemm.GFLOPS(m, n, k, d)
+		emit(asJSON, map[string]any{"bench": "gemm", "device": string(dev), "m": m, "n": n, "k": k, "kernel": "gemm_tiled", "gflops": round(g)},
+			fmt.Sprintf("gemm %dx%dx%d device=%s kernel=gemm_tiled: %.1f GFLOP/s", m, k, n, dev, g))
+	}
+	return nil
 }

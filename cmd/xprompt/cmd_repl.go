@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"xprompt/core"
 	"xprompt/display"
 	"xprompt/repl"
 	"xprompt/session"
@@ -26,14 +25,18 @@ func runRepl(args []string) error {
 	exitOnError := fs.Bool("exit-on-error", false, "stop at the first failed cell with exit status 1 (piped input)")
 	history := fs.String("history", "", `history file ("" = $XDG_STATE_HOME/xprompt/history or ~/.xprompt_history, "-" = none)`)
 	images := fs.String("images", "", "folder for images that cannot be drawn in the terminal (default: a temporary folder)")
-	device := fs.String("device", "", "initial device (see %device)")
+	device := fs.String("device", deviceDefault(), "initial "+deviceNames+"; see %device")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	s, err := session.New(session.Options{Device: core.Device(*device)})
+	dev, err := resolveDevice(*device)
+	if err != nil {
+		return err
+	}
+	s, err := session.New(session.Options{Device: dev})
 	if err != nil {
 		return err
 	}

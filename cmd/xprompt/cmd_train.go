@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"xprompt/core"
 
 	"xprompt/data"
 	"xprompt/model"
@@ -108,7 +109,7 @@ func runTrain(args []string) error {
 	examples := fs.Int("examples", 1, "in-context examples per training sequence")
 	pos2d := fs.Bool("pos2d", false, "learned row and column embeddings for image tokens (with --init: added at zero)")
 	families := fs.String("families", "", "comma-separated image families to train on (default: every seen family)")
-	device := fs.String("device", deviceDefault(), "device: cpu (cuda when built for it)")
+	device := fs.String("device", deviceDefault(), deviceNames)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	const resumeWhy = "continues the run as saved (its preset, seed, data mix, batch, learning rate and tokenizers)"
 	if err := parseFlags(fs, args,
@@ -119,7 +120,8 @@ func runTrain(args []string) error {
 	); err != nil {
 		return err
 	}
-	if err := checkDevice(*device); err != nil {
+	dev, err := resolveDevice(*device)
+	if err != nil {
 		return err
 	}
 	if *resume != "" && *initFrom != "" {
@@ -133,7 +135,6 @@ func runTrain(args []string) error {
 		return fmt.Errorf("%w: --palette, --curves and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
-	var err error
 	if from := *resume + *initFrom; from != "" {
 		if ck, err = model.Load(from); err != nil {
 			return err
@@ -205,6 +206,12 @@ func runTrain(args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "training %s%s (%d parameters) for %d steps, batch %d, ablation %q\n",
 			*preset, from, run.Model.Params.Count(), o.Steps, o.Batch, *ablate)
+	}
+	if dev != core.CPU {
+		if err := run.MoveTo(dev); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "training on %s\n", dev)
 	}
 	if *out == "" {
 		*out = *resume

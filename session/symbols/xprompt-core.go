@@ -6,6 +6,8 @@
 package symbols
 
 import (
+	"go/constant"
+	"go/token"
 	"reflect"
 	"xprompt/core"
 )
@@ -13,59 +15,69 @@ import (
 func init() {
 	Symbols["xprompt/core/core"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"BackendFor":  reflect.ValueOf(core.BackendFor),
-		"BackendOf":   reflect.ValueOf(core.BackendOf),
-		"CPU":         reflect.ValueOf(core.CPU),
-		"Devices":     reflect.ValueOf(core.Devices),
-		"Empty":       reflect.ValueOf(core.Empty),
-		"EqualShapes": reflect.ValueOf(core.EqualShapes),
-		"FromHalf":    reflect.ValueOf(core.FromHalf),
-		"Full":        reflect.ValueOf(core.Full),
-		"GradEnabled": reflect.ValueOf(core.GradEnabled),
-		"MaskCausal":  reflect.ValueOf(core.MaskCausal),
-		"MaskCustom":  reflect.ValueOf(core.MaskCustom),
-		"MaskFull":    reflect.ValueOf(core.MaskFull),
-		"MaskXPrompt": reflect.ValueOf(core.MaskXPrompt),
-		"New":         reflect.ValueOf(core.New),
-		"NewArena":    reflect.ValueOf(core.NewArena),
-		"NewParams":   reflect.ValueOf(core.NewParams),
-		"NewRNG":      reflect.ValueOf(core.NewRNG),
-		"NoGrad":      reflect.ValueOf(core.NoGrad),
-		"Ones":        reflect.ValueOf(core.Ones),
-		"OpAbs":       reflect.ValueOf(core.OpAbs),
-		"OpAdd":       reflect.ValueOf(core.OpAdd),
-		"OpAddScalar": reflect.ValueOf(core.OpAddScalar),
-		"OpDiv":       reflect.ValueOf(core.OpDiv),
-		"OpExp":       reflect.ValueOf(core.OpExp),
-		"OpGELU":      reflect.ValueOf(core.OpGELU),
-		"OpLog":       reflect.ValueOf(core.OpLog),
-		"OpMul":       reflect.ValueOf(core.OpMul),
-		"OpNeg":       reflect.ValueOf(core.OpNeg),
-		"OpPow":       reflect.ValueOf(core.OpPow),
-		"OpReLU":      reflect.ValueOf(core.OpReLU),
-		"OpScale":     reflect.ValueOf(core.OpScale),
-		"OpSiLU":      reflect.ValueOf(core.OpSiLU),
-		"OpSigmoid":   reflect.ValueOf(core.OpSigmoid),
-		"OpSqrt":      reflect.ValueOf(core.OpSqrt),
-		"OpSquare":    reflect.ValueOf(core.OpSquare),
-		"OpSub":       reflect.ValueOf(core.OpSub),
-		"OpTanh":      reflect.ValueOf(core.OpTanh),
-		"Record":      reflect.ValueOf(core.Record),
-		"Register":    reflect.ValueOf(core.Register),
-		"SameShape":   reflect.ValueOf(core.SameShape),
-		"Scalar":      reflect.ValueOf(core.Scalar),
-		"SegBOS":      reflect.ValueOf(core.SegBOS),
-		"SegIE":       reflect.ValueOf(core.SegIE),
-		"SegPad":      reflect.ValueOf(core.SegPad),
-		"SegTD":       reflect.ValueOf(core.SegTD),
-		"SegXP":       reflect.ValueOf(core.SegXP),
-		"SegmentName": reflect.ValueOf(core.SegmentName),
-		"Stats":       reflect.ValueOf(core.Stats),
-		"ToHalf":      reflect.ValueOf(core.ToHalf),
-		"WithArena":   reflect.ValueOf(core.WithArena),
-		"XavierStd":   reflect.ValueOf(core.XavierStd),
-		"Zeros":       reflect.ValueOf(core.Zeros),
-		"ZerosLike":   reflect.ValueOf(core.ZerosLike),
+		"AutoPreference": reflect.ValueOf(&core.AutoPreference).Elem(),
+		"BackendFor":     reflect.ValueOf(core.BackendFor),
+		"BackendOf":      reflect.ValueOf(core.BackendOf),
+		"CPU":            reflect.ValueOf(core.CPU),
+		"DeviceEnv":      reflect.ValueOf(constant.MakeFromLiteral("\"XPROMPT_DEVICE\"", token.STRING, 0)),
+		"Devices":        reflect.ValueOf(core.Devices),
+		"Empty":          reflect.ValueOf(core.Empty),
+		"EmptyOn":        reflect.ValueOf(core.EmptyOn),
+		"EqualShapes":    reflect.ValueOf(core.EqualShapes),
+		"FromHalf":       reflect.ValueOf(core.FromHalf),
+		"FromStorage":    reflect.ValueOf(core.FromStorage),
+		"Full":           reflect.ValueOf(core.Full),
+		"GradEnabled":    reflect.ValueOf(core.GradEnabled),
+		"MaskCausal":     reflect.ValueOf(core.MaskCausal),
+		"MaskCustom":     reflect.ValueOf(core.MaskCustom),
+		"MaskFull":       reflect.ValueOf(core.MaskFull),
+		"MaskXPrompt":    reflect.ValueOf(core.MaskXPrompt),
+		"MoveAll":        reflect.ValueOf(core.MoveAll),
+		"New":            reflect.ValueOf(core.New),
+		"NewArena":       reflect.ValueOf(core.NewArena),
+		"NewParams":      reflect.ValueOf(core.NewParams),
+		"NewRNG":         reflect.ValueOf(core.NewRNG),
+		"NoGrad":         reflect.ValueOf(core.NoGrad),
+		"Ones":           reflect.ValueOf(core.Ones),
+		"OpAbs":          reflect.ValueOf(core.OpAbs),
+		"OpAdd":          reflect.ValueOf(core.OpAdd),
+		"OpAddScalar":    reflect.ValueOf(core.OpAddScalar),
+		"OpDiv":          reflect.ValueOf(core.OpDiv),
+		"OpExp":          reflect.ValueOf(core.OpExp),
+		"OpGELU":         reflect.ValueOf(core.OpGELU),
+		"OpLog":          reflect.ValueOf(core.OpLog),
+		"OpMul":          reflect.ValueOf(core.OpMul),
+		"OpNeg":          reflect.ValueOf(core.OpNeg),
+		"OpPow":          reflect.ValueOf(core.OpPow),
+		"OpReLU":         reflect.ValueOf(core.OpReLU),
+		"OpScale":        reflect.ValueOf(core.OpScale),
+		"OpSiLU":         reflect.ValueOf(core.OpSiLU),
+		"OpSigmoid":      reflect.ValueOf(core.OpSigmoid),
+		"OpSqrt":         reflect.ValueOf(core.OpSqrt),
+		"OpSquare":       reflect.ValueOf(core.OpSquare),
+		"OpSub":          reflect.ValueOf(core.OpSub),
+		"OpTanh":         reflect.ValueOf(core.OpTanh),
+		"OpenedBackend":  reflect.ValueOf(core.OpenedBackend),
+		"Record":         reflect.ValueOf(core.Record),
+		"Register":       reflect.ValueOf(core.Register),
+		"RegisterLazy":   reflect.ValueOf(core.RegisterLazy),
+		"ResolveDevice":  reflect.ValueOf(core.ResolveDevice),
+		"SameShape":      reflect.ValueOf(core.SameShape),
+		"Scalar":         reflect.ValueOf(core.Scalar),
+		"SegBOS":         reflect.ValueOf(core.SegBOS),
+		"SegIE":          reflect.ValueOf(core.SegIE),
+		"SegPad":         reflect.ValueOf(core.SegPad),
+		"SegTD":          reflect.ValueOf(core.SegTD),
+		"SegXP":          reflect.ValueOf(core.SegXP),
+		"SegmentName":    reflect.ValueOf(core.SegmentName),
+		"Stats":          reflect.ValueOf(core.Stats),
+		"To":             reflect.ValueOf(core.To),
+		"ToHalf":         reflect.ValueOf(core.ToHalf),
+		"WithArena":      reflect.ValueOf(core.WithArena),
+		"XavierStd":      reflect.ValueOf(core.XavierStd),
+		"Zeros":          reflect.ValueOf(core.Zeros),
+		"ZerosLike":      reflect.ValueOf(core.ZerosLike),
+		"ZerosOn":        reflect.ValueOf(core.ZerosOn),
 
 		// type definitions
 		"AdamWConfig":      reflect.ValueOf((*core.AdamWConfig)(nil)),
@@ -75,6 +87,7 @@ func init() {
 		"BinaryOp":         reflect.ValueOf((*core.BinaryOp)(nil)),
 		"ConvKernels":      reflect.ValueOf((*core.ConvKernels)(nil)),
 		"Device":           reflect.ValueOf((*core.Device)(nil)),
+		"DeviceMemory":     reflect.ValueOf((*core.DeviceMemory)(nil)),
 		"Elementwise":      reflect.ValueOf((*core.Elementwise)(nil)),
 		"GemmSpec":         reflect.ValueOf((*core.GemmSpec)(nil)),
 		"Layout":           reflect.ValueOf((*core.Layout)(nil)),
@@ -86,6 +99,7 @@ func init() {
 		"Params":           reflect.ValueOf((*core.Params)(nil)),
 		"QuantizeKernels":  reflect.ValueOf((*core.QuantizeKernels)(nil)),
 		"RNG":              reflect.ValueOf((*core.RNG)(nil)),
+		"Storage":          reflect.ValueOf((*core.Storage)(nil)),
 		"Summary":          reflect.ValueOf((*core.Summary)(nil)),
 		"Tensor":           reflect.ValueOf((*core.Tensor)(nil)),
 		"UnaryOp":          reflect.ValueOf((*core.UnaryOp)(nil)),
@@ -94,12 +108,14 @@ func init() {
 		"_AttentionKernels": reflect.ValueOf((*_xprompt_core_AttentionKernels)(nil)),
 		"_Backend":          reflect.ValueOf((*_xprompt_core_Backend)(nil)),
 		"_ConvKernels":      reflect.ValueOf((*_xprompt_core_ConvKernels)(nil)),
+		"_DeviceMemory":     reflect.ValueOf((*_xprompt_core_DeviceMemory)(nil)),
 		"_Elementwise":      reflect.ValueOf((*_xprompt_core_Elementwise)(nil)),
 		"_Layout":           reflect.ValueOf((*_xprompt_core_Layout)(nil)),
 		"_LinearAlgebra":    reflect.ValueOf((*_xprompt_core_LinearAlgebra)(nil)),
 		"_NeuralNet":        reflect.ValueOf((*_xprompt_core_NeuralNet)(nil)),
 		"_OptimizerKernels": reflect.ValueOf((*_xprompt_core_OptimizerKernels)(nil)),
 		"_QuantizeKernels":  reflect.ValueOf((*_xprompt_core_QuantizeKernels)(nil)),
+		"_Storage":          reflect.ValueOf((*_xprompt_core_Storage)(nil)),
 	}
 }
 
@@ -249,6 +265,28 @@ func (W _xprompt_core_ConvKernels) Im2Col(x *core.Tensor, cols *core.Tensor, kh 
 	W.WIm2Col(x, cols, kh, kw, stride, pad)
 }
 
+// _xprompt_core_DeviceMemory is an interface wrapper for DeviceMemory type
+type _xprompt_core_DeviceMemory struct {
+	IValue    interface{}
+	WCopy     func(dst *core.Tensor, src *core.Tensor)
+	WToDevice func(t *core.Tensor) *core.Tensor
+	WToHost   func(t *core.Tensor) *core.Tensor
+	WZeros    func(shape ...int) *core.Tensor
+}
+
+func (W _xprompt_core_DeviceMemory) Copy(dst *core.Tensor, src *core.Tensor) {
+	W.WCopy(dst, src)
+}
+func (W _xprompt_core_DeviceMemory) ToDevice(t *core.Tensor) *core.Tensor {
+	return W.WToDevice(t)
+}
+func (W _xprompt_core_DeviceMemory) ToHost(t *core.Tensor) *core.Tensor {
+	return W.WToHost(t)
+}
+func (W _xprompt_core_DeviceMemory) Zeros(shape ...int) *core.Tensor {
+	return W.WZeros(shape...)
+}
+
 // _xprompt_core_Elementwise is an interface wrapper for Elementwise type
 type _xprompt_core_Elementwise struct {
 	IValue         interface{}
@@ -371,4 +409,18 @@ type _xprompt_core_QuantizeKernels struct {
 
 func (W _xprompt_core_QuantizeKernels) NearestCodes(x *core.Tensor, codebook *core.Tensor, ids []int32, dist []float32) {
 	W.WNearestCodes(x, codebook, ids, dist)
+}
+
+// _xprompt_core_Storage is an interface wrapper for Storage type
+type _xprompt_core_Storage struct {
+	IValue  interface{}
+	WDevice func() core.Device
+	WLen    func() int
+}
+
+func (W _xprompt_core_Storage) Device() core.Device {
+	return W.WDevice()
+}
+func (W _xprompt_core_Storage) Len() int {
+	return W.WLen()
 }

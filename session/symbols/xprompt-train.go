@@ -15,6 +15,7 @@ func init() {
 		// function, constant and variable definitions
 		"BenchBatch":     reflect.ValueOf(train.BenchBatch),
 		"BenchStep":      reflect.ValueOf(train.BenchStep),
+		"BenchStepOn":    reflect.ValueOf(train.BenchStepOn),
 		"DefaultOptions": reflect.ValueOf(train.DefaultOptions),
 		"ErrNonFinite":   reflect.ValueOf(&train.ErrNonFinite).Elem(),
 		"FlopsPerToken":  reflect.ValueOf(train.FlopsPerToken),
