@@ -48,6 +48,9 @@ type Config struct {
 	// loads finished ones and resumes interrupted ones. "" keeps them in
 	// memory only.
 	Cache string
+	// Trainer trains the models (required); cmd/xprompt passes
+	// labtrain.Trainer, backed by package train.
+	Trainer Trainer
 	// Models shares trained models between tables; Run sets it, and a table
 	// function called alone makes its own when it is nil.
 	Models *Registry

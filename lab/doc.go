@@ -12,7 +12,8 @@
 // Tokenizer, CompressionSweep, ReverseAblation) take a context, which stops
 // them between steps, and a Config: the preset, training steps, seed,
 // queries per family, the image tokenizer, a progress callback. Models are
-// trained with train.NewRun as variants of one set of options (base, causal
+// trained by Config.Trainer (the training loop, injected by cmd/xprompt so
+// that lab does not import it) as variants of one set of options (base, causal
 // mask, held-out families included, no text tasks, no reverse augmentation,
 // S X-Prompt tokens) and shared between tables by a Registry, which keeps
 // their checkpoints in a cache folder so that a rerun skips finished

@@ -3,6 +3,7 @@ package lab
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"xprompt/img"
@@ -113,9 +114,17 @@ func TestEditAccuracyCountsObjects(t *testing.T) {
 	}
 }
 
-func TestVariantOptions(t *testing.T) {
+func TestRegistryNeedsTrainer(t *testing.T) {
 	cfg := QuickConfig()
 	cfg.VQ = testVQ()
+	if _, err := NewRegistry(cfg); err == nil || !strings.Contains(err.Error(), "Config.Trainer") {
+		t.Errorf("NewRegistry without a Trainer: error %v, want one naming Config.Trainer", err)
+	}
+}
+
+func TestVariantOptions(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.VQ, cfg.Trainer = testVQ(), testTrainer
 	reg, err := NewRegistry(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"xprompt/infer"
 	"xprompt/model"
 	"xprompt/text"
-	"xprompt/train"
 )
 
 // The model variants the tables train. Each is the suite's base options
@@ -33,7 +32,7 @@ const (
 // Trained is a model the lab trained (or loaded), with what it took.
 type Trained struct {
 	Name    string // variant: "base", "causal", "xp8", …
-	Opts    train.Options
+	Opts    TrainOptions
 	Engine  *infer.Engine
 	History []float32 // training loss per step (empty for a model loaded without history)
 	// Source is the checkpoint the model was loaded from or saved to, or
@@ -43,6 +42,8 @@ type Trained struct {
 	Seconds float64
 	// Loaded marks a model given by Config.Model rather than trained here.
 	Loaded bool
+	// defaults are the preset's training options, for TrainCommand.
+	defaults TrainOptions
 }
 
 // TrainCommand returns the xprompt train command line equivalent to the
@@ -51,12 +52,12 @@ func (t *Trained) TrainCommand() string {
 	if t.Loaded {
 		return "(loaded from " + t.Source + ")"
 	}
-	return trainCommand(t.Opts)
+	return trainCommand(t.Opts, t.defaults)
 }
 
-// trainCommand returns the xprompt train command line of options o.
-func trainCommand(o train.Options) string {
-	d := train.DefaultOptions(o.Preset)
+// trainCommand returns the xprompt train command line of options o, whose
+// preset defaults are d.
+func trainCommand(o TrainOptions, d TrainOptions) string {
 	s := fmt.Sprintf("xprompt train --preset %s --steps %d --seed %d", o.Preset, o.Steps, o.Seed)
 	if o.Batch != d.Batch {
 		s += fmt.Sprintf(" --batch %d", o.Batch)
@@ -97,6 +98,9 @@ func NewRegistry(cfg Config) (*Registry, error) {
 	if cfg.VQ == nil {
 		return nil, fmt.Errorf("lab.NewRegistry: Config.VQ (the image tokenizer) is not set")
 	}
+	if cfg.Trainer == nil {
+		return nil, fmt.Errorf("lab.NewRegistry: Config.Trainer (the training loop) is not set")
+	}
 	var buf bytes.Buffer
 	if err := cfg.VQ.SaveFloat16(&buf); err != nil {
 		return nil, fmt.Errorf("lab: image tokenizer: %w", err)
@@ -120,9 +124,9 @@ func NewRegistry(cfg Config) (*Registry, error) {
 // Options returns the training options of a variant: the preset's defaults
 // with the config's steps, batch and seed, a warmup of at most a tenth of the
 // steps, and the variant's change. Variant "xpS" sets S X-Prompt tokens.
-func (r *Registry) Options(variant string) (train.Options, error) {
+func (r *Registry) Options(variant string) (TrainOptions, error) {
 	c := r.cfg
-	o := train.DefaultOptions(c.Preset)
+	o := c.Trainer.Defaults(c.Preset)
 	o.Steps, o.Seed = c.Steps, c.Seed
 	o.Warmup = min(o.Warmup, max(c.Steps/10, 1))
 	if c.Batch > 0 {
@@ -197,7 +201,8 @@ func (r *Registry) load(path string) (*Trained, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Trained{Name: VariantBase, Engine: eng, Source: "default", Opts: train.DefaultOptions(eng.Model.Cfg.Preset), Loaded: true}, nil
+		d := r.cfg.Trainer.Defaults(eng.Model.Cfg.Preset)
+		return &Trained{Name: VariantBase, Engine: eng, Source: "default", Opts: d, Loaded: true, defaults: d}, nil
 	}
 	ck, err := model.Load(path)
 	if err != nil {
@@ -207,16 +212,17 @@ func (r *Registry) load(path string) (*Trained, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Trained{Name: VariantBase, Engine: eng, Source: path, Opts: train.DefaultOptions(eng.Model.Cfg.Preset), Loaded: true}
-	if run, err := train.Resume(ck, eng.VQ); err == nil {
-		t.History, t.Opts = run.History, run.Opts
+	d := r.cfg.Trainer.Defaults(eng.Model.Cfg.Preset)
+	t := &Trained{Name: VariantBase, Engine: eng, Source: path, Opts: d, Loaded: true, defaults: d}
+	if run, err := r.cfg.Trainer.Resume(ck, eng.VQ); err == nil {
+		t.History, t.Opts = run.History(), run.Options()
 	}
 	return t, nil
 }
 
 // cachePath returns the checkpoint file of the options, named by preset,
 // variant and a hash of the options and the image tokenizer.
-func (r *Registry) cachePath(variant string, o train.Options) string {
+func (r *Registry) cachePath(variant string, o TrainOptions) string {
 	if r.cfg.Cache == "" {
 		return ""
 	}
@@ -242,10 +248,10 @@ func (r *Registry) train(ctx context.Context, variant string) (*Trained, error) 
 		return nil, err
 	}
 	path := r.cachePath(variant, o)
-	var run *train.Run
+	var run TrainRun
 	if path != "" {
 		if ck, err := model.Load(path); err == nil {
-			if run, err = train.Resume(ck, r.cfg.VQ); err != nil {
+			if run, err = r.cfg.Trainer.Resume(ck, r.cfg.VQ); err != nil {
 				r.cfg.say("", "cached %s is unusable (%v); training again", path, err)
 				run = nil
 			}
@@ -254,26 +260,27 @@ func (r *Registry) train(ctx context.Context, variant string) (*Trained, error) 
 		}
 	}
 	if run == nil {
-		if run, err = train.NewRun(o, r.text(o.Seed), r.cfg.VQ, r.vqBlob); err != nil {
+		if run, err = r.cfg.Trainer.Start(o, r.text(o.Seed), r.cfg.VQ, r.vqBlob); err != nil {
 			return nil, fmt.Errorf("lab: model %s: %w", variant, err)
 		}
 	}
-	t := &Trained{Name: variant, Opts: run.Opts, Source: "memory"}
+	ro := run.Options()
+	t := &Trained{Name: variant, Opts: ro, Source: "memory", defaults: r.cfg.Trainer.Defaults(ro.Preset)}
 	if path != "" {
 		t.Source = path
 	}
-	if run.Step < run.Opts.Steps {
-		r.cfg.say("", "training %s: %s, steps %d to %d", variant, trainCommand(run.Opts), run.Step+1, run.Opts.Steps)
+	if run.Step() < ro.Steps {
+		r.cfg.say("", "training %s: %s, steps %d to %d", variant, trainCommand(ro, t.defaults), run.Step()+1, ro.Steps)
 	}
-	start, resumedAt := time.Now(), run.Step
+	start, resumedAt := time.Now(), run.Step()
 	every := r.SaveEvery
 	if path == "" || every < 1 {
-		every = run.Opts.Steps
+		every = ro.Steps
 	}
-	for run.Step < run.Opts.Steps {
-		n := min(every, run.Opts.Steps-run.Step)
-		terr := run.Train(ctx, n, func(p train.Progress) {
-			r.cfg.event(Event{Model: variant, Step: p.Step, Total: p.Total, Loss: p.Loss})
+	for run.Step() < ro.Steps {
+		n := min(every, ro.Steps-run.Step())
+		terr := run.Train(ctx, n, func(step, total int, loss float64) {
+			r.cfg.event(Event{Model: variant, Step: step, Total: total, Loss: loss})
 		})
 		if path != "" && (terr == nil || errors.Is(terr, context.Canceled) || errors.Is(terr, context.DeadlineExceeded)) {
 			if err := r.save(run, path); err != nil {
@@ -284,11 +291,11 @@ func (r *Registry) train(ctx context.Context, variant string) (*Trained, error) 
 			return nil, fmt.Errorf("lab: training %s: %w", variant, terr)
 		}
 	}
-	if run.Step > resumedAt {
+	if run.Step() > resumedAt {
 		t.Seconds = time.Since(start).Seconds()
 	}
-	t.History = run.History
-	eng, err := infer.New(run.Model, run.Text, r.cfg.VQ, t.Source)
+	t.History = run.History()
+	eng, err := infer.New(run.Model(), run.Text(), r.cfg.VQ, t.Source)
 	if err != nil {
 		return nil, err
 	}
@@ -298,12 +305,12 @@ func (r *Registry) train(ctx context.Context, variant string) (*Trained, error) 
 
 // save writes the run's checkpoint; a finished run is saved without its
 // optimizer state, which only resuming needs.
-func (r *Registry) save(run *train.Run, path string) error {
+func (r *Registry) save(run TrainRun, path string) error {
 	ck, err := run.Checkpoint()
 	if err != nil {
 		return err
 	}
-	if run.Step >= run.Opts.Steps {
+	if run.Step() >= run.Options().Steps {
 		ck.Optim = nil
 	}
 	if err := ck.Save(path, false); err != nil {

@@ -19,7 +19,7 @@ func TestSmokeSuite(t *testing.T) {
 	start := time.Now()
 	cache := t.TempDir()
 	cfg := SmokeConfig()
-	cfg.VQ = testVQ()
+	cfg.VQ, cfg.Trainer = testVQ(), testTrainer
 	cfg.Cache = cache
 	reg, err := NewRegistry(cfg)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"xprompt/lab"
+	"xprompt/lab/labtrain"
 )
 
 func init() {
@@ -85,6 +86,7 @@ func runEval(args []string) error {
 	if !*quiet {
 		cfg.Progress = newEvalProgress(os.Stderr).event
 	}
+	cfg.Trainer = labtrain.Trainer{}
 	if cfg.Models, err = lab.NewRegistry(cfg); err != nil {
 		return err
 	}
