@@ -48,7 +48,7 @@ var tolerances = map[string]tol{
 	"RMSNorm":              {1e-6, 1e-5},
 	"RMSNormBackward":      {1e-5, 1e-5},
 	"LayerNorm":            {1e-6, 1e-5},
-	"LayerNormBackward":    {1e-5, 1e-5},
+	"LayerNormBackward":    {2e-5, 2e-5}, // ×1e-3 inputs with eps 1e-6: rstd ≈ 1e3 amplifies the rounding of x − mean
 	"SwiGLU":               {1e-6, 1e-5},
 	"SwiGLUBackward":       {1e-6, 1e-5},
 	"RoPE":                 {2e-5, 1e-5},

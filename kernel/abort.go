@@ -13,6 +13,11 @@ import (
 // dated after the reply, or without a date, runs and ends the aborting; so
 // does the end of abortWindow, in case the client's clock runs behind.
 
+// errorSettle is how long a failed cell's reply waits, with stop_on_error,
+// before it is sent: long enough for a browser to finish sending a Run All
+// burst (a few milliseconds per cell), short enough not to be noticed.
+const errorSettle = 100 * time.Millisecond
+
 // abortWindow bounds how long after a failed cell requests dated before its
 // reply are aborted.
 const abortWindow = 10 * time.Second

@@ -53,3 +53,30 @@ func TestAbortState(t *testing.T) {
 		}
 	}
 }
+
+// TestStopOnErrorAbortsTheRestOfABurst sends a failing cell and, while its
+// reply has not left, a second request made after the failure (as a
+// browser's Run All does when the page work between cells takes longer than
+// the failing cell): it is aborted, because the error reply waits
+// errorSettle. A request sent after reading the reply runs.
+func TestStopOnErrorAbortsTheRestOfABurst(t *testing.T) {
+	h := startKernel(t)
+	c := h.dial()
+	fail, failID := c.request("execute_request", map[string]any{"code": "fail E failed", "stop_on_error": true})
+	c.sendFrames(c.shell, fail)
+	time.Sleep(errorSettle / 4) // the failing cell has run; its reply waits
+	late, lateID := c.request("execute_request", map[string]any{"code": "out late in the burst"})
+	c.sendFrames(c.shell, late)
+	if s := decodeContent(t, c.recvReply(c.shellIn, failID))["status"]; s != "error" {
+		t.Fatalf("failing cell: status %v", s)
+	}
+	if s := decodeContent(t, c.recvReply(c.shellIn, lateID))["status"]; s != "aborted" {
+		t.Errorf("request sent while the error reply waited: status %v, want aborted", s)
+	}
+	if _, rep := c.execute("out after", nil); decodeContent(t, rep)["status"] != "ok" {
+		t.Errorf("request made after the error reply: status %v, want ok", decodeContent(t, rep)["status"])
+	}
+	if ran := h.ev.executed(); len(ran) != 2 || ran[1] != "out after" {
+		t.Errorf("evaluator ran %q", ran)
+	}
+}

@@ -63,7 +63,14 @@ func (k *Kernel) execute(req *request) outcome {
 			k.hist.add(n, c.Code, nil)
 		}
 		// Only requests queued before the client can see this reply are
-		// aborted: one sent in answer to it must run.
+		// aborted: one sent in answer to it must run. With stop_on_error
+		// the reply waits errorSettle first, so that the rest of a burst
+		// the client is still sending (a front end's Run All creates one
+		// request per cell, with page updates between them) is dated
+		// before the reply and aborted, not run.
+		if stopOnError {
+			time.Sleep(errorSettle)
+		}
 		k.toAbort = len(k.shellQ)
 		repliedAt := time.Now()
 		k.reply(req, "execute_reply", map[string]any{
