@@ -182,3 +182,27 @@ func TestMMANeedsWholeWarp(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestLdmatrix checks the emulated ldmatrix.x4 against the PTX ISA layout:
+// lane l receives, in register i, row l/4 of matrix i, elements 2(l%4) and
+// 2(l%4)+1, which is word 32i + 4(l/4) + l%4 of the input.
+func TestLdmatrix(t *testing.T) {
+	d := openKernels(t)
+	x := make([]uint32, 128)
+	for i := range x {
+		x[i] = uint32(i)<<16 | uint32(1000+i)
+	}
+	px, pout := uploadWords(t, d, x), uploadWords(t, d, make([]uint32, 128))
+	if err := d.Launch("ldmatrix_rows", [3]uint32{1, 1, 1}, [3]uint32{32, 1, 1}, 0,
+		[]unsafe.Pointer{unsafe.Pointer(&px), unsafe.Pointer(&pout)}); err != nil {
+		t.Fatal(err)
+	}
+	got := download(t, d, pout, 128)
+	for l := 0; l < 32; l++ {
+		for i := 0; i < 4; i++ {
+			if g, want := math.Float32bits(got[4*l+i]), x[32*i+4*(l/4)+l%4]; g != want {
+				t.Fatalf("lane %d r[%d] = %#x, want %#x", l, i, g, want)
+			}
+		}
+	}
+}

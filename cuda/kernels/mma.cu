@@ -55,3 +55,17 @@ extern "C" __global__ void mma_fragments_bf16(const unsigned *a, const unsigned 
 	mma_bf16_16816(df, af, bf, cf);
 	for (int i = 0; i < 4; i++) d[4 * l + i] = df[i];
 }
+
+// ldmatrix_rows runs one ldmatrix.x4 on 128 words (four 8×8 b16 matrices,
+// matrix i at words 32i..32i+31, row r at 4r..4r+3 within it) copied to shared
+// memory: lane l gives row l (matrix l/8, row l%8) and writes its four
+// registers to out[4l..4l+3]. One warp.
+extern "C" __global__ void ldmatrix_rows(const unsigned *x, unsigned *out) {
+	__shared__ unsigned s[128];
+	int l = threadIdx.x;
+	for (int i = l; i < 128; i += 32) s[i] = x[i];
+	__syncthreads();
+	unsigned r[4];
+	ldmatrix_x4(r, s + 4 * l);
+	for (int i = 0; i < 4; i++) out[4 * l + i] = r[i];
+}
