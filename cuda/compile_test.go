@@ -25,8 +25,10 @@ func TestKernelsCompileToPTX(t *testing.T) {
 		t.Skip("no clang-19: skipping the PTX compile check of the CUDA kernels")
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, kernels.Header), []byte(kernels.HeaderText()), 0o644); err != nil {
-		t.Fatal(err)
+	for _, h := range kernels.Headers() {
+		if err := os.WriteFile(filepath.Join(dir, h.Name), []byte(h.Text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	files := kernels.Files()
 	if len(files) == 0 {

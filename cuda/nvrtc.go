@@ -113,10 +113,14 @@ func (n *nvrtcAPI) compile(src kernels.Source, arch string) ([]byte, error) {
 	fail := func(call string, r int32) error {
 		return fmt.Errorf("cuda: NVRTC %s on %s: %s", call, src.Name, n.nvrtcGetErrorString(r))
 	}
-	hbufs, hdrs := cStrings([]string{kernels.HeaderText()})
-	nbufs, names := cStrings([]string{kernels.Header})
+	var htexts, hnames []string
+	for _, h := range kernels.Headers() {
+		htexts, hnames = append(htexts, h.Text), append(hnames, h.Name)
+	}
+	hbufs, hdrs := cStrings(htexts)
+	nbufs, names := cStrings(hnames)
 	var prog uintptr
-	if r := n.nvrtcCreateProgram(&prog, src.Text, src.Name, 1, unsafe.Pointer(&hdrs[0]), unsafe.Pointer(&names[0])); r != 0 {
+	if r := n.nvrtcCreateProgram(&prog, src.Text, src.Name, int32(len(hdrs)), unsafe.Pointer(&hdrs[0]), unsafe.Pointer(&names[0])); r != 0 {
 		return nil, fail("nvrtcCreateProgram", r)
 	}
 	defer n.nvrtcDestroyProgram(&prog)

@@ -82,6 +82,18 @@ func CacheDir() (string, error) {
 	return filepath.Join(d, "xprompt", "cuda-emu"), nil
 }
 
+// includes returns the text of the headers other than common.cuh (such as
+// mma.cuh), which every build makes available to its kernel files.
+func includes() string {
+	var b strings.Builder
+	for _, h := range kernels.Headers() {
+		if h.Name != kernels.Header {
+			b.WriteString(h.Name + "\x00" + h.Text + "\x00")
+		}
+	}
+	return b.String()
+}
+
 var buildMu sync.Mutex
 
 // Build compiles src with the emulator runtime into a shared library in the
@@ -97,7 +109,7 @@ func Build(src Sources) (string, error) {
 	rt, _ := csrc.ReadFile("csrc/runtime.cpp")
 	hdr, _ := csrc.ReadFile("csrc/emu.h")
 	h := sha256.New()
-	for _, part := range []string{cxx, strings.Join(cxxFlags, " "), string(rt), string(hdr), src.Header} {
+	for _, part := range []string{cxx, strings.Join(cxxFlags, " "), string(rt), string(hdr), src.Header, includes()} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
@@ -124,6 +136,14 @@ func Build(src Sources) (string, error) {
 	}
 	if err := write("runtime.cpp", string(rt)); err != nil {
 		return "", err
+	}
+	for _, h := range kernels.Headers() {
+		if h.Name == kernels.Header {
+			continue
+		}
+		if err := write(h.Name, Rewrite(h.Text, nil)); err != nil {
+			return "", err
+		}
 	}
 	if err := write(kernels.Header, Rewrite(src.Header, nil)); err != nil {
 		return "", err

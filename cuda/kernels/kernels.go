@@ -40,11 +40,29 @@ func HeaderText() string {
 	return string(b)
 }
 
+// Headers returns every header (*.cuh: common.cuh and the ones kernel
+// files include, such as mma.cuh) in name order.
+func Headers() []Source {
+	var out []Source
+	names, _ := fs.Glob(files, "*.cuh")
+	sort.Strings(names)
+	for _, n := range names {
+		b, _ := files.ReadFile(n)
+		out = append(out, Source{n, string(b)})
+	}
+	return out
+}
+
 // Hash returns a hex digest of the header and every kernel file, the key of
 // compiled-kernel caches.
 func Hash() string {
 	h := sha256.New()
-	h.Write([]byte(HeaderText()))
+	for _, s := range Headers() {
+		h.Write([]byte(s.Name))
+		h.Write([]byte{0})
+		h.Write([]byte(s.Text))
+		h.Write([]byte{0})
+	}
 	for _, s := range Files() {
 		h.Write([]byte{0})
 		h.Write([]byte(s.Name))
@@ -68,7 +86,10 @@ func KernelNames(src string) []string {
 
 // Lines returns the number of lines of every kernel file, for reports.
 func Lines() int {
-	n := strings.Count(HeaderText(), "\n")
+	n := 0
+	for _, s := range Headers() {
+		n += strings.Count(s.Text, "\n")
+	}
 	for _, s := range Files() {
 		n += strings.Count(s.Text, "\n")
 	}

@@ -74,6 +74,7 @@ void warp_barrier();
 float *warp_slots_f();
 int *warp_slots_i();
 unsigned warp_live_mask();
+void report_error(const char *msg); // ends the launch with "<kernel, block, thread>: msg"
 char *dynamic_shared_base(size_t *bytes, Word **shadow, Region **region);
 const Region *region_of(uint64_t addr);
 
@@ -286,6 +287,26 @@ inline unsigned __ballot_sync(unsigned mask, int pred) {
 	emu::warp_barrier();
 	return r & mask;
 }
+// warp_gather exchanges n ≤ 16 words per lane among the warp's 32 lanes:
+// all[l*n + j] is word j of lane l. Every lane must take part (the
+// tensor-core instructions of mma.cuh need the whole warp); a warp with
+// exited lanes is reported. Two warp barriers, like the shuffles.
+namespace emu {
+inline bool warp_gather(const uint32_t *mine, int n, uint32_t *all) {
+	static uint32_t slots[32][32][16]; // [warp][lane][word]; blocks run one at a time
+	if (emu::warp_live_mask() != 0xffffffffu) {
+		emu::report_error("warp-wide tensor-core instruction with exited lanes (mma.sync and ldmatrix need all 32)");
+		return false;
+	}
+	uint32_t(*w)[16] = slots[emu::cur->warp];
+	memcpy(w[emu::cur->lane], mine, 4 * n);
+	emu::warp_barrier();
+	for (int l = 0; l < 32; l++) memcpy(all + l * n, w[l], 4 * n);
+	emu::warp_barrier();
+	return true;
+}
+} // namespace emu
+
 inline int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
 inline int __all_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) == (mask & emu::warp_live_mask()); }
 

@@ -224,6 +224,8 @@ int *warp_slots_i() {
 }
 unsigned warp_live_mask() { return blk->warps[cur->warp].liveMask; }
 
+void report_error(const char *msg) { fail(where() + ": " + msg); }
+
 static void fiber_main() {
 	blk->body();
 	cur->state = Done;
