@@ -33,6 +33,8 @@ func TestBadArgumentsAreUsageErrors(t *testing.T) {
 		{"export", "only-one"},
 		{"bench", "gemm", "--threads", "0"},
 		{"bench", "attention", "--iters", "0"},
+		{"bench", "gen", "--threads", "0"},
+		{"bench", "gen", "--tokens", "0"},
 		{"vq", "train", "--steps", "0"},
 		{"tasks", "stray"},
 		{"repl", "stray"},

@@ -250,7 +250,7 @@ func benchGen(args []string) error {
 	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "threads")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	peer := fs.String("peer", "", "also run the PyTorch peer (torch) on the same preset and threads")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, atLeast("tokens", 1), atLeast("reps", 1), inRange("threads", 1, 4096)); err != nil {
 		return err
 	}
 	if err := checkPeer(*peer); err != nil {
