@@ -1,15 +1,18 @@
 package core
 
 import (
+	"math/bits"
 	"sync"
 	"sync/atomic"
 )
 
 // Arena recycles the storage of tensors made during a training step. Inside
 // WithArena, Zeros and Empty draw their buffers from the arena instead of the
-// Go heap; Reset hands every buffer back at once. A training step makes the
-// same shapes every time, so after the first step the arena holds exactly the
-// buffers the step needs and the heap sees none of the activation traffic.
+// Go heap; Reset hands every buffer back at once. Buffers come in size
+// classes (four per power of two, so at most a quarter is wasted), which
+// lets a step whose sequence length differs from the last one's reuse the
+// same buffers; after each Reset the arena keeps no more buffers of a class
+// than the last two steps used, so it stays bounded however the shapes vary.
 //
 // Tensors made inside WithArena (gradients of parameters included) are valid
 // until the next Reset: read what you keep (a loss value) before it. Like
@@ -17,27 +20,56 @@ import (
 // runs the training step.
 type Arena struct {
 	mu   sync.Mutex
-	free map[int][][]float32 // by length
-	used [][]float32
-	held int64 // bytes of storage owned
+	free map[int][][]float32 // by size class
+	used [][]float32         // whole buffers handed out since the last Reset
+	peak map[int]int         // buffers of each class used by the previous step
+	held int64               // bytes of storage owned
 }
 
 // NewArena returns an empty arena.
-func NewArena() *Arena { return &Arena{free: map[int][][]float32{}} }
+func NewArena() *Arena { return &Arena{free: map[int][][]float32{}, peak: map[int]int{}} }
+
+// sizeClass rounds n up to the next of 2^k, 1.25·2^k, 1.5·2^k, 1.75·2^k.
+func sizeClass(n int) int {
+	if n <= 8 {
+		return 8
+	}
+	k := bits.Len(uint(n-1)) - 3 // the class step is 2^k, a quarter of the power of two below
+	step := 1 << k
+	return (n + step - 1) / step * step
+}
 
 // Reset makes every buffer handed out since the previous Reset available
-// again. Tensors drawn from the arena must not be used afterwards.
+// again. Tensors drawn from the arena must not be used afterwards. Buffers
+// of a class beyond what this step and the previous one used are dropped.
 func (a *Arena) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	now := map[int]int{}
 	for _, b := range a.used {
-		a.free[len(b)] = append(a.free[len(b)], b)
+		c := len(b)
+		now[c]++
+		a.free[c] = append(a.free[c], b)
 	}
 	clear(a.used)
 	a.used = a.used[:0]
+	for c, fs := range a.free {
+		keep := max(now[c], a.peak[c])
+		for len(fs) > keep {
+			a.held -= 4 * int64(c)
+			fs[len(fs)-1] = nil
+			fs = fs[:len(fs)-1]
+		}
+		if len(fs) == 0 {
+			delete(a.free, c)
+		} else {
+			a.free[c] = fs
+		}
+	}
+	a.peak = now
 }
 
-// Bytes returns the storage the arena owns, in bytes (its high-water mark).
+// Bytes returns the storage the arena owns, in bytes.
 func (a *Arena) Bytes() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -46,22 +78,23 @@ func (a *Arena) Bytes() int64 {
 
 // take returns a buffer of n values, zeroed when zero is set.
 func (a *Arena) take(n int, zero bool) []float32 {
+	c := sizeClass(n)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var b []float32
-	if fs := a.free[n]; len(fs) > 0 {
+	if fs := a.free[c]; len(fs) > 0 {
 		b = fs[len(fs)-1]
 		fs[len(fs)-1] = nil
-		a.free[n] = fs[:len(fs)-1]
+		a.free[c] = fs[:len(fs)-1]
 		if zero {
-			clear(b)
+			clear(b[:n])
 		}
 	} else {
-		b = make([]float32, n)
-		a.held += 4 * int64(n)
+		b = make([]float32, c)
+		a.held += 4 * int64(c)
 	}
 	a.used = append(a.used, b)
-	return b
+	return b[:n:n]
 }
 
 var activeArena atomic.Pointer[Arena]

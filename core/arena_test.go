@@ -40,3 +40,39 @@ func TestArenaReusesStorage(t *testing.T) {
 		t.Fatal("a panic inside WithArena left the arena active")
 	}
 }
+
+// A training step's shapes change with the batch's sequence length: the
+// arena must reuse its buffers across lengths and keep no more than recent
+// steps used, not grow with every new length.
+func TestArenaStaysBoundedWhenShapesVary(t *testing.T) {
+	a := NewArena()
+	perStep := int64(0)
+	for step := 0; step < 200; step++ {
+		a.Reset()
+		n := 1000 + (step*7919)%1000 // a different length nearly every step
+		WithArena(a, func() {
+			for i := 0; i < 5; i++ {
+				x := Zeros(n + i)
+				for j, v := range x.Data {
+					if v != 0 {
+						t.Fatalf("step %d: reused Zeros storage holds %g at %d", step, v, j)
+					}
+					x.Data[j] = 1
+				}
+			}
+		})
+		perStep = max(perStep, int64(5*4*(n+4)))
+	}
+	if got, bound := a.Bytes(), 3*perStep; got > bound {
+		t.Fatalf("arena holds %d bytes after 200 steps of varying length, want at most %d", got, bound)
+	}
+}
+
+func TestSizeClass(t *testing.T) {
+	for n := 1; n < 1<<16; n++ {
+		c := sizeClass(n)
+		if c < n || (n > 8 && 4*(c-n) > n) {
+			t.Fatalf("sizeClass(%d) = %d: below n or more than a quarter wasted", n, c)
+		}
+	}
+}
