@@ -46,6 +46,10 @@ type chunk struct {
 // lastVar is the interpreter variable that receives the final expression.
 const lastVar = "_xpLast"
 
+// boxedVar receives the final expression when yaegi cannot define lastVar
+// from it (boxedSource).
+const boxedVar = "_xpBoxed"
+
 // splitCell splits code into chunks. It returns a *display.CellError
 // (SyntaxError) when a chunk does not parse, naming the cell's line and column.
 func splitCell(code string) ([]chunk, error) {
@@ -172,6 +176,13 @@ func classify(toks []token.Token) chunkKind {
 // expression is assigned to lastVar.
 func (c chunk) source(code string) string { return c.sourceOf(code[c.start:c.end]) }
 
+// boxedSource is the source of an expression chunk that assigns its value
+// to lastVar through a function literal, as an interface value.
+func (c chunk) boxedSource(code string) string {
+	return strings.Repeat("\n", c.line-1) + boxedVar + " := func() (v any) { v =\n" +
+		strings.Repeat(" ", c.column-1) + code[c.start:c.end] + "\nreturn }()"
+}
+
 // sourceOf is source with the chunk's text replaced by text.
 func (c chunk) sourceOf(text string) string {
 	pad := strings.Repeat(" ", c.column-1)
@@ -286,6 +297,7 @@ func (s *Session) evalExpr(ctx context.Context, code string, c chunk) (*display.
 		}
 		return nil, nil
 	}
+	result := lastVar
 	err := s.run(ctx, c.source(code))
 	if err != nil {
 		var p interp.Panic
@@ -294,14 +306,27 @@ func (s *Session) evalExpr(ctx context.Context, code string, c chunk) (*display.
 		case errors.As(err, &p) && len(frames) > 0 && isNoValue(p.Value):
 			return nil, nil
 		case errors.As(err, &p) && len(frames) == 0, isCompileError(err):
+			// yaegi's type analysis of a top-level definition fails on some
+			// expressions (an element of a compiled struct's slice field,
+			// "t.Data[1]"); inside a function it does not.
+			berr := s.run(ctx, c.boxedSource(code))
+			if berr == nil {
+				result = boxedVar
+				break
+			}
+			if bp := (interp.Panic{}); (!errors.As(berr, &bp) || len(s.out.peekPanics()) > 0) && !isCompileError(berr) {
+				return nil, s.cellError(ctx, berr, running{kind: exprChunk, line: c.line}) // E ran and failed
+			}
 			if err := s.run(ctx, stmt.source(code)); err != nil {
 				return nil, s.cellError(ctx, err, running{kind: exprChunk, line: c.line})
 			}
 			return nil, nil
 		}
-		return nil, s.cellError(ctx, err, running{kind: exprChunk, line: c.line})
+		if result != boxedVar {
+			return nil, s.cellError(ctx, err, running{kind: exprChunk, line: c.line})
+		}
 	}
-	v, ok := s.globals()[lastVar]
+	v, ok := s.globals()[result]
 	if !ok || !v.IsValid() || !v.CanInterface() {
 		return nil, nil
 	}

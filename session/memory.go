@@ -47,3 +47,114 @@ func (s *Session) dropRoots() {
 	}
 	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().SetZero()
 }
+
+// Temporaries. yaegi keeps every value a cell's top-level code computes in a
+// slot of its global frame: the result of each call and expression, the
+// tensor a cell displayed, the arguments of a call that failed. Slots are
+// never reused, so every such value stayed reachable for the life of the
+// session (a cell printing a 4 MB tensor kept 4 MB for good). After an
+// evaluation that finished, the slots it added that no symbol names are
+// given fresh zero values: named variables (at any block depth of the top
+// level) keep theirs, and values handed out (the result shown, a pointer
+// taken) stay valid, as only the frame's reference is dropped.
+
+// globalFrame returns yaegi's global frame data, or nil when this yaegi is
+// not laid out as expected (the clearing is then skipped; the staleness of
+// this hack is caught by TestTemporariesAreReleased).
+func (s *Session) globalFrame() []reflect.Value {
+	in := reflect.ValueOf(s.in).Elem()
+	f := in.FieldByName("frame")
+	if !f.IsValid() || f.Kind() != reflect.Pointer || f.IsNil() {
+		return nil
+	}
+	data := f.Elem().FieldByName("data")
+	if !data.IsValid() || data.Type() != reflect.TypeFor[[]reflect.Value]() {
+		return nil
+	}
+	return *(*[]reflect.Value)(unsafe.Pointer(data.UnsafeAddr()))
+}
+
+// namedSlots returns the global frame indexes that symbols of the top level
+// (the universe and package scopes and the blocks inside them) refer to, and
+// the indexes of the session's own result variables (resultVars).
+func (s *Session) namedSlots() (named map[int]bool, results map[string]int, ok bool) {
+	in := reflect.ValueOf(s.in).Elem()
+	u := in.FieldByName("universe")
+	scopes := in.FieldByName("scopes")
+	if !u.IsValid() || u.Kind() != reflect.Pointer || !scopes.IsValid() || scopes.Kind() != reflect.Map {
+		return nil, nil, false
+	}
+	named, results, ok = map[int]bool{}, map[string]int{}, true
+	var walk func(sc reflect.Value)
+	seen := map[uintptr]bool{}
+	walk = func(sc reflect.Value) {
+		if sc.IsNil() || seen[sc.Pointer()] {
+			return
+		}
+		seen[sc.Pointer()] = true
+		e := sc.Elem()
+		level, sym, child := e.FieldByName("level"), e.FieldByName("sym"), e.FieldByName("child")
+		if !level.IsValid() || !sym.IsValid() || sym.Kind() != reflect.Map || !child.IsValid() || child.Kind() != reflect.Slice {
+			ok = false
+			return
+		}
+		if level.Int() != 0 {
+			return // a function's own frame
+		}
+		for it := sym.MapRange(); it.Next(); {
+			v := it.Value()
+			if v.Kind() != reflect.Pointer || v.IsNil() {
+				continue
+			}
+			idx := v.Elem().FieldByName("index")
+			if !idx.IsValid() || idx.Kind() != reflect.Int {
+				ok = false
+				return
+			}
+			if i := int(idx.Int()); i >= 0 {
+				named[i] = true
+				if k := it.Key().String(); k == lastVar || k == boxedVar {
+					results[k] = i
+				}
+			}
+		}
+		for i := range child.Len() {
+			walk(child.Index(i))
+		}
+	}
+	walk(u)
+	for it := scopes.MapRange(); it.Next(); {
+		walk(it.Value())
+	}
+	return named, results, ok
+}
+
+// releaseTemporaries gives the unnamed global slots from index from on
+// fresh zero values, and the previous cell result's slot once lastVar (or
+// boxedVar) names another (only the session's own code reads them). Call it
+// only when the
+// evaluation that made them is over.
+func (s *Session) releaseTemporaries(from int) {
+	data := s.globalFrame()
+	if from >= len(data) {
+		return
+	}
+	named, results, ok := s.namedSlots()
+	if !ok {
+		return
+	}
+	release := func(i int) {
+		if i >= 0 && i < len(data) && !named[i] && data[i].IsValid() {
+			data[i] = reflect.New(data[i].Type()).Elem()
+		}
+	}
+	for i := from; i < len(data); i++ {
+		release(i)
+	}
+	for k, i := range results {
+		if prev, seen := s.resultSlots[k]; seen && prev != i {
+			release(prev)
+		}
+		s.resultSlots[k] = i
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
+
+	"xprompt/display"
 )
 
 // TestMemoryPerCellBounded: short cells leave little behind (yaegi kept
@@ -82,3 +85,62 @@ func TestGoStatementsKeepLittle(t *testing.T) {
 		t.Errorf("%d bytes kept per go-statement cell", per)
 	}
 }
+
+// TestTemporariesAreReleased: values a cell computed but did not name are
+// not kept by the interpreter's global frame after the cell, while named
+// variables, closures and values handed out stay valid.
+func TestTemporariesAreReleased(t *testing.T) {
+	if raceEnabled {
+		t.Skip(skipRace)
+	}
+	s := newSession(t)
+	heap := func() int64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	eval := func(src string) string {
+		t.Helper()
+		out := &streamText{}
+		res, err := s.Eval(context.Background(), src, out)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if res != nil {
+			out.b.WriteString(fmt.Sprint(res.Data["text/plain"]))
+		}
+		return out.b.String()
+	}
+	eval("kept := core.Zeros(1 << 18)\nkept.Data[7] = 3\nf := func() float32 { return kept.Data[7] }")
+	eval("{ inner := 5; _ = inner }")
+	h0 := heap()
+	for range 40 {
+		eval("core.Zeros(1 << 18)") // 1 MiB each, shown and dropped
+		eval("len(core.Zeros(1 << 18).Data)")
+		eval("core.Zeros(1 << 18).Data[:4]")
+		eval("core.Zeros(1 << 18).Data[3]") // boxed
+	}
+	grown := heap() - h0
+	t.Logf("heap grew %d bytes over 160 cells of 1 MiB temporaries", grown)
+	if grown > 16<<20 {
+		t.Errorf("heap grew %d bytes: the cells' temporaries are kept", grown)
+	}
+	if got := eval("f()"); !strings.Contains(got, "3") {
+		t.Errorf("closure over a named variable returned %q after the clearing", got)
+	}
+	// "kept.Data[7] + 1" takes the boxed path (boxedSource): yaegi cannot
+	// define a top-level variable from it.
+	if got := eval("kept.Data[7] + 1"); !strings.Contains(got, "4") {
+		t.Errorf("named variable reads %q after the clearing", got)
+	}
+	if got := eval("for i := 0; i < 3; i++ { fmt.Print(i) }"); !strings.Contains(got, "012") {
+		t.Errorf("loop printed %q", got)
+	}
+}
+
+// streamText collects a cell's streams.
+type streamText struct{ b strings.Builder }
+
+func (o *streamText) Stream(_, text string)                { o.b.WriteString(text) }
+func (o *streamText) Display(display.Bundle, string, bool) {}

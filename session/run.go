@@ -41,6 +41,7 @@ func (s *Session) exec(ctx context.Context, src string) (reflect.Value, error) {
 	s.mu.Unlock()
 	var v reflect.Value
 	var err error
+	slots := len(s.globalFrame())
 	pprof.Do(context.Background(), pprof.Labels(evalLabel, label), func(context.Context) {
 		v, err = s.in.EvalWithContext(ctx, src)
 	})
@@ -50,6 +51,7 @@ func (s *Session) exec(ctx context.Context, src string) (reflect.Value, error) {
 		s.mu.Unlock()
 	} else {
 		s.dropRoots() // the evaluation is over: yaegi's debugger list need not keep it
+		s.releaseTemporaries(slots)
 	}
 	return v, err
 }

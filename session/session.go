@@ -49,8 +49,9 @@ type Options struct {
 type Session struct {
 	cellMu sync.Mutex // held while a cell runs
 
-	in  *interp.Interpreter
-	out *router
+	in          *interp.Interpreter
+	resultSlots map[string]int // global frame slots of the previous cell results (memory.go)
+	out         *router
 
 	mu          sync.Mutex // guards the fields below
 	magics      map[string]Magic
@@ -92,7 +93,7 @@ func New(opts Options) (*Session, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	s := &Session{
+	s := &Session{resultSlots: map[string]int{},
 		out:      &router{},
 		magics:   map[string]Magic{},
 		imports:  map[string]string{},
