@@ -15,13 +15,11 @@ import (
 // defines stays reachable through the interpreter's scopes and frame; the
 // list itself is dropped after each evaluation that finished.
 //
-// Not fixed here: yaegi evaluates a func literal by copying the frame of
-// its scope, and at the top level of a cell that is the global frame, whose
-// copy stays in a global slot for good. A cell such as
-// "go func() { … }()" therefore keeps O(cells so far) bytes, and memory
-// grows quadratically with such cells (about 10 KB a cell after 800 cells).
-// Func literals inside declared functions do not have this cost; the rewrite
-// of go statements (goroutines.go) adds none.
+// yaegi evaluates a func literal by copying the frame of its scope, and at
+// the top level of a cell that is the global frame; the copy lives in the
+// literal's global slot, which releaseTemporaries clears when the cell ends
+// (before that, "go func() { … }()" cells kept O(cells so far) bytes each).
+// A literal assigned to a variable keeps its copy as long as the variable.
 
 // rootsField is the index of Interpreter.roots, or -1 when this yaegi has no
 // such field of the expected type (the trim is then skipped; the

@@ -51,9 +51,10 @@ func TestMemoryPerCellBounded(t *testing.T) {
 	}
 }
 
-// TestGoStatementsKeepLittle: the go-statement rewrite adds no func literal
-// (yaegi keeps a copy of the global frame for each one evaluated at the top
-// level of a cell, so memory grew quadratically with cells).
+// TestGoStatementsKeepLittle: go statements, of a declared function or of
+// a func literal, keep little per cell (yaegi copies the global frame into
+// each func literal evaluated at the top level of a cell; the copy was kept
+// in a global slot for good, so memory grew quadratically with such cells).
 func TestGoStatementsKeepLittle(t *testing.T) {
 	if raceEnabled {
 		t.Skip(skipRace)
@@ -70,7 +71,11 @@ func TestGoStatementsKeepLittle(t *testing.T) {
 	}
 	run := func(n int) {
 		for i := range n {
-			if _, err := s.Eval(context.Background(), fmt.Sprintf("go work(%d, ch)\n<-ch", i), discard{}); err != nil {
+			cell := fmt.Sprintf("go work(%d, ch)\n<-ch", i)
+			if i%2 == 1 { // a func literal: yaegi copies the global frame into it
+				cell = fmt.Sprintf("go func() { ch <- %d }()\n<-ch", i)
+			}
+			if _, err := s.Eval(context.Background(), cell, discard{}); err != nil {
 				t.Fatal(err)
 			}
 		}
