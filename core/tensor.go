@@ -35,20 +35,35 @@ func New(data []float32, shape ...int) *Tensor {
 	if len(data) != n {
 		panic(fmt.Sprintf("core.New: %d values for shape %v (want %d)", len(data), shape, n))
 	}
-	return &Tensor{Data: data, shape: append([]int(nil), shape...), device: CPU}
+	return header(data, nil, shape, CPU)
+}
+
+// header returns a new tensor header with a copy of shape: from the active
+// arena's slabs (valid until its Reset) or from the heap.
+func header(data []float32, storage Storage, shape []int, device Device) *Tensor {
+	if a := activeArena.Load(); a != nil {
+		a.mu.Lock()
+		t := &a.tensors.take(1)[0]
+		sh := a.ints.take(len(shape))
+		a.mu.Unlock()
+		copy(sh, shape)
+		t.Data, t.storage, t.shape, t.device = data, storage, sh, device
+		return t
+	}
+	return &Tensor{Data: data, storage: storage, shape: append([]int(nil), shape...), device: device}
 }
 
 // Zeros returns a tensor of zeros.
 func Zeros(shape ...int) *Tensor {
 	n := checkShape("core.Zeros", shape)
-	return &Tensor{Data: floats(n, true), shape: append([]int(nil), shape...), device: CPU}
+	return header(floats(n, true), nil, shape, CPU)
 }
 
 // Empty returns a tensor whose values are unspecified (zeros outside an
 // Arena): for outputs that a kernel overwrites completely.
 func Empty(shape ...int) *Tensor {
 	n := checkShape("core.Empty", shape)
-	return &Tensor{Data: floats(n, false), shape: append([]int(nil), shape...), device: CPU}
+	return header(floats(n, false), nil, shape, CPU)
 }
 
 // Full returns a tensor filled with v.
@@ -166,7 +181,7 @@ func (t *Tensor) Clone() *Tensor {
 // Detach returns a tensor sharing t's storage but cut from the graph: no
 // gradient flows through it.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{Data: t.Data, storage: t.storage, shape: t.Shape(), device: t.device}
+	return header(t.Data, t.storage, t.shape, t.device)
 }
 
 // View returns a tensor sharing t's storage with another shape of the same
@@ -175,7 +190,7 @@ func (t *Tensor) View(shape ...int) *Tensor {
 	if n := checkShape("core.Tensor.View", shape); n != t.Len() {
 		panic(fmt.Sprintf("core.Tensor.View: cannot view shape %v as %v", t.shape, shape))
 	}
-	return &Tensor{Data: t.Data, storage: t.storage, shape: append([]int(nil), shape...), device: t.device}
+	return header(t.Data, t.storage, shape, t.device)
 }
 
 // SameShape reports whether a and b have identical shapes.
