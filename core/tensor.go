@@ -33,7 +33,7 @@ type Tensor struct {
 func New(data []float32, shape ...int) *Tensor {
 	n := checkShape("core.New", shape)
 	if len(data) != n {
-		panic(fmt.Sprintf("core.New: %d values for shape %v (want %d)", len(data), shape, n))
+		panic(fmt.Sprintf("core.New: %d values for shape %v (want %d)", len(data), copyShape(shape), n))
 	}
 	return header(data, nil, shape, CPU)
 }
@@ -88,15 +88,19 @@ func checkShape(op string, shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("%s: negative dimension in shape %v", op, shape))
+			panic(fmt.Sprintf("%s: negative dimension in shape %v", op, copyShape(shape)))
 		}
 		if d > 0 && n > math.MaxInt32*4/d {
-			panic(fmt.Sprintf("%s: shape %v is too large", op, shape))
+			panic(fmt.Sprintf("%s: shape %v is too large", op, copyShape(shape)))
 		}
 		n *= d
 	}
 	return n
 }
+
+// copyShape returns a heap copy of shape for an error message, so that the
+// shape a caller passes (often a variadic argument) stays on its stack.
+func copyShape(shape []int) []int { return append([]int(nil), shape...) }
 
 // Shape returns a copy of the tensor's shape.
 func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
@@ -188,7 +192,7 @@ func (t *Tensor) Detach() *Tensor {
 // size, outside the graph. Operators use it; users want ops.Reshape.
 func (t *Tensor) View(shape ...int) *Tensor {
 	if n := checkShape("core.Tensor.View", shape); n != t.Len() {
-		panic(fmt.Sprintf("core.Tensor.View: cannot view shape %v as %v", t.shape, shape))
+		panic(fmt.Sprintf("core.Tensor.View: cannot view shape %v as %v", t.shape, copyShape(shape)))
 	}
 	return header(t.Data, t.storage, shape, t.device)
 }

@@ -16,6 +16,20 @@ import (
 // for, so a late or descheduled helper costs at most the chunk it holds. A
 // panic in body is re-raised on the caller's goroutine.
 func parallelFor(n, minChunk int, body func(lo, hi int)) {
+	parallelRange(n, minChunk, rangeFunc(body))
+}
+
+// ranger is a loop body over [lo, hi): a closure (rangeFunc), or a value
+// drawn with core.Alloc so that a call inside an arena allocates nothing.
+type ranger interface{ run(lo, hi int) }
+
+// rangeFunc is a function as a ranger.
+type rangeFunc func(lo, hi int)
+
+func (f rangeFunc) run(lo, hi int) { f(lo, hi) }
+
+// parallelRange is parallelFor with the body as a ranger.
+func parallelRange(n, minChunk int, body ranger) {
 	workers := runtime.GOMAXPROCS(0)
 	if minChunk < 1 {
 		minChunk = 1
@@ -25,35 +39,77 @@ func parallelFor(n, minChunk int, body func(lo, hi int)) {
 	}
 	if workers <= 1 {
 		if n > 0 {
-			body(0, n)
+			body.run(0, n)
 		}
 		return
 	}
 	chunk := (n + workers - 1) / workers
-	t := &parTask{body: body, n: n, chunk: chunk, chunks: (n + chunk - 1) / chunk}
+	t := getTask()
+	t.body, t.n, t.chunk, t.chunks = body, n, chunk, (n+chunk-1)/chunk
 	t.pending.Add(t.chunks)
 	startHelpers()
 	for i := 1; i < t.chunks; i++ {
+		t.refs.Add(1) // the helper that takes t holds it until its work returns
 		select {
 		case parQueue <- t:
 		default: // every helper is busy: the caller does the rest
+			t.refs.Add(-1)
 			i = t.chunks
 		}
 	}
 	t.work()
 	t.pending.Wait()
-	if p := t.panicVal.Load(); p != nil {
+	p := t.panicVal.Load()
+	t.release()
+	if p != nil {
 		panic(*p) // re-raised on the caller's goroutine so it can be recovered
 	}
 }
 
-// parTask is one parallelFor call: chunks are claimed from next.
+// parTask is one parallelFor call: chunks are claimed from next. Tasks are
+// recycled: refs counts the goroutines holding one (the caller and the
+// helpers it reached), and the last to let go puts it back on the free list.
 type parTask struct {
-	body             func(lo, hi int)
+	body             ranger
 	n, chunk, chunks int
 	next             atomic.Int32   // next chunk to claim
 	pending          sync.WaitGroup // chunks not yet finished
 	panicVal         atomic.Pointer[any]
+	refs             atomic.Int32
+}
+
+var (
+	taskMu    sync.Mutex
+	freeTasks []*parTask
+)
+
+// getTask returns an idle task held once (by the caller).
+func getTask() *parTask {
+	taskMu.Lock()
+	var t *parTask
+	if n := len(freeTasks); n > 0 {
+		t, freeTasks[n-1] = freeTasks[n-1], nil
+		freeTasks = freeTasks[:n-1]
+	}
+	taskMu.Unlock()
+	if t == nil {
+		t = new(parTask)
+	}
+	t.next.Store(0)
+	t.panicVal.Store(nil)
+	t.refs.Store(1)
+	return t
+}
+
+// release drops one hold on t; the last one recycles it.
+func (t *parTask) release() {
+	if t.refs.Add(-1) != 0 {
+		return
+	}
+	t.body = nil
+	taskMu.Lock()
+	freeTasks = append(freeTasks, t)
+	taskMu.Unlock()
 }
 
 // work runs chunks until none is left to claim.
@@ -70,12 +126,14 @@ func (t *parTask) work() {
 func (t *parTask) run(c int) {
 	defer func() {
 		if r := recover(); r != nil {
-			t.panicVal.CompareAndSwap(nil, &r)
+			p := new(any) // only on a panic: r itself would move to the heap on every call
+			*p = r
+			t.panicVal.CompareAndSwap(nil, p)
 		}
 		t.pending.Done()
 	}()
 	lo := c * t.chunk
-	t.body(lo, min(lo+t.chunk, t.n))
+	t.body.run(lo, min(lo+t.chunk, t.n))
 }
 
 var (
@@ -98,6 +156,7 @@ func startHelpers() {
 		go func() {
 			for t := range parQueue {
 				t.work()
+				t.release()
 			}
 		}()
 	}
