@@ -102,7 +102,7 @@ func attentionForward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, 
 	nbh := p.batch * h
 	items := nbh * p.nqt
 	workers := attnWorkers(items)
-	kT := newHeadCache(nbh, p.nqt, hd*p.tk)
+	kT := newHeadCache(nbh, p.nqt, hd*p.tk, workers)
 	kT.src, kT.t, kT.hd, kT.bt = k, p.tk, hd, p.bk
 	scratch := core.Make[attnScratch](workers)
 	for w := range scratch {
@@ -266,7 +266,7 @@ func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse,
 	*ds = rowDots{dst: dsum, a: gout, b: out, n: hd}
 	parallelRange(rowsD, max(1, 8192/max(hd, 1)), ds)
 	// Per head: Qᵀ then dOᵀ, hd × Tq each.
-	qdT := newHeadCache(nbh, p.nkt, 2*hd*p.tq)
+	qdT := newHeadCache(nbh, p.nkt, 2*hd*p.tq, max(attnWorkers(nbh), attnWorkers(nbh*p.nkt)))
 	qdT.src, qdT.src2, qdT.t, qdT.hd, qdT.bt = q, gout, p.tq, hd, p.bq
 	bw := core.Alloc[backwardItems]()
 	*bw = backwardItems{p: p, h: h, hd: hd, scale: scale, q: q, k: k, v: v, lse: lse, dsum: dsum, gout: gout, qdT: qdT,

@@ -351,12 +351,19 @@ type headSlot struct {
 }
 
 // newHeadCache returns a cache of nbh heads with itemsPerHead work items
-// each and buffers of size values; the caller sets the sources.
-func newHeadCache(nbh, itemsPerHead, size int) *headCache {
+// each and buffers of size values, for work items taken in increasing order
+// by workers goroutines; the caller sets the sources. Such workers hold at
+// most workers+1 heads at a time (one per worker and the head whose items
+// are being handed out), so that many buffers are made up front, in a fixed
+// order: a step makes the same requests of the arena whatever the schedule.
+func newHeadCache(nbh, itemsPerHead, size, workers int) *headCache {
 	c := core.Alloc[headCache]()
 	c.size, c.heads, c.free = size, core.Make[headSlot](nbh), core.Make[[]float32](nbh)[:0]
 	for i := range c.heads {
 		c.heads[i].left.Store(int32(itemsPerHead))
+	}
+	for range min(nbh, workers+1) {
+		c.free = append(c.free, core.Make[float32](size))
 	}
 	return c
 }
@@ -379,8 +386,8 @@ func (c *headCache) get(bh int) []float32 {
 			s.buf, c.free = c.free[n-1], c.free[:n-1]
 		}
 		c.mu.Unlock()
-		if s.buf == nil {
-			s.buf = core.Make[float32](c.size)
+		if s.buf == nil { // not expected (see newHeadCache)
+			s.buf = make([]float32, c.size)
 		}
 		c.fill(bh, s.buf)
 	})

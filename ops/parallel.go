@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"xprompt/core"
 )
 
 // parallelFor runs body over [0, n) split into contiguous chunks, one per
@@ -19,6 +21,26 @@ func parallelFor(n, minChunk int, body func(lo, hi int)) {
 	parallelRange(n, minChunk, rangeFunc(body))
 }
 
+// parallelChunks returns how parallelFor splits [0, n): chunks of chunk
+// items (the last may be shorter), chunk ≥ minChunk, at most one per core.
+func parallelChunks(n, minChunk int) (chunk, chunks int) {
+	if n <= 0 {
+		return 0, 0
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if minChunk < 1 {
+		minChunk = 1
+	}
+	if w := n / minChunk; w < workers {
+		workers = w
+	}
+	if workers <= 1 {
+		return n, 1
+	}
+	chunk = (n + workers - 1) / workers
+	return chunk, (n + chunk - 1) / chunk
+}
+
 // ranger is a loop body over [lo, hi): a closure (rangeFunc), or a value
 // drawn with core.Alloc so that a call inside an arena allocates nothing.
 type ranger interface{ run(lo, hi int) }
@@ -30,22 +52,15 @@ func (f rangeFunc) run(lo, hi int) { f(lo, hi) }
 
 // parallelRange is parallelFor with the body as a ranger.
 func parallelRange(n, minChunk int, body ranger) {
-	workers := runtime.GOMAXPROCS(0)
-	if minChunk < 1 {
-		minChunk = 1
-	}
-	if w := n / minChunk; w < workers {
-		workers = w
-	}
-	if workers <= 1 {
+	chunk, chunks := parallelChunks(n, minChunk)
+	if chunks <= 1 {
 		if n > 0 {
 			body.run(0, n)
 		}
 		return
 	}
-	chunk := (n + workers - 1) / workers
 	t := getTask()
-	t.body, t.n, t.chunk, t.chunks = body, n, chunk, (n+chunk-1)/chunk
+	t.body, t.n, t.chunk, t.chunks = body, n, chunk, chunks
 	t.pending.Add(t.chunks)
 	startHelpers()
 	for i := 1; i < t.chunks; i++ {
@@ -161,3 +176,24 @@ func startHelpers() {
 		}()
 	}
 }
+
+// parallelArgs is parallelFor for a body that reads its inputs from args
+// instead of capturing them: body must be a function literal that captures
+// nothing (so that it is a static value), and args is copied into a task
+// drawn with core.Alloc. Inside an arena the call allocates nothing.
+func parallelArgs[A any](n, minChunk int, args A, body func(a *A, lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	t := core.Alloc[argRange[A]]()
+	t.args, t.body = args, body
+	parallelRange(n, minChunk, t)
+}
+
+// argRange is parallelArgs' task.
+type argRange[A any] struct {
+	args A
+	body func(a *A, lo, hi int)
+}
+
+func (t *argRange[A]) run(lo, hi int) { t.body(&t.args, lo, hi) }

@@ -28,9 +28,10 @@ func Reshape(x *core.Tensor, shape ...int) *core.Tensor {
 		panic(fmt.Sprintf("ops.Reshape: cannot reshape %v into %v", x.Dims(), shape))
 	}
 	out := x.Detach().View(shape...)
-	return core.Record(out, "reshape", []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, "reshape", reshapeRule{x}, func(r *reshapeRule, g *core.Tensor) {
+		x := r.x
 		x.AdoptGrad(g) // g belongs to out, which is released after this rule
-	})
+	}, x)
 }
 
 // Permute reorders axes: output axis i is input axis perm[i].
@@ -53,9 +54,10 @@ func Permute(x *core.Tensor, perm ...int) *core.Tensor {
 	be := backendOf(x)
 	out := core.EmptyOn(x.Device(), shape...)
 	be.Permute(x, out, perm, false)
-	return core.Record(out, "permute", []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, "permute", permuteRule{be, x, inv}, func(r *permuteRule, g *core.Tensor) {
+		be, x, inv := r.be, r.x, r.inv
 		be.Permute(g, x.EnsureGrad(), inv, true)
-	})
+	}, x)
 }
 
 // Transpose swaps axes a and b (negative values count from the end).
@@ -112,13 +114,14 @@ func Concat(axis int, xs ...*core.Tensor) *core.Tensor {
 		be.CopyAxis(x, out, axis, 0, off, x.Dim(axis), false)
 		off += x.Dim(axis)
 	}
-	return core.Record(out, "concat", xs, func(g *core.Tensor) {
+	return recordArgs(out, "concat", concatRule{be, xs, axis, offs}, func(r *concatRule, g *core.Tensor) {
+		be, xs, axis, offs := r.be, r.xs, r.axis, r.offs
 		for i, x := range xs {
 			if x.RequiresGrad() {
 				be.CopyAxis(g, x.EnsureGrad(), axis, offs[i], 0, x.Dim(axis), true)
 			}
 		}
-	})
+	}, xs...)
 }
 
 // Slice returns x[..., start:end, ...] along axis.
@@ -135,9 +138,10 @@ func Slice(x *core.Tensor, axis, start, end int) *core.Tensor {
 	be := backendOf(x)
 	out := core.ZerosOn(x.Device(), shape...)
 	be.CopyAxis(x, out, axis, start, 0, end-start, false)
-	return core.Record(out, "slice", []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, "slice", sliceRule{be, x, axis, start, end}, func(r *sliceRule, g *core.Tensor) {
+		be, x, axis, start, end := r.be, r.x, r.axis, r.start, r.end
 		be.CopyAxis(g, x.EnsureGrad(), axis, 0, start, end-start, true)
-	})
+	}, x)
 }
 
 // Gather returns rows of the 2-D table: out[i] = table[ids[i]], with shape
@@ -160,12 +164,47 @@ func Gather(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
 	out := core.EmptyOn(table.Device(), append(append([]int(nil), shape...), table.Dim(1))...)
 	be.GatherRows(table, ids, out)
 	ids = append([]int32(nil), ids...)
-	return core.Record(out, "gather", []*core.Tensor{table}, func(g *core.Tensor) {
+	return recordArgs(out, "gather", gatherRule{be, ids, table}, func(r *gatherRule, g *core.Tensor) {
+		be, ids, table := r.be, r.ids, r.table
 		be.ScatterAddRows(g, ids, table.EnsureGrad())
-	})
+	}, table)
 }
 
 // Embedding looks up token embeddings: table (V, D), ids of the given shape.
 func Embedding(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
 	return Gather(table, ids, shape...)
+}
+
+// gatherRule is what a backward rule needs (see recordArgs).
+type gatherRule struct {
+	be    core.Backend
+	ids   []int32
+	table *core.Tensor
+}
+
+// sliceRule is what a backward rule needs (see recordArgs).
+type sliceRule struct {
+	be               core.Backend
+	x                *core.Tensor
+	axis, start, end int
+}
+
+// concatRule is what a backward rule needs (see recordArgs).
+type concatRule struct {
+	be   core.Backend
+	xs   []*core.Tensor
+	axis int
+	offs []int
+}
+
+// permuteRule is what a backward rule needs (see recordArgs).
+type permuteRule struct {
+	be  core.Backend
+	x   *core.Tensor
+	inv []int
+}
+
+// reshapeRule is what a backward rule needs (see recordArgs).
+type reshapeRule struct {
+	x *core.Tensor
 }
