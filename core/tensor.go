@@ -79,7 +79,11 @@ func Full(v float32, shape ...int) *Tensor {
 func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 
 // Scalar returns a 0-dimensional tensor holding v.
-func Scalar(v float32) *Tensor { return New([]float32{v}) }
+func Scalar(v float32) *Tensor {
+	t := Empty() // from the active arena inside one
+	t.Data[0] = v
+	return t
+}
 
 // ZerosLike returns zeros with the shape of t.
 func ZerosLike(t *Tensor) *Tensor { return ZerosOn(t.device, t.shape...) }

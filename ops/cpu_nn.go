@@ -313,7 +313,10 @@ type ropeTable struct {
 	npos     int
 }
 
-var ropeTables sync.Map // key ropeKey → *ropeTable
+var (
+	ropeMu     sync.RWMutex
+	ropeTables = map[ropeKey]*ropeTable{}
+)
 
 type ropeKey struct {
 	hd   int
@@ -321,8 +324,18 @@ type ropeKey struct {
 }
 
 func ropeCosSin(hd int, base float32, maxPos int) (cos, sin []float32) {
-	v, _ := ropeTables.LoadOrStore(ropeKey{hd, base}, &ropeTable{})
-	tb := v.(*ropeTable)
+	key := ropeKey{hd, base}
+	ropeMu.RLock()
+	tb := ropeTables[key]
+	ropeMu.RUnlock()
+	if tb == nil {
+		ropeMu.Lock()
+		if tb = ropeTables[key]; tb == nil {
+			tb = &ropeTable{}
+			ropeTables[key] = tb
+		}
+		ropeMu.Unlock()
+	}
 	tb.mu.RLock()
 	if tb.npos > maxPos {
 		cos, sin = tb.cos, tb.sin

@@ -35,7 +35,8 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 			panic(fmt.Sprintf("ops.MatMul: batch axes differ: %v · %v", a.Dims(), b.Dims()))
 		}
 	}
-	shape := append(a.Shape()[:ar-2], m, n)
+	shape := stepInts(a.Dims()...)
+	shape[ar-2], shape[ar-1] = m, n
 	out := core.EmptyOn(a.Device(), shape...) // Gemm with beta 0 writes every value
 	be := backendOf(a, b)
 	strideB := k * n

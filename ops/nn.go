@@ -140,7 +140,7 @@ func SwiGLU(x *core.Tensor) *core.Tensor {
 		panic(fmt.Sprintf("ops.SwiGLU: last axis of %v must be even", x.Dims()))
 	}
 	be := backendOf(x)
-	shape := x.Shape()
+	shape := stepInts(x.Dims()...)
 	shape[len(shape)-1] /= 2
 	out := core.EmptyOn(x.Device(), shape...)
 	be.SwiGLU(x, out)
