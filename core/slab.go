@@ -1,6 +1,9 @@
 package core
 
-import "reflect"
+import (
+	"reflect"
+	"unsafe"
+)
 
 // slabChunk is the number of values in a slab chunk (more when one request
 // needs more).
@@ -65,6 +68,10 @@ func slabOf[T any](a *Arena) *slab[T] {
 // step allocates nothing on the Go heap.
 func Make[T any](n int) []T {
 	if a := activeArena.Load(); a != nil && n > 0 {
+		if _, ok := any((*T)(nil)).(*float32); ok { // scratch floats: the size-classed buffers
+			f := a.take(n, true)
+			return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(f))), n)
+		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		return slabOf[T](a).take(n)

@@ -55,16 +55,16 @@ const (
 	countMask = closedBit - 1
 )
 
-var jobs = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
+var jobs = freeList[job]{new: func() *job { return &job{done: make(chan struct{}, 1)} }}
 
 // sharedBuffer holds a whole packed operand.
 type sharedBuffer struct{ f []float32 }
 
-var sharedBuffers = sync.Pool{New: func() any { return new(sharedBuffer) }}
+var sharedBuffers = freeList[sharedBuffer]{new: func() *sharedBuffer { return new(sharedBuffer) }}
 
 // getJob returns a pooled job with a fresh epoch and everything else reset.
 func getJob(v *variant, g *gemmArgs) *job {
-	j := jobs.Get().(*job)
+	j := jobs.get()
 	j.call = call{v: v, g: *g}
 	j.epoch++
 	j.state.Store(uint64(j.epoch) << 32) // publishes the call to joiners
@@ -73,7 +73,7 @@ func getJob(v *variant, g *gemmArgs) *job {
 
 func putJob(j *job) {
 	j.call = call{} // drop references to the caller's slices
-	jobs.Put(j)
+	jobs.put(j)
 }
 
 // maxShared bounds the whole packed operand (floats); wider products are
@@ -128,7 +128,7 @@ func (v *variant) parallel(g *gemmArgs, threads int) {
 	j.packTasks = (k + v.kc - 1) / v.kc * j.groups
 	j.tasks = j.packTasks + j.bands
 
-	j.shared = sharedBuffers.Get().(*sharedBuffer)
+	j.shared = sharedBuffers.get()
 	if len(j.shared.f) < k*pad {
 		j.shared.f = aligned(k * pad)
 	}
@@ -138,7 +138,7 @@ func (v *variant) parallel(g *gemmArgs, threads int) {
 		j.pre = prepacked{a: j.shared.f[:k*pad], mpad: pad}
 	}
 	j.run(threads)
-	sharedBuffers.Put(j.shared)
+	sharedBuffers.put(j.shared)
 	putJob(j)
 }
 
@@ -222,7 +222,7 @@ func (j *job) drain() {
 		}
 		j.runTask(t, buf)
 	}
-	buffers.Put(buf)
+	buffers.put(buf)
 }
 
 // run offers the job to threads-1 workers, drains it on the calling
