@@ -215,6 +215,13 @@ func band(i, parts, size, tile int) (lo, hi int) {
 // drain takes tasks until none are left.
 func (j *job) drain() {
 	buf := getBuffers(j.v)
+	j.drainWith(buf)
+	buffers.put(buf)
+}
+
+// drainWith is drain with the packing space buf (grown for j's variant).
+func (j *job) drainWith(buf *packBuffers) {
+	buf.grow(j.v)
 	for {
 		t := int(j.next.Add(1) - 1)
 		if t >= j.tasks {
@@ -222,7 +229,6 @@ func (j *job) drain() {
 		}
 		j.runTask(t, buf)
 	}
-	buffers.put(buf)
 }
 
 // run offers the job to threads-1 workers, drains it on the calling
@@ -281,14 +287,18 @@ var (
 )
 
 // startWorkers makes sure at least n worker goroutines exist; they live for
-// the life of the process, parked on workQ when idle.
+// the life of the process, parked on workQ when idle. Each keeps its own
+// packing space, so that how many of them happen to work at once does not
+// decide how many buffers the free list must make.
 func startWorkers(n int) {
 	workersMu.Lock()
 	for ; workers < n; workers++ {
 		go func() {
+			buf := new(packBuffers)
+			buf.grow(current.Load()) // now, not at the first job it happens to join
 			for w := range workQ {
 				if w.j.join(w.epoch) {
-					w.j.drain()
+					w.j.drainWith(buf)
 					w.j.leave()
 				}
 			}

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -96,6 +97,7 @@ type parTask struct {
 var (
 	taskMu    sync.Mutex
 	freeTasks []*parTask
+	tasksMade int
 )
 
 // getTask returns an idle task held once (by the caller).
@@ -109,6 +111,9 @@ func getTask() *parTask {
 	taskMu.Unlock()
 	if t == nil {
 		t = new(parTask)
+		taskMu.Lock()
+		tasksMade++
+		taskMu.Unlock()
 	}
 	t.next.Store(0)
 	t.panicVal.Store(nil)
@@ -175,6 +180,16 @@ func startHelpers() {
 			}
 		}()
 	}
+	// A caller holds one task and each helper at most one more (a helper
+	// that was descheduled may still hold a finished call's task), so with
+	// one calling goroutine want+1 tasks are enough: make them now rather
+	// than when a slow helper first makes the free list run dry.
+	taskMu.Lock()
+	for ; tasksMade < want+1; tasksMade++ {
+		freeTasks = append(freeTasks, new(parTask))
+	}
+	freeTasks = slices.Grow(freeTasks, tasksMade-len(freeTasks)) // room for every task made
+	taskMu.Unlock()
 }
 
 // parallelArgs is parallelFor for a body that reads its inputs from args
