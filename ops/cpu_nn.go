@@ -25,7 +25,8 @@ func (cpuBackend) Softmax(x, y *core.Tensor, log bool) {
 	if y.Len() != x.Len() {
 		panic(fmt.Sprintf("cpu.Softmax: x %v, y %v", x.Dims(), y.Dims()))
 	}
-	parallelFor(n, max(1, 4096/max(d, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, 4096/max(d, 1)), softmaxArgs{x, y, d, log}, func(a *softmaxArgs, lo, hi int) {
+		x, y, d, log := a.x, a.y, a.d, a.log
 		for r := lo; r < hi; r++ {
 			softmaxRow(x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d], log)
 		}
@@ -61,7 +62,8 @@ func softmaxRow(xs, ys []float32, log bool) float64 {
 
 func (cpuBackend) SoftmaxBackward(y, gy, gx *core.Tensor, log bool) {
 	n, d := rows(y)
-	parallelFor(n, max(1, 4096/max(d, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, 4096/max(d, 1)), softmaxBackArgs{y, gy, gx, d, log}, func(a *softmaxBackArgs, lo, hi int) {
+		y, gy, gx, d, log := a.y, a.gy, a.gx, a.d, a.log
 		for r := lo; r < hi; r++ {
 			ys, g, dx := y.Data[r*d:(r+1)*d], gy.Data[r*d:(r+1)*d], gx.Data[r*d:(r+1)*d]
 			if log { // dx = g − softmax·Σg
@@ -242,7 +244,8 @@ func (cpuBackend) LayerNorm(x, w, b, y, mean, rstd *core.Tensor, eps float32) {
 	if (w != nil && w.Len() != d) || (b != nil && b.Len() != d) || y.Len() != x.Len() || mean.Len() != n || rstd.Len() != n {
 		panic(fmt.Sprintf("cpu.LayerNorm: x %v, y %v, mean %v, rstd %v", x.Dims(), y.Dims(), mean.Dims(), rstd.Dims()))
 	}
-	parallelFor(n, max(1, 8192/max(d, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, 8192/max(d, 1)), layerNormArgs{x, w, b, y, mean, rstd, d, eps}, func(a *layerNormArgs, lo, hi int) {
+		x, w, b, y, mean, rstd, d, eps := a.x, a.w, a.b, a.y, a.mean, a.rstd, a.d, a.eps
 		for r := lo; r < hi; r++ {
 			xs, ys := x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d]
 			var s, ss float64
@@ -478,4 +481,25 @@ type crossEntropyArgs struct {
 	losses          []float64
 	v               int
 	ignore          int32
+}
+
+// layerNormArgs are the operands of a parallel loop (see parallelArgs).
+type layerNormArgs struct {
+	x, w, b, y, mean, rstd *core.Tensor
+	d                      int
+	eps                    float32
+}
+
+// softmaxBackArgs are the operands of a parallel loop (see parallelArgs).
+type softmaxBackArgs struct {
+	y, gy, gx *core.Tensor
+	d         int
+	log       bool
+}
+
+// softmaxArgs are the operands of a parallel loop (see parallelArgs).
+type softmaxArgs struct {
+	x, y *core.Tensor
+	d    int
+	log  bool
 }
