@@ -29,6 +29,11 @@ type Config struct {
 	// (tasks.ToneCurveFamily, a new curve each time) among the image
 	// families that are not palette permutations.
 	CurveWeight float64
+	// SeededWeight is the weight, among the image families that are neither
+	// palette permutations nor tone curves, of the example-only families of
+	// the held-out kinds (tasks.OverlayFamily, StampFamily, DenseFamily, a
+	// new task each time, the three kinds equally often).
+	SeededWeight float64
 	// Reverse trains every pair in both directions (x → y and y → x).
 	Reverse bool
 	// HideInstruction is the probability that a query of an image family
@@ -123,6 +128,11 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 		if c.CurveWeight > 0 && rng.Float64() < c.CurveWeight {
 			f := tasks.ToneCurveFamily(uint64(rng.IntN(paletteSeedLimit)))
 			return f, c.Reverse && rng.IntN(2) == 0, nil
+		}
+		if c.SeededWeight > 0 && rng.Float64() < c.SeededWeight {
+			seed := uint64(rng.IntN(paletteSeedLimit))
+			f := [...]func(uint64) *tasks.Family{tasks.OverlayFamily, tasks.StampFamily, tasks.DenseFamily}[rng.IntN(3)](seed)
+			return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, nil
 		}
 		f := p.primaries[rng.IntN(len(p.primaries))]
 		return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, nil

@@ -102,3 +102,56 @@ func TestCurveWeight(t *testing.T) {
 		}
 	}
 }
+
+// TestSeededWeight checks the share of example-only families of the
+// held-out kinds: none at weight 0, all at weight 1 (each of the three
+// kinds), about half at ½; every draw tokenises.
+func TestSeededWeight(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ weight, lo, hi float64 }{{0, 0, 0}, {1, 1, 1}, {0.5, 0.4, 0.6}} {
+		dc := DefaultConfig()
+		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
+		dc.SeededWeight = c.weight
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		const n = 400
+		kinds := map[string]int{}
+		seeded := 0
+		for i := 0; i < n; i++ {
+			f, _, err := p.pickFamily(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, prefix := range []string{"overlay_", "stamp_", "dense_"} {
+				if strings.HasPrefix(f.Name, prefix) {
+					seeded++
+					kinds[prefix]++
+					if _, err := tasks.ByName(f.Name); err != nil {
+						t.Fatalf("drawn family %s is not a known name: %v", f.Name, err)
+					}
+				}
+			}
+		}
+		if share := float64(seeded) / n; share < c.lo || share > c.hi {
+			t.Errorf("seeded weight %g: %d of %d draws are example-only families", c.weight, seeded, n)
+		}
+		if c.weight == 1 && len(kinds) != 3 {
+			t.Errorf("weight 1 drew kinds %v, want all three", kinds)
+		}
+	}
+	dc := DefaultConfig()
+	dc.SeededWeight = 1
+	p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Sequences(rand.New(rand.NewPCG(1, 2)), 16); err != nil {
+		t.Fatalf("sequences of example-only families: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"go/token"
 	"reflect"
 	"unsafe"
 
@@ -156,5 +157,62 @@ func (s *Session) releaseTemporaries(from int) {
 			release(prev)
 		}
 		s.resultSlots[k] = i
+	}
+}
+
+// Source files and scopes. yaegi adds every evaluated source to its
+// token.FileSet (line tables, kept to print positions) and every block
+// scope to its parent's list of children (read by nothing), so both grew
+// with every cell. After an evaluation that finished, the files it added are
+// removed when its source has no function (whose code could run later and
+// name a position), and the top-level scopes forget their children.
+
+// fileSet returns yaegi's file set, or nil when this yaegi is not laid out
+// as expected.
+func (s *Session) fileSet() *token.FileSet {
+	f := reflect.ValueOf(s.in).Elem().FieldByName("fset")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[*token.FileSet]() {
+		return nil
+	}
+	return *(**token.FileSet)(unsafe.Pointer(f.UnsafeAddr()))
+}
+
+// dropFiles removes the files added to yaegi's file set from base on.
+func (s *Session) dropFiles(base int) {
+	fs := s.fileSet()
+	if fs == nil {
+		return
+	}
+	var added []*token.File
+	fs.Iterate(func(f *token.File) bool {
+		if f.Base() >= base {
+			added = append(added, f)
+		}
+		return true
+	})
+	for _, f := range added {
+		fs.RemoveFile(f)
+	}
+}
+
+// pruneScopes empties the child lists of the universe and package scopes.
+func (s *Session) pruneScopes() {
+	in := reflect.ValueOf(s.in).Elem()
+	prune := func(sc reflect.Value) {
+		if sc.Kind() != reflect.Pointer || sc.IsNil() {
+			return
+		}
+		c := sc.Elem().FieldByName("child")
+		if c.IsValid() && c.Kind() == reflect.Slice {
+			reflect.NewAt(c.Type(), unsafe.Pointer(c.UnsafeAddr())).Elem().SetZero()
+		}
+	}
+	if u := in.FieldByName("universe"); u.IsValid() {
+		prune(u)
+	}
+	if scopes := in.FieldByName("scopes"); scopes.IsValid() && scopes.Kind() == reflect.Map {
+		for it := scopes.MapRange(); it.Next(); {
+			prune(it.Value())
+		}
 	}
 }

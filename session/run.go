@@ -42,6 +42,10 @@ func (s *Session) exec(ctx context.Context, src string) (reflect.Value, error) {
 	var v reflect.Value
 	var err error
 	slots := len(s.globalFrame())
+	base := -1
+	if fs := s.fileSet(); fs != nil && !strings.Contains(src, "func") {
+		base = fs.Base()
+	}
 	pprof.Do(context.Background(), pprof.Labels(evalLabel, label), func(context.Context) {
 		v, err = s.in.EvalWithContext(ctx, src)
 	})
@@ -52,6 +56,10 @@ func (s *Session) exec(ctx context.Context, src string) (reflect.Value, error) {
 	} else {
 		s.dropRoots() // the evaluation is over: yaegi's debugger list need not keep it
 		s.releaseTemporaries(slots)
+		s.pruneScopes()
+		if base >= 0 {
+			s.dropFiles(base)
+		}
 	}
 	return v, err
 }

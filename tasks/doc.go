@@ -37,7 +37,13 @@
 // low-light: its curves, k·v^g and the inverse, are members of the
 // tone-curve distribution, so a model trained with tone curves has seen
 // that kind of mapping at that strength, though never the family, its
-// instructions or its name.
+// instructions or its name. Likewise the example-only families of the other
+// held-out kinds (families_seeded.go, data.Config.SeededWeight): overlays
+// laid over or cleaned off the image (regular, axis-aligned patterns, never
+// rain's slanted streaks), stamps (an object the seed fixes, added or
+// removed: the edit of add_object and remove_object with the object shown
+// rather than named) and dense maps of random class colours over a ramp (the
+// kind of depth). A model trained with them has seen those edits and maps.
 //
 // GenEval. GenEvalPrompts and ScoreGenEval form a synthetic GenEval for
 // text-to-image: prompts of six kinds (single object, two objects, counting,

@@ -176,8 +176,10 @@ func filter(keep func(*Family) bool) []*Family {
 }
 
 // ByName returns the family called name: a built-in one, any palette
-// permutation "palette_perm_SEED" / "palette_perm_SEED_inv", or any tone
-// curve "tone_curve_SEED" / "tone_curve_SEED_inv".
+// permutation "palette_perm_SEED" / "palette_perm_SEED_inv", any tone
+// curve "tone_curve_SEED" / "tone_curve_SEED_inv", or any example-only
+// family of the held-out kinds: "overlay_SEED", "stamp_SEED" (each with its
+// "_inv") and "dense_SEED" (families_seeded.go).
 func ByName(name string) (*Family, error) {
 	if f, ok := byName[name]; ok {
 		c := *f
@@ -187,6 +189,9 @@ func ByName(name string) (*Family, error) {
 		return f, nil
 	}
 	if f, ok := parseToneCurve(name); ok {
+		return f, nil
+	}
+	if f, ok := parseSeededFamily(name); ok {
 		return f, nil
 	}
 	return nil, fmt.Errorf("tasks: unknown family %q", name)

@@ -65,7 +65,13 @@ func listFamilies(w io.Writer, asJSON bool) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, f.Kind, split, rev, inv)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "\nExample-only families, a new task per seed (the instruction names only its number):\n"+
+		"palette_perm_SEED and tone_curve_SEED (global), overlay_SEED (low-level), stamp_SEED (edit), each\n"+
+		"with its _inv, and dense_SEED (dense map). Try: xprompt tasks show stamp_7 --out stamp.png")
+	return err
 }
 
 func runTasksShow(args []string) error {

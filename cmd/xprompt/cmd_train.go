@@ -100,6 +100,7 @@ func runTrain(args []string) error {
 	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
 	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
 	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
+	seeded := fs.Float64("seeded", 0, "share of the remaining image sequences that are example-only tasks of the held-out kinds (overlay, stamp, dense map), a new task each time")
 	ablate := fs.String("ablate", "", "ablation: no-xprompt (causal in-context), no-text (no text tasks), no-reverse")
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
@@ -115,7 +116,7 @@ func runTrain(args []string) error {
 	if err := parseFlags(fs, args,
 		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8),
 		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "ablate", "vq", "init",
-			"hide-instruction", "hide-example-instruction", "palette", "curves"),
+			"hide-instruction", "hide-example-instruction", "palette", "curves", "seeded"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
 	); err != nil {
 		return err
@@ -127,12 +128,12 @@ func runTrain(args []string) error {
 	if *resume != "" && *initFrom != "" {
 		return fmt.Errorf("%w: --resume and --init exclude each other", errUsage)
 	}
-	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0 || *pos2d || *families != "") {
-		return fmt.Errorf("%w: --resume continues the run's own data mix and model; --hide-instruction(s), --palette, --curves, --families and --pos2d start a new run (--init)", errUsage)
+	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0 || *seeded != 0 || *pos2d || *families != "") {
+		return fmt.Errorf("%w: --resume continues the run's own data mix and model; --hide-instruction(s), --palette, --curves, --seeded, --families and --pos2d start a new run (--init)", errUsage)
 	}
 	prob := func(v float64) bool { return v >= 0 && v <= 1 } // false for NaN
-	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*hide) || !prob(*hideEx) {
-		return fmt.Errorf("%w: --palette, --curves and --hide-instruction(s) are probabilities in [0,1]", errUsage)
+	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) {
+		return fmt.Errorf("%w: --palette, --curves, --seeded and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
 	if from := *resume + *initFrom; from != "" {
@@ -174,6 +175,7 @@ func runTrain(args []string) error {
 			o.Data.PaletteWeight = *palette
 		}
 		o.Data.CurveWeight = *curves
+		o.Data.SeededWeight = *seeded
 		o.ImagePos2D = *pos2d
 		if *families != "" {
 			o.Data.Families = strings.Split(*families, ",")
