@@ -2,6 +2,7 @@ package core
 
 import (
 	"math/bits"
+	"reflect"
 	"sync"
 	"sync/atomic"
 )
@@ -14,8 +15,15 @@ import (
 // same buffers; after each Reset the arena keeps no more buffers of a class
 // than the last two steps used, so it stays bounded however the shapes vary.
 //
-// Tensors made inside WithArena (gradients of parameters included) are valid
-// until the next Reset: read what you keep (a loss value) before it. Like
+// The arena also holds the small objects of a step: tensor headers and
+// shapes, tape nodes, and what operators draw with Make and Alloc (backward
+// rules, tile plans, worker scratch). These live in slabs that Reset zeroes
+// and hands out again, so a step shaped like the previous one allocates
+// nothing on the Go heap.
+//
+// Tensors made inside WithArena (gradients of parameters included, and
+// tensors wrapping heap data with New) are valid until the next Reset: read
+// what you keep (a loss value) before it, or Clone it outside. Like
 // NoGrad the switch is process-wide, so use it from the one goroutine that
 // runs the training step.
 type Arena struct {
@@ -23,11 +31,21 @@ type Arena struct {
 	free map[int][][]float32 // by size class
 	used [][]float32         // whole buffers handed out since the last Reset
 	peak map[int]int         // buffers of each class used by the previous step
+	now  map[int]int         // scratch of Reset: buffers of each class used by this step
 	held int64               // bytes of storage owned
+
+	tensors slab[Tensor]
+	nodes   slab[node]
+	ints    slab[int]
+	ptrs    slab[*Tensor]
+	slabs   map[reflect.Type]resetter // Make and Alloc, by element type
+	topo    *topoScratch              // Backward's buffers
 }
 
 // NewArena returns an empty arena.
-func NewArena() *Arena { return &Arena{free: map[int][][]float32{}, peak: map[int]int{}} }
+func NewArena() *Arena {
+	return &Arena{free: map[int][][]float32{}, peak: map[int]int{}, now: map[int]int{}, slabs: map[reflect.Type]resetter{}}
+}
 
 // sizeClass rounds n up to the next of 2^k, 1.25·2^k, 1.5·2^k, 1.75·2^k.
 func sizeClass(n int) int {
@@ -45,7 +63,15 @@ func sizeClass(n int) int {
 func (a *Arena) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := map[int]int{}
+	a.tensors.reset()
+	a.nodes.reset()
+	a.ints.reset()
+	a.ptrs.reset()
+	for _, s := range a.slabs {
+		s.reset()
+	}
+	now := a.now
+	clear(now)
 	for _, b := range a.used {
 		c := len(b)
 		now[c]++
@@ -66,7 +92,7 @@ func (a *Arena) Reset() {
 			a.free[c] = fs
 		}
 	}
-	a.peak = now
+	a.peak, a.now = now, a.peak
 }
 
 // Bytes returns the storage the arena owns, in bytes.

@@ -10,7 +10,17 @@ import (
 type node struct {
 	op       string
 	inputs   []*Tensor
-	backward func(g *Tensor)
+	backward func(g *Tensor) // the rule: a function,
+	rule     Rule            // or a value (RecordRule)
+	seen     uint64          // topoOrder's walk that last reached the node
+}
+
+// Rule is a backward rule as a value: Backward receives the output's
+// gradient and accumulates into the gradients of the inputs that
+// RequiresGrad. Operators draw rules with Alloc so that, inside an Arena,
+// recording a step allocates nothing on the heap (a closure would).
+type Rule interface {
+	Backward(g *Tensor)
 }
 
 // noGradDepth counts nested NoGrad scopes. Gradient recording is a process-wide
@@ -107,22 +117,64 @@ func (t *Tensor) AdoptGrad(g *Tensor) {
 // input requires a gradient. The rule receives out's gradient and must
 // accumulate into the gradients of the inputs that RequiresGrad. It returns out.
 func Record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor)) *Tensor {
-	if !GradEnabled() {
-		return out
+	if n := record(out, op, inputs); n != nil {
+		n.backward = backward
 	}
-	need := false
+	return out
+}
+
+// RecordRule is Record with the backward rule as a value.
+func RecordRule(out *Tensor, op string, rule Rule, inputs ...*Tensor) *Tensor {
+	if n := record(out, op, inputs); n != nil {
+		n.rule = rule
+	}
+	return out
+}
+
+// Recording reports whether an operator on inputs records the graph:
+// gradients are enabled and some input requires one.
+func Recording(inputs ...*Tensor) bool {
+	if !GradEnabled() {
+		return false
+	}
 	for _, in := range inputs {
 		if in != nil && in.requiresGrad {
-			need = true
-			break
+			return true
 		}
 	}
-	if !need {
-		return out
+	return false
+}
+
+// record attaches a node for op to out when Recording(inputs...), with a
+// copy of inputs (from the active arena when there is one), and returns it.
+func record(out *Tensor, op string, inputs []*Tensor) *node {
+	if !Recording(inputs...) {
+		return nil
 	}
+	var n *node
+	var in []*Tensor
+	if a := activeArena.Load(); a != nil {
+		a.mu.Lock()
+		n = &a.nodes.take(1)[0]
+		in = a.ptrs.take(len(inputs))
+		a.mu.Unlock()
+	} else {
+		n, in = new(node), make([]*Tensor, len(inputs))
+	}
+	copy(in, inputs)
+	n.op, n.inputs = op, in
 	out.requiresGrad = true
-	out.node = &node{op: op, inputs: inputs, backward: backward}
-	return out
+	out.node = n
+	return n
+}
+
+// runBackward applies n's rule to the gradient g.
+func (n *node) runBackward(g *Tensor) {
+	if n.rule != nil {
+		n.rule.Backward(g)
+		return
+	}
+	n.backward(g)
 }
 
 // Backward computes the gradient of the scalar t with respect to every tensor
@@ -147,7 +199,9 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	if !t.requiresGrad {
 		panic("core.Tensor.Backward: tensor does not require a gradient (no input needs one, or it was computed under NoGrad)")
 	}
-	order := topoOrder(t)
+	sc := takeTopo()
+	defer giveTopo(sc)
+	order := topoOrder(t, sc)
 	if t.storage == nil {
 		t.AccumulateGrad(g.Data)
 	} else {
@@ -159,9 +213,9 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		if v.grad != nil {
 			g := v.grad
 			if v == t {
-				g = g.Clone() // rules may hand their gradient on to an input: keep t's own
+				g = g.copyForRule() // rules may hand their gradient on to an input: keep t's own
 			}
-			n.backward(g)
+			n.runBackward(g)
 		}
 		// Release the graph: intermediate tensors keep neither node nor grad.
 		v.node = nil
@@ -171,16 +225,25 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	}
 }
 
-// topoOrder returns the non-leaf tensors reachable from root, inputs before
-// the tensors computed from them.
-func topoOrder(root *Tensor) []*Tensor {
-	type frame struct {
-		t    *Tensor
-		next int
+// copyForRule returns a copy of t: in the active arena on the CPU, else Clone.
+func (t *Tensor) copyForRule() *Tensor {
+	if t.storage != nil {
+		return t.Clone()
 	}
-	var order []*Tensor
-	seen := map[*Tensor]bool{root: true}
-	stack := []frame{{t: root}}
+	c := Empty(t.shape...)
+	copy(c.Data, t.Data)
+	return c
+}
+
+// topoOrder returns the non-leaf tensors reachable from root, inputs before
+// the tensors computed from them, in sc's buffers.
+func topoOrder(root *Tensor, sc *topoScratch) []*Tensor {
+	epoch := topoEpoch.Add(1)
+	order, stack := sc.order[:0], sc.stack[:0]
+	if root.node != nil {
+		root.node.seen = epoch
+	}
+	stack = append(stack, topoFrame{t: root})
 	for len(stack) > 0 {
 		f := &stack[len(stack)-1]
 		if f.t.node == nil {
@@ -190,14 +253,57 @@ func topoOrder(root *Tensor) []*Tensor {
 		if f.next < len(f.t.node.inputs) {
 			in := f.t.node.inputs[f.next]
 			f.next++
-			if in != nil && in.node != nil && !seen[in] {
-				seen[in] = true
-				stack = append(stack, frame{t: in})
+			if in != nil && in.node != nil && in.node.seen != epoch {
+				in.node.seen = epoch
+				stack = append(stack, topoFrame{t: in})
 			}
 			continue
 		}
 		order = append(order, f.t)
 		stack = stack[:len(stack)-1]
 	}
+	sc.order, sc.stack = order, stack
 	return order
 }
+
+// takeTopo returns the active arena's topoOrder buffers, or new ones.
+func takeTopo() *topoScratch {
+	if a := activeArena.Load(); a != nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if sc := a.topo; sc != nil {
+			a.topo = nil // a concurrent Backward gets its own
+			return sc
+		}
+	}
+	return new(topoScratch)
+}
+
+// giveTopo hands sc back to the active arena, emptied.
+func giveTopo(sc *topoScratch) {
+	clear(sc.order[:cap(sc.order)])
+	clear(sc.stack[:cap(sc.stack)])
+	sc.order, sc.stack = sc.order[:0], sc.stack[:0]
+	if a := activeArena.Load(); a != nil {
+		a.mu.Lock()
+		if a.topo == nil {
+			a.topo = sc
+		}
+		a.mu.Unlock()
+	}
+}
+
+// topoScratch holds topoOrder's buffers between steps.
+type topoScratch struct {
+	order []*Tensor
+	stack []topoFrame
+}
+
+type topoFrame struct {
+	t    *Tensor
+	next int
+}
+
+// topoEpoch numbers topoOrder's walks: a node is seen in the current walk
+// when its seen field holds the walk's number.
+var topoEpoch atomic.Uint64

@@ -30,7 +30,7 @@ type DeviceMemory interface {
 // Backends use it to wrap their allocations.
 func FromStorage(s Storage, shape ...int) *Tensor {
 	if n := checkShape("core.FromStorage", shape); n != s.Len() {
-		panic(fmt.Sprintf("core.FromStorage: storage of %d values for shape %v", s.Len(), shape))
+		panic(fmt.Sprintf("core.FromStorage: storage of %d values for shape %v", s.Len(), copyShape(shape)))
 	}
 	return &Tensor{storage: s, shape: append([]int(nil), shape...), device: s.Device()}
 }
@@ -62,7 +62,7 @@ func ZerosOn(d Device, shape ...int) *Tensor {
 	if err != nil {
 		panic("core.ZerosOn: " + err.Error())
 	}
-	return m.Zeros(shape...)
+	return m.Zeros(copyShape(shape)...) // an interface call: shape would escape
 }
 
 // To returns a copy of t's values on device d (t itself if it is there

@@ -33,22 +33,37 @@ type Tensor struct {
 func New(data []float32, shape ...int) *Tensor {
 	n := checkShape("core.New", shape)
 	if len(data) != n {
-		panic(fmt.Sprintf("core.New: %d values for shape %v (want %d)", len(data), shape, n))
+		panic(fmt.Sprintf("core.New: %d values for shape %v (want %d)", len(data), copyShape(shape), n))
 	}
-	return &Tensor{Data: data, shape: append([]int(nil), shape...), device: CPU}
+	return header(data, nil, shape, CPU)
+}
+
+// header returns a new tensor header with a copy of shape: from the active
+// arena's slabs (valid until its Reset) or from the heap.
+func header(data []float32, storage Storage, shape []int, device Device) *Tensor {
+	if a := activeArena.Load(); a != nil {
+		a.mu.Lock()
+		t := &a.tensors.take(1)[0]
+		sh := a.ints.take(len(shape))
+		a.mu.Unlock()
+		copy(sh, shape)
+		t.Data, t.storage, t.shape, t.device = data, storage, sh, device
+		return t
+	}
+	return &Tensor{Data: data, storage: storage, shape: append([]int(nil), shape...), device: device}
 }
 
 // Zeros returns a tensor of zeros.
 func Zeros(shape ...int) *Tensor {
 	n := checkShape("core.Zeros", shape)
-	return &Tensor{Data: floats(n, true), shape: append([]int(nil), shape...), device: CPU}
+	return header(floats(n, true), nil, shape, CPU)
 }
 
 // Empty returns a tensor whose values are unspecified (zeros outside an
 // Arena): for outputs that a kernel overwrites completely.
 func Empty(shape ...int) *Tensor {
 	n := checkShape("core.Empty", shape)
-	return &Tensor{Data: floats(n, false), shape: append([]int(nil), shape...), device: CPU}
+	return header(floats(n, false), nil, shape, CPU)
 }
 
 // Full returns a tensor filled with v.
@@ -64,7 +79,11 @@ func Full(v float32, shape ...int) *Tensor {
 func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 
 // Scalar returns a 0-dimensional tensor holding v.
-func Scalar(v float32) *Tensor { return New([]float32{v}) }
+func Scalar(v float32) *Tensor {
+	t := Empty() // from the active arena inside one
+	t.Data[0] = v
+	return t
+}
 
 // ZerosLike returns zeros with the shape of t.
 func ZerosLike(t *Tensor) *Tensor { return ZerosOn(t.device, t.shape...) }
@@ -73,15 +92,19 @@ func checkShape(op string, shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("%s: negative dimension in shape %v", op, shape))
+			panic(fmt.Sprintf("%s: negative dimension in shape %v", op, copyShape(shape)))
 		}
 		if d > 0 && n > math.MaxInt32*4/d {
-			panic(fmt.Sprintf("%s: shape %v is too large", op, shape))
+			panic(fmt.Sprintf("%s: shape %v is too large", op, copyShape(shape)))
 		}
 		n *= d
 	}
 	return n
 }
+
+// copyShape returns a heap copy of shape for an error message, so that the
+// shape a caller passes (often a variadic argument) stays on its stack.
+func copyShape(shape []int) []int { return append([]int(nil), shape...) }
 
 // Shape returns a copy of the tensor's shape.
 func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
@@ -166,16 +189,16 @@ func (t *Tensor) Clone() *Tensor {
 // Detach returns a tensor sharing t's storage but cut from the graph: no
 // gradient flows through it.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{Data: t.Data, storage: t.storage, shape: t.Shape(), device: t.device}
+	return header(t.Data, t.storage, t.shape, t.device)
 }
 
 // View returns a tensor sharing t's storage with another shape of the same
 // size, outside the graph. Operators use it; users want ops.Reshape.
 func (t *Tensor) View(shape ...int) *Tensor {
 	if n := checkShape("core.Tensor.View", shape); n != t.Len() {
-		panic(fmt.Sprintf("core.Tensor.View: cannot view shape %v as %v", t.shape, shape))
+		panic(fmt.Sprintf("core.Tensor.View: cannot view shape %v as %v", t.shape, copyShape(shape)))
 	}
-	return &Tensor{Data: t.Data, storage: t.storage, shape: append([]int(nil), shape...), device: t.device}
+	return header(t.Data, t.storage, shape, t.device)
 }
 
 // SameShape reports whether a and b have identical shapes.

@@ -39,7 +39,7 @@ func (v *variant) gemm(g *gemmArgs, threads int) {
 	}
 	buf := getBuffers(v)
 	v.single(g, buf)
-	buffers.Put(buf)
+	buffers.put(buf)
 }
 
 // single runs one product on the calling goroutine.
@@ -259,10 +259,10 @@ type packBuffers struct {
 	arow, bcol []float32
 }
 
-var buffers = sync.Pool{New: func() any { return new(packBuffers) }}
+var buffers = freeList[packBuffers]{new: func() *packBuffers { return new(packBuffers) }}
 
 func getBuffers(v *variant) *packBuffers {
-	buf := buffers.Get().(*packBuffers)
+	buf := buffers.get()
 	buf.grow(v)
 	return buf
 }

@@ -55,16 +55,16 @@ const (
 	countMask = closedBit - 1
 )
 
-var jobs = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
+var jobs = freeList[job]{new: func() *job { return &job{done: make(chan struct{}, 1)} }}
 
 // sharedBuffer holds a whole packed operand.
 type sharedBuffer struct{ f []float32 }
 
-var sharedBuffers = sync.Pool{New: func() any { return new(sharedBuffer) }}
+var sharedBuffers = freeList[sharedBuffer]{new: func() *sharedBuffer { return new(sharedBuffer) }}
 
 // getJob returns a pooled job with a fresh epoch and everything else reset.
 func getJob(v *variant, g *gemmArgs) *job {
-	j := jobs.Get().(*job)
+	j := jobs.get()
 	j.call = call{v: v, g: *g}
 	j.epoch++
 	j.state.Store(uint64(j.epoch) << 32) // publishes the call to joiners
@@ -73,7 +73,7 @@ func getJob(v *variant, g *gemmArgs) *job {
 
 func putJob(j *job) {
 	j.call = call{} // drop references to the caller's slices
-	jobs.Put(j)
+	jobs.put(j)
 }
 
 // maxShared bounds the whole packed operand (floats); wider products are
@@ -128,7 +128,7 @@ func (v *variant) parallel(g *gemmArgs, threads int) {
 	j.packTasks = (k + v.kc - 1) / v.kc * j.groups
 	j.tasks = j.packTasks + j.bands
 
-	j.shared = sharedBuffers.Get().(*sharedBuffer)
+	j.shared = sharedBuffers.get()
 	if len(j.shared.f) < k*pad {
 		j.shared.f = aligned(k * pad)
 	}
@@ -138,7 +138,7 @@ func (v *variant) parallel(g *gemmArgs, threads int) {
 		j.pre = prepacked{a: j.shared.f[:k*pad], mpad: pad}
 	}
 	j.run(threads)
-	sharedBuffers.Put(j.shared)
+	sharedBuffers.put(j.shared)
 	putJob(j)
 }
 
@@ -215,6 +215,13 @@ func band(i, parts, size, tile int) (lo, hi int) {
 // drain takes tasks until none are left.
 func (j *job) drain() {
 	buf := getBuffers(j.v)
+	j.drainWith(buf)
+	buffers.put(buf)
+}
+
+// drainWith is drain with the packing space buf (grown for j's variant).
+func (j *job) drainWith(buf *packBuffers) {
+	buf.grow(j.v)
 	for {
 		t := int(j.next.Add(1) - 1)
 		if t >= j.tasks {
@@ -222,7 +229,6 @@ func (j *job) drain() {
 		}
 		j.runTask(t, buf)
 	}
-	buffers.Put(buf)
 }
 
 // run offers the job to threads-1 workers, drains it on the calling
@@ -281,14 +287,18 @@ var (
 )
 
 // startWorkers makes sure at least n worker goroutines exist; they live for
-// the life of the process, parked on workQ when idle.
+// the life of the process, parked on workQ when idle. Each keeps its own
+// packing space, so that how many of them happen to work at once does not
+// decide how many buffers the free list must make.
 func startWorkers(n int) {
 	workersMu.Lock()
 	for ; workers < n; workers++ {
 		go func() {
+			buf := new(packBuffers)
+			buf.grow(current.Load()) // now, not at the first job it happens to join
 			for w := range workQ {
 				if w.j.join(w.epoch) {
-					w.j.drain()
+					w.j.drainWith(buf)
 					w.j.leave()
 				}
 			}

@@ -2,6 +2,6 @@
 
 package gemm
 
-// raceEnabled: the race detector makes sync.Pool drop items at random, so
-// allocation counts mean nothing under it.
+// raceEnabled: the race detector allocates on its own, so allocation counts
+// mean nothing under it.
 const raceEnabled = true

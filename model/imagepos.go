@@ -28,8 +28,13 @@ import (
 // KV cache keeps it so that decoding one token at a time continues the grid.
 type imageState []int32
 
-func newImageState(b int) imageState {
-	s := make(imageState, b)
+func newImageState(b int) imageState { return resetImageState(make(imageState, b)) }
+
+// stepImageState is newImageState drawn with core.Make: for one pass, from
+// the step arena when training.
+func stepImageState(b int) imageState { return resetImageState(core.Make[int32](b)) }
+
+func resetImageState(s imageState) imageState {
 	for i := range s {
 		s[i] = -1
 	}

@@ -142,7 +142,7 @@ func (m *Model) frozen() *Model {
 // carries each sequence's place in an open image across calls).
 func (m *Model) embed(tokens []int32, st imageState, bsz, t int) *core.Tensor {
 	v := int32(m.Cfg.Vocab.Size())
-	ids := make([]int32, len(tokens))
+	ids := core.Make[int32](len(tokens)) // from the step arena when training
 	for i, t := range tokens {
 		switch {
 		case t >= 0 && t < v:
@@ -168,24 +168,26 @@ func (m *Model) embed(tokens []int32, st imageState, bsz, t int) *core.Tensor {
 // not nil, sees every layer's queries and keys.
 func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind, cache *KVCache, tap attentionTap) *core.Tensor {
 	cfg := m.Cfg
-	st := newImageState(bsz)
+	st := stepImageState(bsz)
 	if cache != nil {
 		st = cache.image(bsz)
 	}
 	x := m.embed(tokens, st, bsz, t) // (B·T, D)
 	if pos == nil {
-		pos = make([]int32, bsz*t)
+		pos = core.Make[int32](bsz * t)
 		for b := 0; b < bsz; b++ {
 			for i := 0; i < t; i++ {
 				pos[b*t+i] = int32(i)
 			}
 		}
 	}
-	mask := &core.Mask{Kind: kind, QSeg: seg, KSeg: seg, QPos: pos, KPos: pos}
+	mask := core.Alloc[core.Mask]()
+	*mask = core.Mask{Kind: kind, QSeg: seg, KSeg: seg, QPos: pos, KPos: pos}
 	if cache != nil {
 		mask = cache.extendMask(kind, seg, pos, bsz, t)
 	}
-	p := &pass{cfg: cfg, b: bsz, t: t, pos: pos, mask: mask, cache: cache, tap: tap}
+	p := core.Alloc[pass]()
+	*p = pass{cfg: cfg, b: bsz, t: t, pos: pos, mask: mask, cache: cache, tap: tap}
 	for l, blk := range m.layers {
 		x = blk.forward(l, x, p)
 	}
@@ -209,8 +211,13 @@ func (m *Model) Logits(b *Batch) *core.Tensor {
 // matrix is kept for the backward pass).
 func (m *Model) Loss(b *Batch) *core.Tensor {
 	h := m.hidden(b.Tokens, b.Seg, b.Pos, b.B, b.T, b.Kind, nil, nil)
-	var rows, targets []int32
-	var weights []float32
+	n := 0
+	for i, t := range b.Targets {
+		if t != IgnoreTarget && b.Weights[i] > 0 {
+			n++
+		}
+	}
+	rows, targets, weights := core.Make[int32](n)[:0], core.Make[int32](n)[:0], core.Make[float32](n)[:0]
 	for i, t := range b.Targets {
 		if t != IgnoreTarget && b.Weights[i] > 0 {
 			rows = append(rows, int32(i))

@@ -24,7 +24,8 @@ func Attention(q, k, v *core.Tensor, mask *core.Mask, scale float32) *core.Tenso
 	lse := core.ZerosOn(q.Device(), b, h, tq)
 	be.Attention(q, k, v, mask, scale, out, lse, nil)
 	o := out.Detach()
-	return core.Record(out, "attention", []*core.Tensor{q, k, v}, func(g *core.Tensor) {
+	return recordArgs(out, "attention", attentionRule{be, q, k, v, o, lse, mask, scale}, func(r *attentionRule, g *core.Tensor) {
+		be, q, k, v, o, lse, mask, scale := r.be, r.q, r.k, r.v, r.o, r.lse, r.mask, r.scale
 		var gq, gk, gv *core.Tensor
 		if q.RequiresGrad() {
 			gq = q.EnsureGrad()
@@ -36,7 +37,7 @@ func Attention(q, k, v *core.Tensor, mask *core.Mask, scale float32) *core.Tenso
 			gv = v.EnsureGrad()
 		}
 		be.AttentionBackward(q, k, v, o, lse, g, mask, scale, gq, gk, gv)
-	})
+	}, q, k, v)
 }
 
 // AttentionWeights returns the attention probabilities softmax(q·kᵀ·scale +
@@ -93,4 +94,12 @@ func attentionDims(op string, q, k, v *core.Tensor, mask *core.Mask) (b, h, tq, 
 		panic(fmt.Sprintf("%s: %d queries but only %d keys and no mask query positions (q %v, k %v)", op, tq, tk, q.Dims(), k.Dims()))
 	}
 	return b, h, tq, tk, hd
+}
+
+// attentionRule is what a backward rule needs (see recordArgs).
+type attentionRule struct {
+	be              core.Backend
+	q, k, v, o, lse *core.Tensor
+	mask            *core.Mask
+	scale           float32
 }

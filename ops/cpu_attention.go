@@ -79,7 +79,7 @@ func (cpuBackend) AttentionBackward(q, k, v, out, lse, gout *core.Tensor, mask *
 
 func needShape(op, name string, t *core.Tensor, shape ...int) {
 	if !core.EqualShapes(t.Dims(), shape) {
-		panic(fmt.Sprintf("%s: %s has shape %v, want %v", op, name, t.Dims(), shape))
+		panic(fmt.Sprintf("%s: %s has shape %v, want %v", op, name, t.Dims(), append([]int(nil), shape...)))
 	}
 }
 
@@ -102,18 +102,32 @@ func attentionForward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, 
 	nbh := p.batch * h
 	items := nbh * p.nqt
 	workers := attnWorkers(items)
-	kT := newHeadCache(nbh, p.nqt, hd*p.tk, func(bh int, dst []float32) {
-		transposeTiles(dst, k[bh*p.tk*hd:], p.tk, hd, p.bk)
-	})
-	scratch := make([]attnScratch, workers)
+	kT := newHeadCache(nbh, p.nqt, hd*p.tk, workers)
+	kT.src, kT.t, kT.hd, kT.bt = k, p.tk, hd, p.bk
+	scratch := core.Make[attnScratch](workers)
 	for w := range scratch {
 		scratch[w] = newAttnScratch(p, hd, false)
 	}
-	runWorkers(workers, items, func(w, item int) {
-		bh, qt := item/p.nqt, p.nqt-1-item%p.nqt
-		forwardTile(p, bh/h, bh, qt, hd, scale, q, kT.get(bh), v, out, lse, weights, &scratch[w])
-		kT.done(bh)
-	})
+	f := core.Alloc[forwardItems]()
+	*f = forwardItems{p: p, h: h, hd: hd, scale: scale, q: q, v: v, out: out, lse: lse, weights: weights, kT: kT, scratch: scratch}
+	runWorkers(workers, items, f)
+}
+
+// forwardItems is attentionForward's work item (head, query tile) for runWorkers.
+type forwardItems struct {
+	p                       *attnPlan
+	h, hd                   int
+	scale                   float32
+	q, v, out, lse, weights []float32
+	kT                      *headCache
+	scratch                 []attnScratch
+}
+
+func (f *forwardItems) item(w, item int) {
+	p := f.p
+	bh, qt := item/p.nqt, p.nqt-1-item%p.nqt
+	forwardTile(p, bh/f.h, bh, qt, f.hd, f.scale, f.q, f.kT.get(bh), f.v, f.out, f.lse, f.weights, &f.scratch[w])
+	f.kT.done(bh)
 }
 
 // attnScratch is one worker's space: score and gradient tiles, running max
@@ -128,12 +142,12 @@ type attnScratch struct {
 func newAttnScratch(p *attnPlan, hd int, backward bool) attnScratch {
 	tile := p.bq * p.bk
 	side := max(p.bq, p.bk, hd)
-	sc := attnScratch{s: make([]float32, tile), m: make([]float32, p.bq), l: make([]float32, p.bq), tail: make([]float32, 8*side)}
+	sc := attnScratch{s: core.Make[float32](tile), m: core.Make[float32](p.bq), l: core.Make[float32](p.bq), tail: core.Make[float32](8 * side)}
 	if backward {
-		sc.dp = make([]float32, tile)
+		sc.dp = core.Make[float32](tile)
 		sc.dqBH = -1
-		sc.kT, sc.vT = make([]float32, hd*p.bk), make([]float32, hd*p.bk)
-		sc.dkT, sc.dvT = make([]float32, hd*p.bk), make([]float32, hd*p.bk)
+		sc.kT, sc.vT = core.Make[float32](hd*p.bk), core.Make[float32](hd*p.bk)
+		sc.dkT, sc.dvT = core.Make[float32](hd*p.bk), core.Make[float32](hd*p.bk)
 	}
 	return sc
 }
@@ -247,55 +261,88 @@ func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse,
 	}
 	nbh := p.batch * h
 	rowsD := nbh * p.tq
-	dsum := make([]float32, rowsD)
-	parallelFor(rowsD, max(1, 8192/max(hd, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			dsum[r] = gemm.Dot(gout[r*hd:(r+1)*hd], out[r*hd:(r+1)*hd])
-		}
-	})
+	dsum := core.Make[float32](rowsD)
+	ds := core.Alloc[rowDots]()
+	*ds = rowDots{dst: dsum, a: gout, b: out, n: hd}
+	parallelRange(rowsD, max(1, 8192/max(hd, 1)), ds)
 	// Per head: Qᵀ then dOᵀ, hd × Tq each.
-	qdT := newHeadCache(nbh, p.nkt, 2*hd*p.tq, func(bh int, dst []float32) {
-		transposeTiles(dst, q[bh*p.tq*hd:], p.tq, hd, p.bq)
-		transposeTiles(dst[hd*p.tq:], gout[bh*p.tq*hd:], p.tq, hd, p.bq)
-	})
-	g := attnGrads{gq: gq, gk: gk, gv: gv}
+	qdT := newHeadCache(nbh, p.nkt, 2*hd*p.tq, max(attnWorkers(nbh), attnWorkers(nbh*p.nkt)))
+	qdT.src, qdT.src2, qdT.t, qdT.hd, qdT.bt = q, gout, p.tq, hd, p.bq
+	bw := core.Alloc[backwardItems]()
+	*bw = backwardItems{p: p, h: h, hd: hd, scale: scale, q: q, k: k, v: v, lse: lse, dsum: dsum, gout: gout, qdT: qdT,
+		g: attnGrads{gq: gq, gk: gk, gv: gv}}
 	if workers := attnWorkers(nbh); nbh >= runtime.GOMAXPROCS(0) || workers == 1 {
 		// Enough heads to keep every core busy: one worker owns each head
 		// and walks its key tiles in order, so dQ is summed in a fixed order
 		// and results do not depend on scheduling.
-		scratch := make([]attnScratch, workers)
-		for w := range scratch {
-			scratch[w] = newAttnScratch(p, hd, true)
+		bw.scratch = core.Make[attnScratch](workers)
+		for w := range bw.scratch {
+			bw.scratch[w] = newAttnScratch(p, hd, true)
 		}
-		runWorkers(workers, nbh, func(w, bh int) {
-			for kt := 0; kt < p.nkt; kt++ {
-				t := qdT.get(bh)
-				backwardTile(p, bh/h, bh, kt, hd, scale, q, k, v, lse, dsum, gout, t[:hd*p.tq], t[hd*p.tq:], &g, &scratch[w])
-				qdT.done(bh)
-			}
-		})
+		bw.wholeHeads = true
+		runWorkers(workers, nbh, bw)
 		return
 	}
 	// Few heads: split each head's key tiles across workers; each sums dQ in
 	// its own buffer (the summation order then depends on scheduling).
 	items := nbh * p.nkt
 	workers := attnWorkers(items)
-	scratch := make([]attnScratch, workers)
-	for w := range scratch {
-		scratch[w] = newAttnScratch(p, hd, true)
+	bw.scratch = core.Make[attnScratch](workers)
+	for w := range bw.scratch {
+		bw.scratch[w] = newAttnScratch(p, hd, true)
 		if gq != nil && workers > 1 {
-			scratch[w].dqHead = make([]float32, p.tq*hd)
+			bw.scratch[w].dqHead = core.Make[float32](p.tq * hd)
 		}
 	}
-	runWorkers(workers, items, func(w, item int) {
-		bh, kt := item/p.nkt, item%p.nkt
-		t := qdT.get(bh)
-		backwardTile(p, bh/h, bh, kt, hd, scale, q, k, v, lse, dsum, gout, t[:hd*p.tq], t[hd*p.tq:], &g, &scratch[w])
-		qdT.done(bh)
-	})
-	for w := range scratch {
-		g.flushDQ(&scratch[w], -1, p.tq*hd)
+	runWorkers(workers, items, bw)
+	for w := range bw.scratch {
+		bw.g.flushDQ(&bw.scratch[w], -1, p.tq*hd)
 	}
+}
+
+// rowDots writes dst[r] = a[r·n:(r+1)·n]·b[r·n:(r+1)·n] for the rows of a range.
+type rowDots struct {
+	dst, a, b []float32
+	n         int
+}
+
+func (d *rowDots) run(lo, hi int) {
+	n := d.n
+	for r := lo; r < hi; r++ {
+		d.dst[r] = gemm.Dot(d.a[r*n:(r+1)*n], d.b[r*n:(r+1)*n])
+	}
+}
+
+// backwardItems is attentionBackward's work for runWorkers: whole heads
+// (every key tile in order) when wholeHeads is set, else (head, key tile).
+type backwardItems struct {
+	p                        *attnPlan
+	h, hd                    int
+	scale                    float32
+	q, k, v, lse, dsum, gout []float32
+	qdT                      *headCache
+	g                        attnGrads
+	scratch                  []attnScratch
+	wholeHeads               bool
+}
+
+func (b *backwardItems) item(w, item int) {
+	p := b.p
+	if b.wholeHeads {
+		bh := item
+		for kt := 0; kt < p.nkt; kt++ {
+			b.tile(w, bh, kt)
+		}
+		return
+	}
+	b.tile(w, item/p.nkt, item%p.nkt)
+}
+
+func (b *backwardItems) tile(w, bh, kt int) {
+	p, hd := b.p, b.hd
+	t := b.qdT.get(bh)
+	backwardTile(p, bh/b.h, bh, kt, hd, b.scale, b.q, b.k, b.v, b.lse, b.dsum, b.gout, t[:hd*p.tq], t[hd*p.tq:], &b.g, &b.scratch[w])
+	b.qdT.done(bh)
 }
 
 // attnGrads are the gradient outputs of the backward pass (any may be nil).

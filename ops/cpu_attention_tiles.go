@@ -76,13 +76,12 @@ const padCode = 31
 // keys in tiles of bq × bk. A nil mask is the zero Mask: causal, no segments.
 func newAttnPlan(mask *core.Mask, batch, tq, tk, bq, bk int) *attnPlan {
 	if mask == nil {
-		mask = &core.Mask{}
+		mask = core.Alloc[core.Mask]()
 	}
-	p := &attnPlan{
-		mask: mask, causal: mask.Kind != core.MaskFull,
-		batch: batch, tq: tq, tk: tk, bq: bq, bk: bk,
-		nqt: (tq + bq - 1) / bq, nkt: (tk + bk - 1) / bk,
-	}
+	p := core.Alloc[attnPlan]() // zero, from the step's arena inside one
+	p.mask, p.causal = mask, mask.Kind != core.MaskFull
+	p.batch, p.tq, p.tk, p.bq, p.bk = batch, tq, tk, bq, bk
+	p.nqt, p.nkt = (tq+bq-1)/bq, (tk+bk-1)/bk
 	p.qSeg = fillSegments(mask.QSeg, batch*tq)
 	p.kSeg = fillSegments(mask.KSeg, batch*tk)
 	p.qPos = fillPositions(mask.QPos, batch, tq, tk-tq)
@@ -109,7 +108,7 @@ func newAttnPlan(mask *core.Mask, batch, tq, tk, bq, bk int) *attnPlan {
 		}
 	}
 	if (qAll|kAll)>>padCode == 0 {
-		p.kCode = make([]int32, len(p.kSeg))
+		p.kCode = core.Make[int32](len(p.kSeg))
 		for i, s := range p.kSeg {
 			p.kCode[i] = s
 			if s == core.SegPad {
@@ -127,7 +126,7 @@ func fillSegments(s []int32, n int) []int32 {
 	if s != nil {
 		return s
 	}
-	out := make([]int32, n)
+	out := core.Make[int32](n)
 	for i := range out {
 		out[i] = core.SegTD
 	}
@@ -140,7 +139,7 @@ func fillPositions(pos []int32, batch, t, off int) []int32 {
 	if pos != nil {
 		return pos
 	}
-	out := make([]int32, batch*t)
+	out := core.Make[int32](batch * t)
 	for b := 0; b < batch; b++ {
 		for i := 0; i < t; i++ {
 			out[b*t+i] = int32(off + i)
@@ -153,7 +152,7 @@ func fillPositions(pos []int32, batch, t, off int) []int32 {
 // (batch·⌈t/bt⌉, batch-major) and the union of their segment sets.
 func summarise(seg, pos []int32, batch, t, bt int) ([]tileSummary, uint64) {
 	n := (t + bt - 1) / bt
-	out := make([]tileSummary, batch*n)
+	out := core.Make[tileSummary](batch * n)
 	var all uint64
 	for b := 0; b < batch; b++ {
 		for ti := 0; ti < n; ti++ {
@@ -281,43 +280,49 @@ func (p *attnPlan) maskTile(s []float32, b, i0, ni, j0, nj int) {
 	}
 }
 
-// runWorkers runs body(w, item) for every item in [0, n) on workers
-// goroutines that take items in increasing order; w in [0, workers) names
-// the worker so that it can use its own scratch space. A panic in body is
-// raised again on the caller's goroutine.
-func runWorkers(workers, n int, body func(w, item int)) {
+// runWorkers runs body.item(w, item) for every item in [0, n) on workers
+// goroutines (the caller and parallelFor's helpers) that take items in
+// increasing order; w in [0, workers) names the worker so that it can use its
+// own scratch space. A panic in body is raised again on the caller's
+// goroutine.
+func runWorkers(workers, n int, body itemBody) {
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
-			body(0, i)
+			body.item(0, i)
 		}
 		return
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var once sync.Once
-	var panicVal any
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					once.Do(func() { panicVal = r })
-					next.Store(int64(n)) // stop the others early
-				}
-			}()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				body(w, i)
+	l := core.Alloc[workerLoop]()
+	l.body, l.n = body, int64(n)
+	parallelRange(workers, 1, l)
+}
+
+// itemBody is runWorkers' loop body.
+type itemBody interface{ item(w, item int) }
+
+// workerLoop is runWorkers' task: workers [lo, hi) of a parallelRange chunk
+// each take items until none is left.
+type workerLoop struct {
+	body itemBody
+	n    int64
+	next atomic.Int64
+}
+
+func (l *workerLoop) run(lo, hi int) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.next.Store(l.n) // stop the others early
+			panic(r)
+		}
+	}()
+	for w := lo; w < hi; w++ {
+		for {
+			i := l.next.Add(1) - 1
+			if i >= l.n {
+				break
 			}
-		}(w)
-	}
-	wg.Wait()
-	if panicVal != nil {
-		panic(panicVal)
+			l.body.item(w, int(i))
+		}
 	}
 }
 
@@ -325,15 +330,18 @@ func runWorkers(workers, n int, body func(w, item int)) {
 func attnWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }
 
 // headCache holds per-head copies of operands in another layout (K
-// transposed, …), made by fill on the first request for a head and recycled
-// once the head's last work item is done, so that with work items taken head
-// by head only about one buffer per worker is alive at a time.
+// transposed, …), made on the first request for a head and recycled once the
+// head's last work item is done, so that with work items taken head by head
+// only about one buffer per worker is alive at a time. A head's buffer holds
+// src's head transposed tile by tile (t × hd in tiles of bt rows), followed
+// by src2's when src2 is set.
 type headCache struct {
-	size  int
-	fill  func(bh int, dst []float32)
-	heads []headSlot
-	mu    sync.Mutex
-	free  [][]float32
+	size      int
+	src, src2 []float32
+	t, hd, bt int
+	heads     []headSlot
+	mu        sync.Mutex
+	free      [][]float32
 }
 
 type headSlot struct {
@@ -342,13 +350,31 @@ type headSlot struct {
 	left atomic.Int32 // work items of the head not yet done
 }
 
-// newHeadCache returns a cache of nbh heads with itemsPerHead work items each.
-func newHeadCache(nbh, itemsPerHead, size int, fill func(bh int, dst []float32)) *headCache {
-	c := &headCache{size: size, fill: fill, heads: make([]headSlot, nbh)}
+// newHeadCache returns a cache of nbh heads with itemsPerHead work items
+// each and buffers of size values, for work items taken in increasing order
+// by workers goroutines; the caller sets the sources. Such workers hold at
+// most workers+1 heads at a time (one per worker and the head whose items
+// are being handed out), so that many buffers are made up front, in a fixed
+// order: a step makes the same requests of the arena whatever the schedule.
+func newHeadCache(nbh, itemsPerHead, size, workers int) *headCache {
+	c := core.Alloc[headCache]()
+	c.size, c.heads, c.free = size, core.Make[headSlot](nbh), core.Make[[]float32](nbh)[:0]
 	for i := range c.heads {
 		c.heads[i].left.Store(int32(itemsPerHead))
 	}
+	for range min(nbh, workers+1) {
+		c.free = append(c.free, core.Make[float32](size))
+	}
 	return c
+}
+
+// fill writes head bh's operands into dst.
+func (c *headCache) fill(bh int, dst []float32) {
+	n := c.t * c.hd
+	transposeTiles(dst, c.src[bh*n:], c.t, c.hd, c.bt)
+	if c.src2 != nil {
+		transposeTiles(dst[n:], c.src2[bh*n:], c.t, c.hd, c.bt)
+	}
 }
 
 // get returns head bh's buffer, filling it on first use.
@@ -358,10 +384,11 @@ func (c *headCache) get(bh int) []float32 {
 		c.mu.Lock()
 		if n := len(c.free); n > 0 {
 			s.buf, c.free = c.free[n-1], c.free[:n-1]
-		} else {
-			s.buf = make([]float32, c.size)
 		}
 		c.mu.Unlock()
+		if s.buf == nil { // not expected (see newHeadCache)
+			s.buf = make([]float32, c.size)
+		}
 		c.fill(bh, s.buf)
 	})
 	return s.buf
@@ -372,7 +399,7 @@ func (c *headCache) done(bh int) {
 	s := &c.heads[bh]
 	if s.left.Add(-1) == 0 {
 		c.mu.Lock()
-		c.free = append(c.free, s.buf)
+		c.free = append(c.free, s.buf) // at most one buffer per head: within cap
 		c.mu.Unlock()
 	}
 }

@@ -14,7 +14,10 @@ func (cpuBackend) Unary(op core.UnaryOp, p float32, x, out *core.Tensor) {
 		panic(fmt.Sprintf("cpu.Unary: x %v and out %v differ in size", x.Dims(), out.Dims()))
 	}
 	xs, ys := x.Data, out.Data
-	parallelFor(len(xs), elemChunk, func(lo, hi int) { unaryRange(op, p, xs[lo:hi], ys[lo:hi]) })
+	parallelArgs(len(xs), elemChunk, unaryArgs{xs, ys, op, p}, func(a *unaryArgs, lo, hi int) {
+		xs, ys, op, p := a.xs, a.ys, a.op, a.p
+		unaryRange(op, p, xs[lo:hi], ys[lo:hi])
+	})
 }
 
 func unaryRange(op core.UnaryOp, p float32, xs, ys []float32) {
@@ -99,7 +102,8 @@ func (cpuBackend) UnaryBackward(op core.UnaryOp, p float32, x, y, gy, gx *core.T
 	if y != nil {
 		ys = y.Data
 	}
-	parallelFor(len(g), elemChunk, func(lo, hi int) {
+	parallelArgs(len(g), elemChunk, unaryBackArgs{xs, g, d, ys, op, p}, func(a *unaryBackArgs, lo, hi int) {
+		xs, g, d, ys, op, p := a.xs, a.g, a.d, a.ys, a.op, a.p
 		for i := lo; i < hi; i++ {
 			d[i] += g[i] * unaryDeriv(op, p, xs[i], ys, i)
 		}
@@ -154,9 +158,10 @@ func unaryDeriv(op core.UnaryOp, p, x float32, ys []float32, i int) float32 {
 }
 
 // BroadcastShape returns the NumPy broadcast of two shapes, or an error.
+// Inside core.WithArena the result lives in the arena (valid until Reset).
 func BroadcastShape(a, b []int) ([]int, error) {
 	n := max(len(a), len(b))
-	out := make([]int, n)
+	out := core.Make[int](n) // from the step arena inside one
 	for i := 0; i < n; i++ {
 		da, db := 1, 1
 		if j := len(a) - n + i; j >= 0 {
@@ -180,7 +185,7 @@ func BroadcastShape(a, b []int) ([]int, error) {
 // broadcastStrides returns the strides of shape viewed inside the larger
 // shape full (0 along broadcast axes).
 func broadcastStrides(shape, full []int) []int {
-	st := make([]int, len(full))
+	st := core.Make[int](len(full))
 	s := 1
 	for i := len(full) - 1; i >= 0; i-- {
 		j := len(shape) - len(full) + i
@@ -199,7 +204,10 @@ func (cpuBackend) Binary(op core.BinaryOp, a, b, out *core.Tensor) {
 	}
 	as, bs, os := a.Data, b.Data, out.Data
 	if len(as) == len(os) && len(bs) == len(os) { // same shape
-		parallelFor(len(os), elemChunk, func(lo, hi int) { binarySame(op, as[lo:hi], bs[lo:hi], os[lo:hi]) })
+		parallelArgs(len(os), elemChunk, binarySameArgs{as, bs, os, op}, func(a *binarySameArgs, lo, hi int) {
+			as, bs, os, op := a.as, a.bs, a.os, a.op
+			binarySame(op, as[lo:hi], bs[lo:hi], os[lo:hi])
+		})
 		return
 	}
 	sa, sb := broadcastStrides(a.Dims(), shape), broadcastStrides(b.Dims(), shape)
@@ -210,7 +218,8 @@ func (cpuBackend) Binary(op core.BinaryOp, a, b, out *core.Tensor) {
 	}
 	inner := shape[r-1]
 	rows := len(os) / max(inner, 1)
-	parallelFor(rows, max(1, elemChunk/max(inner, 1)), func(lo, hi int) {
+	parallelArgs(rows, max(1, elemChunk/max(inner, 1)), binaryRowsArgs{as, bs, os, shape, sa, sb, r, inner, op}, func(a *binaryRowsArgs, lo, hi int) {
+		as, bs, os, shape, sa, sb, r, inner, op := a.as, a.bs, a.os, a.shape, a.sa, a.sb, a.r, a.inner, a.op
 		for row := lo; row < hi; row++ {
 			// Offsets of this row in a and b.
 			oa, ob, rem := 0, 0, row
@@ -330,4 +339,32 @@ func (cpuBackend) SumSquares(x *core.Tensor) float64 {
 		s += float64(v) * float64(v)
 	}
 	return s
+}
+
+// binaryRowsArgs are the operands of a parallel loop (see parallelArgs).
+type binaryRowsArgs struct {
+	as, bs, os    []float32
+	shape, sa, sb []int
+	r, inner      int
+	op            core.BinaryOp
+}
+
+// binarySameArgs are the operands of a parallel loop (see parallelArgs).
+type binarySameArgs struct {
+	as, bs, os []float32
+	op         core.BinaryOp
+}
+
+// unaryBackArgs are the operands of a parallel loop (see parallelArgs).
+type unaryBackArgs struct {
+	xs, g, d, ys []float32
+	op           core.UnaryOp
+	p            float32
+}
+
+// unaryArgs are the operands of a parallel loop (see parallelArgs).
+type unaryArgs struct {
+	xs, ys []float32
+	op     core.UnaryOp
+	p      float32
 }

@@ -21,14 +21,14 @@ func (cpuBackend) Permute(x, out *core.Tensor, perm []int, accumulate bool) {
 		return
 	}
 	// Strides of x, in the order of out's axes.
-	xst := make([]int, r)
+	xst := core.Make[int](r)
 	s := 1
 	for i := r - 1; i >= 0; i-- {
 		xst[i] = s
 		s *= in[i]
 	}
-	oshape := make([]int, r)
-	ost := make([]int, r)
+	oshape := core.Make[int](r)
+	ost := core.Make[int](r)
 	for i, p := range perm {
 		oshape[i] = in[p]
 		ost[i] = xst[p]
@@ -37,7 +37,8 @@ func (cpuBackend) Permute(x, out *core.Tensor, perm []int, accumulate bool) {
 	innerStride := ost[r-1]
 	rows := out.Len() / max(inner, 1)
 	xs, os := x.Data, out.Data
-	parallelFor(rows, max(1, elemChunk/max(inner, 1)), func(lo, hi int) {
+	parallelArgs(rows, max(1, elemChunk/max(inner, 1)), permuteArgs{xs, os, oshape, ost, r, inner, innerStride, accumulate}, func(a *permuteArgs, lo, hi int) {
+		xs, os, oshape, ost, r, inner, innerStride, accumulate := a.xs, a.os, a.oshape, a.ost, a.r, a.inner, a.innerStride, a.accumulate
 		for row := lo; row < hi; row++ {
 			off, rem := 0, row
 			for ax := r - 2; ax >= 0; ax-- {
@@ -123,4 +124,12 @@ func (cpuBackend) ScatterAddRows(g *core.Tensor, ids []int32, table *core.Tensor
 			dst[j] += v
 		}
 	}
+}
+
+// permuteArgs are the operands of a parallel loop (see parallelArgs).
+type permuteArgs struct {
+	xs, os                []float32
+	oshape, ost           []int
+	r, inner, innerStride int
+	accumulate            bool
 }

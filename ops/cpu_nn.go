@@ -3,7 +3,6 @@ package ops
 import (
 	"fmt"
 	"math"
-	"sort"
 	"sync"
 
 	"xprompt/core"
@@ -26,7 +25,8 @@ func (cpuBackend) Softmax(x, y *core.Tensor, log bool) {
 	if y.Len() != x.Len() {
 		panic(fmt.Sprintf("cpu.Softmax: x %v, y %v", x.Dims(), y.Dims()))
 	}
-	parallelFor(n, max(1, 4096/max(d, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, 4096/max(d, 1)), softmaxArgs{x, y, d, log}, func(a *softmaxArgs, lo, hi int) {
+		x, y, d, log := a.x, a.y, a.d, a.log
 		for r := lo; r < hi; r++ {
 			softmaxRow(x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d], log)
 		}
@@ -62,7 +62,8 @@ func softmaxRow(xs, ys []float32, log bool) float64 {
 
 func (cpuBackend) SoftmaxBackward(y, gy, gx *core.Tensor, log bool) {
 	n, d := rows(y)
-	parallelFor(n, max(1, 4096/max(d, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, 4096/max(d, 1)), softmaxBackArgs{y, gy, gx, d, log}, func(a *softmaxBackArgs, lo, hi int) {
+		y, gy, gx, d, log := a.y, a.gy, a.gx, a.d, a.log
 		for r := lo; r < hi; r++ {
 			ys, g, dx := y.Data[r*d:(r+1)*d], gy.Data[r*d:(r+1)*d], gx.Data[r*d:(r+1)*d]
 			if log { // dx = g − softmax·Σg
@@ -91,8 +92,9 @@ func (cpuBackend) CrossEntropy(logits *core.Tensor, targets []int32, weights []f
 	if len(targets) != n || (weights != nil && len(weights) != n) || (dlogits != nil && dlogits.Len() != logits.Len()) {
 		panic(fmt.Sprintf("cpu.CrossEntropy: logits %v with %d targets, %d weights", logits.Dims(), len(targets), len(weights)))
 	}
-	losses := make([]float64, n)
-	parallelFor(n, max(1, 4096/max(v, 1)), func(lo, hi int) {
+	losses := core.Make[float64](n)
+	parallelArgs(n, max(1, 4096/max(v, 1)), crossEntropyArgs{logits, dlogits, targets, weights, losses, v, ignore}, func(a *crossEntropyArgs, lo, hi int) {
+		logits, dlogits, targets, weights, losses, v, ignore := a.logits, a.dlogits, a.targets, a.weights, a.losses, a.v, a.ignore
 		for r := lo; r < hi; r++ {
 			xs := logits.Data[r*v : (r+1)*v]
 			t := targets[r]
@@ -168,7 +170,8 @@ func (cpuBackend) RMSNorm(x, w, y, rstd *core.Tensor, eps float32) {
 	if w.Len() != d || y.Len() != x.Len() || rstd.Len() != n {
 		panic(fmt.Sprintf("cpu.RMSNorm: x %v, w %v, y %v, rstd %v", x.Dims(), w.Dims(), y.Dims(), rstd.Dims()))
 	}
-	parallelFor(n, max(1, 8192/max(d, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, 8192/max(d, 1)), rmsNormArgs{x, w, y, rstd, d, eps}, func(a *rmsNormArgs, lo, hi int) {
+		x, w, y, rstd, d, eps := a.x, a.w, a.y, a.rstd, a.d, a.eps
 		for r := lo; r < hi; r++ {
 			xs, ys := x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d]
 			var ss float64
@@ -189,12 +192,18 @@ func (cpuBackend) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
 	// dx = rs·(g·w − x̂·mean(g·w·x̂)), x̂ = x·rs;  dw = Σ g·x̂.
 	// Per-chunk partial sums of dw, added in chunk order so that results do
 	// not depend on goroutine timing.
-	var mu sync.Mutex
-	parts := map[int][]float64{}
-	parallelFor(n, max(1, 8192/max(d, 1)), func(lo, hi int) {
+	minChunk := max(1, 8192/max(d, 1))
+	chunk, chunks := parallelChunks(n, minChunk)
+	var parts []float64
+	if gw != nil {
+		parts = core.Make[float64](chunks * d)
+	}
+	parallelArgs(n, minChunk, rmsNormBackArgs{x, w, rstd, gy, gx, parts, d, chunk}, func(a *rmsNormBackArgs, lo, hi int) {
+		x, w, rstd, gy, gx, d := a.x, a.w, a.rstd, a.gy, a.gx, a.d
 		var acc []float64
-		if gw != nil {
-			acc = make([]float64, d)
+		if a.parts != nil {
+			c := lo / a.chunk
+			acc = a.parts[c*d : (c+1)*d]
 		}
 		for r := lo; r < hi; r++ {
 			xs, g := x.Data[r*d:(r+1)*d], gy.Data[r*d:(r+1)*d]
@@ -214,24 +223,20 @@ func (cpuBackend) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
 				acc[i] += float64(g[i] * xs[i] * rs)
 			}
 		}
-		if acc != nil {
-			mu.Lock()
-			parts[lo] = acc
-			mu.Unlock()
-		}
 	})
-	if gw != nil {
-		los := make([]int, 0, len(parts))
-		for lo := range parts {
-			los = append(los, lo)
-		}
-		sort.Ints(los)
-		for _, lo := range los {
-			for i, v := range parts[lo] {
-				gw.Data[i] += float32(v)
-			}
+	for c := 0; c < len(parts)/max(d, 1); c++ {
+		for i, v := range parts[c*d : (c+1)*d] {
+			gw.Data[i] += float32(v)
 		}
 	}
+}
+
+// rmsNormBackArgs are the operands of RMSNormBackward's loop; parts holds
+// one row of dw partial sums per chunk of chunk rows.
+type rmsNormBackArgs struct {
+	x, w, rstd, gy, gx *core.Tensor
+	parts              []float64
+	d, chunk           int
 }
 
 func (cpuBackend) LayerNorm(x, w, b, y, mean, rstd *core.Tensor, eps float32) {
@@ -239,7 +244,8 @@ func (cpuBackend) LayerNorm(x, w, b, y, mean, rstd *core.Tensor, eps float32) {
 	if (w != nil && w.Len() != d) || (b != nil && b.Len() != d) || y.Len() != x.Len() || mean.Len() != n || rstd.Len() != n {
 		panic(fmt.Sprintf("cpu.LayerNorm: x %v, y %v, mean %v, rstd %v", x.Dims(), y.Dims(), mean.Dims(), rstd.Dims()))
 	}
-	parallelFor(n, max(1, 8192/max(d, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, 8192/max(d, 1)), layerNormArgs{x, w, b, y, mean, rstd, d, eps}, func(a *layerNormArgs, lo, hi int) {
+		x, w, b, y, mean, rstd, d, eps := a.x, a.w, a.b, a.y, a.mean, a.rstd, a.d, a.eps
 		for r := lo; r < hi; r++ {
 			xs, ys := x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d]
 			var s, ss float64
@@ -310,7 +316,10 @@ type ropeTable struct {
 	npos     int
 }
 
-var ropeTables sync.Map // key ropeKey → *ropeTable
+var (
+	ropeMu     sync.RWMutex
+	ropeTables = map[ropeKey]*ropeTable{}
+)
 
 type ropeKey struct {
 	hd   int
@@ -318,8 +327,18 @@ type ropeKey struct {
 }
 
 func ropeCosSin(hd int, base float32, maxPos int) (cos, sin []float32) {
-	v, _ := ropeTables.LoadOrStore(ropeKey{hd, base}, &ropeTable{})
-	tb := v.(*ropeTable)
+	key := ropeKey{hd, base}
+	ropeMu.RLock()
+	tb := ropeTables[key]
+	ropeMu.RUnlock()
+	if tb == nil {
+		ropeMu.Lock()
+		if tb = ropeTables[key]; tb == nil {
+			tb = &ropeTable{}
+			ropeTables[key] = tb
+		}
+		ropeMu.Unlock()
+	}
 	tb.mu.RLock()
 	if tb.npos > maxPos {
 		cos, sin = tb.cos, tb.sin
@@ -366,7 +385,8 @@ func (cpuBackend) RoPE(x, out *core.Tensor, positions []int32, base float32, inv
 	if inverse {
 		sign = -1
 	}
-	parallelFor(b*h*t, 256, func(lo, hi int) {
+	parallelArgs(b*h*t, 256, ropeArgs{x, out, positions, cos, sin, t, h, hd, half, sign, accumulate}, func(a *ropeArgs, lo, hi int) {
+		x, out, positions, cos, sin, t, h, hd, half, sign, accumulate := a.x, a.out, a.positions, a.cos, a.sin, a.t, a.h, a.hd, a.half, a.sign, a.accumulate
 		for r := lo; r < hi; r++ {
 			ti, bi := r%t, r/(h*t)
 			p := ti
@@ -396,7 +416,8 @@ func (cpuBackend) SwiGLU(x, y *core.Tensor) {
 	if d2%2 != 0 || y.Len() != n*h {
 		panic(fmt.Sprintf("cpu.SwiGLU: x %v (last axis must be even), y %v", x.Dims(), y.Dims()))
 	}
-	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, elemChunk/max(d2, 1)), swigluArgs{x, y, d2, h}, func(a *swigluArgs, lo, hi int) {
+		x, y, d2, h := a.x, a.y, a.d2, a.h
 		for r := lo; r < hi; r++ {
 			swigluRow(x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], y.Data[r*h:(r+1)*h])
 		}
@@ -413,10 +434,72 @@ func swigluBackward(x, gy, gx *core.Tensor, accumulate bool) {
 	if d2%2 != 0 || gy.Len() != n*h || gx.Len() != x.Len() {
 		panic(fmt.Sprintf("cpu.SwiGLUBackward: x %v, gy %v, gx %v", x.Dims(), gy.Dims(), gx.Dims()))
 	}
-	parallelFor(n, max(1, elemChunk/max(d2, 1)), func(lo, hi int) {
+	parallelArgs(n, max(1, elemChunk/max(d2, 1)), swigluBackArgs{x, gy, gx, d2, h, accumulate}, func(a *swigluBackArgs, lo, hi int) {
+		x, gy, gx, d2, h, accumulate := a.x, a.gy, a.gx, a.d2, a.h, a.accumulate
 		for r := lo; r < hi; r++ {
 			swigluBackRow(x.Data[r*d2:r*d2+h], x.Data[r*d2+h:(r+1)*d2], gy.Data[r*h:(r+1)*h],
 				gx.Data[r*d2:r*d2+h], gx.Data[r*d2+h:(r+1)*d2], accumulate)
 		}
 	})
+}
+
+// swigluBackArgs are the operands of a parallel loop (see parallelArgs).
+type swigluBackArgs struct {
+	x, gy, gx  *core.Tensor
+	d2, h      int
+	accumulate bool
+}
+
+// swigluArgs are the operands of a parallel loop (see parallelArgs).
+type swigluArgs struct {
+	x, y  *core.Tensor
+	d2, h int
+}
+
+// ropeArgs are the operands of a parallel loop (see parallelArgs).
+type ropeArgs struct {
+	x, out         *core.Tensor
+	positions      []int32
+	cos, sin       []float32
+	t, h, hd, half int
+	sign           float32
+	accumulate     bool
+}
+
+// rmsNormArgs are the operands of a parallel loop (see parallelArgs).
+type rmsNormArgs struct {
+	x, w, y, rstd *core.Tensor
+	d             int
+	eps           float32
+}
+
+// crossEntropyArgs are the operands of a parallel loop (see parallelArgs).
+type crossEntropyArgs struct {
+	logits, dlogits *core.Tensor
+	targets         []int32
+	weights         []float32
+	losses          []float64
+	v               int
+	ignore          int32
+}
+
+// layerNormArgs are the operands of a parallel loop (see parallelArgs).
+type layerNormArgs struct {
+	x, w, b, y, mean, rstd *core.Tensor
+	d                      int
+	eps                    float32
+}
+
+// softmaxBackArgs are the operands of a parallel loop (see parallelArgs).
+type softmaxBackArgs struct {
+	y, gy, gx *core.Tensor
+	d         int
+	log       bool
+}
+
+// softmaxArgs are the operands of a parallel loop (see parallelArgs).
+type softmaxArgs struct {
+	x, y *core.Tensor
+	d    int
+	log  bool
 }

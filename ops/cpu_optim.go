@@ -22,16 +22,21 @@ func (cpuBackend) AdamW(p, g, m, v *core.Tensor, c core.AdamWConfig) {
 	}
 	bc1 := 1 - math.Pow(float64(c.Beta1), float64(c.Step))
 	bc2 := 1 - math.Pow(float64(c.Beta2), float64(c.Step))
-	k := &adamwConsts{beta1: c.Beta1, oneMinusBeta1: 1 - c.Beta1, beta2: c.Beta2, oneMinusBeta2: 1 - c.Beta2,
+	k := adamwConsts{beta1: c.Beta1, oneMinusBeta1: 1 - c.Beta1, beta2: c.Beta2, oneMinusBeta2: 1 - c.Beta2,
 		rbc2: float32(1 / math.Sqrt(bc2)), eps: c.Eps, decay: 1 - c.LR*c.WeightDecay, stepSize: float32(float64(c.LR) / bc1)}
-	ps, gs, ms, vs := p.Data, g.Data, m.Data, v.Data
-	parallelFor(len(ps), elemChunk, func(lo, hi int) {
+	parallelArgs(p.Len(), elemChunk, adamwArgs{p.Data, g.Data, m.Data, v.Data, k}, func(a *adamwArgs, lo, hi int) {
 		if attnAVX512 {
-			adamwAVX512(ps[lo:hi], gs[lo:hi], ms[lo:hi], vs[lo:hi], k)
+			adamwAVX512(a.ps[lo:hi], a.gs[lo:hi], a.ms[lo:hi], a.vs[lo:hi], &a.k)
 			return
 		}
-		adamwRowGo(ps[lo:hi], gs[lo:hi], ms[lo:hi], vs[lo:hi], k)
+		adamwRowGo(a.ps[lo:hi], a.gs[lo:hi], a.ms[lo:hi], a.vs[lo:hi], &a.k)
 	})
+}
+
+// adamwArgs are AdamW's operands for parallelArgs.
+type adamwArgs struct {
+	ps, gs, ms, vs []float32
+	k              adamwConsts
 }
 
 // adamwRowGo updates p, m and v from g: the portable reference of

@@ -24,9 +24,10 @@ func unary(name string, op core.UnaryOp, p float32, x *core.Tensor, keepOut bool
 	if keepOut {
 		y = out.Detach()
 	}
-	return core.Record(out, name, []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, name, unaryRule{be, x, y, op, p}, func(r *unaryRule, g *core.Tensor) {
+		be, x, y, op, p := r.be, r.x, r.y, r.op, r.p
 		be.UnaryBackward(op, p, x, y, g, x.EnsureGrad())
-	})
+	}, x)
 }
 
 // Neg returns −x.
@@ -81,7 +82,8 @@ func binary(name string, op core.BinaryOp, a, b *core.Tensor) *core.Tensor {
 	}
 	out := core.ZerosOn(a.Device(), shape...)
 	be.Binary(op, a, b, out)
-	return core.Record(out, name, []*core.Tensor{a, b}, func(g *core.Tensor) {
+	return recordArgs(out, name, binaryRule{be, a, b, out, op, shape}, func(r *binaryRule, g *core.Tensor) {
+		be, a, b, out, op, shape := r.be, r.a, r.b, r.out, r.op, r.shape
 		// reduce sums a full-shape gradient into t's gradient.
 		reduce := func(t, full *core.Tensor) { be.SumTo(full, t.EnsureGrad(), true) }
 		tmp := func(x, y *core.Tensor, op core.BinaryOp) *core.Tensor {
@@ -125,7 +127,7 @@ func binary(name string, op core.BinaryOp, a, b *core.Tensor) *core.Tensor {
 				reduce(b, r)
 			}
 		}
-	})
+	}, a, b)
 }
 
 // Add returns a + b with broadcasting.
@@ -161,4 +163,20 @@ func batchSlice(be core.Backend, t *core.Tensor, i, rows, cols int) *core.Tensor
 	out := core.ZerosOn(t.Device(), 1, rows*cols)
 	be.CopyAxis(t.View(t.Len()/(rows*cols), rows*cols), out, 0, i, 0, 1, false)
 	return out.View(rows, cols)
+}
+
+// binaryRule is what a backward rule needs (see recordArgs).
+type binaryRule struct {
+	be        core.Backend
+	a, b, out *core.Tensor
+	op        core.BinaryOp
+	shape     []int
+}
+
+// unaryRule is what a backward rule needs (see recordArgs).
+type unaryRule struct {
+	be   core.Backend
+	x, y *core.Tensor
+	op   core.UnaryOp
+	p    float32
 }

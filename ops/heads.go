@@ -42,11 +42,18 @@ func SplitHeadsRoPE(qkv *core.Tensor, b, t, heads int, positions []int32, base f
 	for part := range outs {
 		out := core.Empty(b, heads, t, hd)
 		l.split(qkv.Data, out.Data, part)
-		outs[part] = core.Record(out, "split_heads_rope", []*core.Tensor{qkv}, func(g *core.Tensor) {
-			l.merge(g.Data, qkv.EnsureGrad().Data, part)
-		})
+		outs[part] = recordArgs(out, "split_heads_rope", splitHeadsRule{l, qkv, part}, func(a *splitHeadsRule, g *core.Tensor) {
+			a.l.merge(g.Data, a.qkv.EnsureGrad().Data, a.part)
+		}, qkv)
 	}
 	return outs[0], outs[1], outs[2]
+}
+
+// splitHeadsRule is what SplitHeadsRoPE's backward rule of one part needs.
+type splitHeadsRule struct {
+	l    headLayout
+	qkv  *core.Tensor
+	part int
 }
 
 // splitHeadsComposed is SplitHeadsRoPE composed of primitives: the reference
@@ -77,9 +84,8 @@ func (l headLayout) split(rows, heads []float32, part int) { l.run(rows, heads, 
 func (l headLayout) merge(heads, rows []float32, part int) { l.run(rows, heads, part, true) }
 
 func (l headLayout) run(rows, heads []float32, part int, back bool) {
-	d := l.h * l.hd
-	half := l.hd / 2
-	parallelFor(l.b*l.t, 64, func(lo, hi int) {
+	parallelArgs(l.b*l.t, 64, headRunArgs{l, rows, heads, part, back}, func(a *headRunArgs, lo, hi int) {
+		l, rows, heads, part, back, d, half := a.l, a.rows, a.heads, a.part, a.back, a.l.h*a.l.hd, a.l.hd/2
 		for r := lo; r < hi; r++ {
 			bi, ti := r/l.t, r%l.t
 			p := ti
@@ -106,6 +112,14 @@ func (l headLayout) run(rows, heads []float32, part int, back bool) {
 			}
 		}
 	})
+}
+
+// headRunArgs are the operands of headLayout.run's loop.
+type headRunArgs struct {
+	l           headLayout
+	rows, heads []float32
+	part        int
+	back        bool
 }
 
 // ropeRows rotates the pairs of x by the angles whose cosines and sines are

@@ -76,7 +76,8 @@ func LinearCrossEntropy(x, w *core.Tensor, targets []int32, weights []float32) *
 		}
 	}
 	out := core.Scalar(float32(loss / total))
-	return core.Record(out, "linear_cross_entropy", []*core.Tensor{x, w}, func(g *core.Tensor) {
+	return recordArgs(out, "linear_cross_entropy", linearCERule{be, x, w, dx, dw}, func(r *linearCERule, g *core.Tensor) {
+		be, x, w, dx, dw := r.be, r.x, r.w, r.dx, r.dw
 		s := g.Data[0]
 		for _, p := range [2]struct{ t, d *core.Tensor }{{x, dx}, {w, dw}} {
 			if !p.t.RequiresGrad() {
@@ -87,5 +88,11 @@ func LinearCrossEntropy(x, w *core.Tensor, targets []int32, weights []float32) *
 			}
 			p.t.AdoptGrad(p.d)
 		}
-	})
+	}, x, w)
+}
+
+// linearCERule is what a backward rule needs (see recordArgs).
+type linearCERule struct {
+	be           core.Backend
+	x, w, dx, dw *core.Tensor
 }

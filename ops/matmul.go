@@ -35,7 +35,8 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 			panic(fmt.Sprintf("ops.MatMul: batch axes differ: %v · %v", a.Dims(), b.Dims()))
 		}
 	}
-	shape := append(a.Shape()[:ar-2], m, n)
+	shape := stepInts(a.Dims()...)
+	shape[ar-2], shape[ar-1] = m, n
 	out := core.EmptyOn(a.Device(), shape...) // Gemm with beta 0 writes every value
 	be := backendOf(a, b)
 	strideB := k * n
@@ -49,7 +50,8 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 		spec = core.GemmSpec{Batch: 1, M: batch * m, N: n, K: k, TransB: transB, Alpha: 1}
 	}
 	be.Gemm(spec, a, b, out)
-	return core.Record(out, "matmul", []*core.Tensor{a, b}, func(g *core.Tensor) {
+	return recordArgs(out, "matmul", matmulRule{be, a, b, batch, m, n, k, strideB, transA, transB, shared, fold}, func(r *matmulRule, g *core.Tensor) {
+		be, a, b, batch, m, n, k, strideB, transA, transB, shared, fold := r.be, r.a, r.b, r.batch, r.m, r.n, r.k, r.strideB, r.transA, r.transB, r.shared, r.fold
 		// C = op(A)·op(B): dop(A) = G·op(B)ᵀ, dop(B) = op(A)ᵀ·G.
 		// A gradient made here is written (beta 0), an existing one added to.
 		if a.RequiresGrad() {
@@ -87,7 +89,7 @@ func MatMulT(a, b *core.Tensor, transA, transB bool) *core.Tensor {
 					StrideA: m * n, StrideB: m * k, StrideC: k * n, Alpha: 1, Beta: beta}, g, a, gb)
 			}
 		}
-	})
+	}, a, b)
 }
 
 // gradTarget returns the tensor a backward rule writes t's gradient into and
@@ -131,4 +133,12 @@ func Linear(x, w *core.Tensor) *core.Tensor {
 		return Reshape(MatMulT(Reshape(x, 1, -1), w, false, true), -1)
 	}
 	return MatMulT(x, w, false, true)
+}
+
+// matmulRule is what a backward rule needs (see recordArgs).
+type matmulRule struct {
+	be                           core.Backend
+	a, b                         *core.Tensor
+	batch, m, n, k, strideB      int
+	transA, transB, shared, fold bool
 }

@@ -17,9 +17,10 @@ func softmax(x *core.Tensor, log bool) *core.Tensor {
 	out := core.ZerosOn(x.Device(), x.Dims()...)
 	be.Softmax(x, out, log)
 	y := out.Detach()
-	return core.Record(out, "softmax", []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, "softmax", softmaxRule{be, x, y, log}, func(r *softmaxRule, g *core.Tensor) {
+		be, x, y, log := r.be, r.x, r.y, r.log
 		be.SoftmaxBackward(y, g, x.EnsureGrad(), log)
-	})
+	}, x)
 }
 
 // IgnoreIndex is the target value CrossEntropy skips by default.
@@ -45,11 +46,12 @@ func CrossEntropy(logits *core.Tensor, targets []int32, weights []float32) *core
 		weight = 1
 	}
 	out := scalarOn(logits.Device(), float32(loss/weight))
-	return core.Record(out, "cross_entropy", []*core.Tensor{logits}, func(g *core.Tensor) {
+	return recordArgs(out, "cross_entropy", crossEntropyRule{be, logits, dl, weight}, func(r *crossEntropyRule, g *core.Tensor) {
+		be, logits, dl, weight := r.be, r.logits, r.dl, r.weight
 		s := g.HostData()[0] / float32(weight)
 		gx := logits.EnsureGrad()
 		be.Binary(core.OpAdd, gx, scaled(be, dl, s), gx)
-	})
+	}, logits)
 }
 
 func scaled(be core.Backend, t *core.Tensor, s float32) *core.Tensor {
@@ -71,7 +73,8 @@ func RMSNorm(x, w *core.Tensor, eps float32) *core.Tensor {
 	out := core.EmptyOn(x.Device(), x.Dims()...)
 	rstd := core.EmptyOn(x.Device(), n)
 	be.RMSNorm(x, w, out, rstd, eps)
-	return core.Record(out, "rms_norm", []*core.Tensor{x, w}, func(g *core.Tensor) {
+	return recordArgs(out, "rms_norm", rmsNormRule{be, x, w, rstd}, func(r *rmsNormRule, g *core.Tensor) {
+		be, x, w, rstd := r.be, r.x, r.w, r.rstd
 		var gx, gw *core.Tensor
 		if x.RequiresGrad() {
 			gx = x.EnsureGrad()
@@ -80,7 +83,7 @@ func RMSNorm(x, w *core.Tensor, eps float32) *core.Tensor {
 			gw = w.EnsureGrad()
 		}
 		be.RMSNormBackward(x, w, rstd, g, gx, gw)
-	})
+	}, x, w)
 }
 
 // LayerNorm returns (x − mean)/√(var + eps) · w + b over the last axis; w and
@@ -101,7 +104,8 @@ func LayerNorm(x, w, b *core.Tensor, eps float32) *core.Tensor {
 	if b != nil {
 		inputs = append(inputs, b)
 	}
-	return core.Record(out, "layer_norm", inputs, func(g *core.Tensor) {
+	return recordArgs(out, "layer_norm", layerNormRule{be, x, w, b, mean, rstd}, func(r *layerNormRule, g *core.Tensor) {
+		be, x, w, b, mean, rstd := r.be, r.x, r.w, r.b, r.mean, r.rstd
 		var gx, gw, gb *core.Tensor
 		if x.RequiresGrad() {
 			gx = x.EnsureGrad()
@@ -113,7 +117,7 @@ func LayerNorm(x, w, b *core.Tensor, eps float32) *core.Tensor {
 			gb = b.EnsureGrad()
 		}
 		be.LayerNormBackward(x, w, mean, rstd, g, gx, gw, gb)
-	})
+	}, inputs...)
 }
 
 // RoPE applies rotary position embeddings to x (B, H, T, hd): pairs
@@ -123,9 +127,10 @@ func RoPE(x *core.Tensor, positions []int32, base float32) *core.Tensor {
 	be := backendOf(x)
 	out := core.ZerosOn(x.Device(), x.Dims()...)
 	be.RoPE(x, out, positions, base, false, false)
-	return core.Record(out, "rope", []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, "rope", ropeRule{be, x, positions, base}, func(r *ropeRule, g *core.Tensor) {
+		be, x, positions, base := r.be, r.x, r.positions, r.base
 		be.RoPE(g, x.EnsureGrad(), positions, base, true, true)
-	})
+	}, x)
 }
 
 // SwiGLU returns silu(a)·b where x = [a | b] splits the last axis in halves:
@@ -135,18 +140,19 @@ func SwiGLU(x *core.Tensor) *core.Tensor {
 		panic(fmt.Sprintf("ops.SwiGLU: last axis of %v must be even", x.Dims()))
 	}
 	be := backendOf(x)
-	shape := x.Shape()
+	shape := stepInts(x.Dims()...)
 	shape[len(shape)-1] /= 2
 	out := core.EmptyOn(x.Device(), shape...)
 	be.SwiGLU(x, out)
-	return core.Record(out, "swiglu", []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, "swiglu", swigluRule{be, x}, func(r *swigluRule, g *core.Tensor) {
+		be, x := r.be, r.x
 		if be.Device() == core.CPU && x.Grad() == nil { // write the fresh gradient, no zeroing
 			gx, _ := gradTarget(x)
 			swigluBackward(x, g, gx, false)
 			return
 		}
 		be.SwiGLUBackward(x, g, x.EnsureGrad())
-	})
+	}, x)
 }
 
 // Dropout zeroes each value with probability p and scales the rest by
@@ -166,4 +172,44 @@ func Dropout(x *core.Tensor, p float32, rng *core.RNG) *core.Tensor {
 		}
 	}
 	return Mul(x, onDevice(mask, x.Device()))
+}
+
+// swigluRule is what a backward rule needs (see recordArgs).
+type swigluRule struct {
+	be core.Backend
+	x  *core.Tensor
+}
+
+// ropeRule is what a backward rule needs (see recordArgs).
+type ropeRule struct {
+	be        core.Backend
+	x         *core.Tensor
+	positions []int32
+	base      float32
+}
+
+// layerNormRule is what a backward rule needs (see recordArgs).
+type layerNormRule struct {
+	be                  core.Backend
+	x, w, b, mean, rstd *core.Tensor
+}
+
+// rmsNormRule is what a backward rule needs (see recordArgs).
+type rmsNormRule struct {
+	be         core.Backend
+	x, w, rstd *core.Tensor
+}
+
+// crossEntropyRule is what a backward rule needs (see recordArgs).
+type crossEntropyRule struct {
+	be         core.Backend
+	logits, dl *core.Tensor
+	weight     float64
+}
+
+// softmaxRule is what a backward rule needs (see recordArgs).
+type softmaxRule struct {
+	be   core.Backend
+	x, y *core.Tensor
+	log  bool
 }

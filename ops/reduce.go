@@ -53,10 +53,11 @@ func sumKeep(op string, x *core.Tensor, keepDims bool, axes []int) *core.Tensor 
 	if !keepDims {
 		out = k.View(squeezed...)
 	}
-	return core.Record(out, "sum", []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, "sum", sumRule{be, x, keep}, func(r *sumRule, g *core.Tensor) {
+		be, x, keep := r.be, r.x, r.keep
 		gx := x.EnsureGrad()
 		be.Binary(core.OpAdd, gx, g.View(keep...), gx)
-	})
+	}, x)
 }
 
 // Mean returns the mean of x over the given axes (all axes if none).
@@ -72,4 +73,11 @@ func Mean(x *core.Tensor, axes ...int) *core.Tensor {
 		panic(fmt.Sprintf("ops.Mean: empty reduction over shape %v", x.Dims()))
 	}
 	return Scale(Sum(x, axes...), 1/float32(n))
+}
+
+// sumRule is what a backward rule needs (see recordArgs).
+type sumRule struct {
+	be   core.Backend
+	x    *core.Tensor
+	keep []int
 }

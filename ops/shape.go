@@ -8,12 +8,12 @@ import (
 
 // Reshape returns x with a new shape of the same size; one dimension may be −1.
 func Reshape(x *core.Tensor, shape ...int) *core.Tensor {
-	shape = append([]int(nil), shape...)
+	dims := stepInts(shape...) // filled in below; the caller's shape stays on its stack
 	infer, n := -1, 1
-	for i, d := range shape {
+	for i, d := range dims {
 		if d == -1 {
 			if infer >= 0 {
-				panic(fmt.Sprintf("ops.Reshape: more than one −1 in %v", shape))
+				panic(fmt.Sprintf("ops.Reshape: more than one −1 in %v", dims))
 			}
 			infer = i
 			continue
@@ -21,30 +21,32 @@ func Reshape(x *core.Tensor, shape ...int) *core.Tensor {
 		n *= d
 	}
 	if infer >= 0 && n > 0 && x.Len()%n == 0 {
-		shape[infer] = x.Len() / n
-		n *= shape[infer]
+		dims[infer] = x.Len() / n
+		n *= dims[infer]
 	}
 	if n != x.Len() {
-		panic(fmt.Sprintf("ops.Reshape: cannot reshape %v into %v", x.Dims(), shape))
+		panic(fmt.Sprintf("ops.Reshape: cannot reshape %v into %v", x.Dims(), dims))
 	}
-	out := x.Detach().View(shape...)
-	return core.Record(out, "reshape", []*core.Tensor{x}, func(g *core.Tensor) {
+	out := x.Detach().View(dims...)
+	return recordArgs(out, "reshape", reshapeRule{x}, func(r *reshapeRule, g *core.Tensor) {
+		x := r.x
 		x.AdoptGrad(g) // g belongs to out, which is released after this rule
-	})
+	}, x)
 }
 
 // Permute reorders axes: output axis i is input axis perm[i].
 func Permute(x *core.Tensor, perm ...int) *core.Tensor {
 	r := x.Rank()
-	if len(perm) != r {
-		panic(fmt.Sprintf("ops.Permute: perm %v for shape %v", perm, x.Dims()))
+	order := stepInts(perm...) // the backend's interface call would move the caller's perm to the heap
+	if len(order) != r {
+		panic(fmt.Sprintf("ops.Permute: perm %v for shape %v", order, x.Dims()))
 	}
-	seen := make([]bool, r)
-	shape := make([]int, r)
-	inv := make([]int, r)
-	for i, p := range perm {
+	seen := core.Make[bool](r)
+	shape := core.Make[int](r)
+	inv := core.Make[int](r)
+	for i, p := range order {
 		if p < 0 || p >= r || seen[p] {
-			panic(fmt.Sprintf("ops.Permute: perm %v is not a permutation of %d axes", perm, r))
+			panic(fmt.Sprintf("ops.Permute: perm %v is not a permutation of %d axes", order, r))
 		}
 		seen[p] = true
 		shape[i] = x.Dim(p)
@@ -52,10 +54,11 @@ func Permute(x *core.Tensor, perm ...int) *core.Tensor {
 	}
 	be := backendOf(x)
 	out := core.EmptyOn(x.Device(), shape...)
-	be.Permute(x, out, perm, false)
-	return core.Record(out, "permute", []*core.Tensor{x}, func(g *core.Tensor) {
+	be.Permute(x, out, order, false)
+	return recordArgs(out, "permute", permuteRule{be, x, inv}, func(r *permuteRule, g *core.Tensor) {
+		be, x, inv := r.be, r.x, r.inv
 		be.Permute(g, x.EnsureGrad(), inv, true)
-	})
+	}, x)
 }
 
 // Transpose swaps axes a and b (negative values count from the end).
@@ -90,7 +93,7 @@ func Concat(axis int, xs ...*core.Tensor) *core.Tensor {
 	if axis < 0 || axis >= r {
 		panic(fmt.Sprintf("ops.Concat: axis out of range for shape %v", xs[0].Dims()))
 	}
-	shape := xs[0].Shape()
+	shape := stepInts(xs[0].Dims()...)
 	shape[axis] = 0
 	for _, x := range xs {
 		if x.Rank() != r {
@@ -106,19 +109,21 @@ func Concat(axis int, xs ...*core.Tensor) *core.Tensor {
 	be := backendOf(xs...)
 	out := core.ZerosOn(xs[0].Device(), shape...)
 	off := 0
-	offs := make([]int, len(xs))
+	offs := core.Make[int](len(xs))
+	ins := append(core.Make[*core.Tensor](len(xs))[:0], xs...) // kept by the rule: not the caller's
 	for i, x := range xs {
 		offs[i] = off
 		be.CopyAxis(x, out, axis, 0, off, x.Dim(axis), false)
 		off += x.Dim(axis)
 	}
-	return core.Record(out, "concat", xs, func(g *core.Tensor) {
+	return recordArgs(out, "concat", concatRule{be, ins, axis, offs}, func(r *concatRule, g *core.Tensor) {
+		be, xs, axis, offs := r.be, r.xs, r.axis, r.offs
 		for i, x := range xs {
 			if x.RequiresGrad() {
 				be.CopyAxis(g, x.EnsureGrad(), axis, offs[i], 0, x.Dim(axis), true)
 			}
 		}
-	})
+	}, xs...)
 }
 
 // Slice returns x[..., start:end, ...] along axis.
@@ -130,14 +135,15 @@ func Slice(x *core.Tensor, axis, start, end int) *core.Tensor {
 	if axis < 0 || axis >= r || start < 0 || end > x.Dim(axis) || start > end {
 		panic(fmt.Sprintf("ops.Slice: [%d:%d] on axis %d of shape %v", start, end, axis, x.Dims()))
 	}
-	shape := x.Shape()
+	shape := stepInts(x.Dims()...)
 	shape[axis] = end - start
 	be := backendOf(x)
 	out := core.ZerosOn(x.Device(), shape...)
 	be.CopyAxis(x, out, axis, start, 0, end-start, false)
-	return core.Record(out, "slice", []*core.Tensor{x}, func(g *core.Tensor) {
+	return recordArgs(out, "slice", sliceRule{be, x, axis, start, end}, func(r *sliceRule, g *core.Tensor) {
+		be, x, axis, start, end := r.be, r.x, r.axis, r.start, r.end
 		be.CopyAxis(g, x.EnsureGrad(), axis, 0, start, end-start, true)
-	})
+	}, x)
 }
 
 // Gather returns rows of the 2-D table: out[i] = table[ids[i]], with shape
@@ -147,7 +153,7 @@ func Gather(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
 		panic(fmt.Sprintf("ops.Gather: table must be 2-D, got %v", table.Dims()))
 	}
 	if len(shape) == 0 {
-		shape = []int{len(ids)}
+		shape = stepInts(len(ids))
 	}
 	n := 1
 	for _, d := range shape {
@@ -157,15 +163,64 @@ func Gather(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
 		panic(fmt.Sprintf("ops.Gather: %d ids for shape %v", len(ids), shape))
 	}
 	be := backendOf(table)
-	out := core.EmptyOn(table.Device(), append(append([]int(nil), shape...), table.Dim(1))...)
+	oshape := core.Make[int](len(shape) + 1)
+	copy(oshape, shape)
+	oshape[len(shape)] = table.Dim(1)
+	out := core.EmptyOn(table.Device(), oshape...)
 	be.GatherRows(table, ids, out)
-	ids = append([]int32(nil), ids...)
-	return core.Record(out, "gather", []*core.Tensor{table}, func(g *core.Tensor) {
+	own := core.Make[int32](len(ids)) // the caller may reuse ids before the backward pass
+	copy(own, ids)
+	ids = own
+	return recordArgs(out, "gather", gatherRule{be, ids, table}, func(r *gatherRule, g *core.Tensor) {
+		be, ids, table := r.be, r.ids, r.table
 		be.ScatterAddRows(g, ids, table.EnsureGrad())
-	})
+	}, table)
 }
 
 // Embedding looks up token embeddings: table (V, D), ids of the given shape.
 func Embedding(table *core.Tensor, ids []int32, shape ...int) *core.Tensor {
 	return Gather(table, ids, shape...)
+}
+
+// gatherRule is what a backward rule needs (see recordArgs).
+type gatherRule struct {
+	be    core.Backend
+	ids   []int32
+	table *core.Tensor
+}
+
+// sliceRule is what a backward rule needs (see recordArgs).
+type sliceRule struct {
+	be               core.Backend
+	x                *core.Tensor
+	axis, start, end int
+}
+
+// concatRule is what a backward rule needs (see recordArgs).
+type concatRule struct {
+	be   core.Backend
+	xs   []*core.Tensor
+	axis int
+	offs []int
+}
+
+// permuteRule is what a backward rule needs (see recordArgs).
+type permuteRule struct {
+	be  core.Backend
+	x   *core.Tensor
+	inv []int
+}
+
+// reshapeRule is what a backward rule needs (see recordArgs).
+type reshapeRule struct {
+	x *core.Tensor
+}
+
+// stepInts returns a copy of v drawn with core.Make: inside an arena it
+// lives until Reset, so operators can keep shapes in backward rules or hand
+// them to backends without a heap allocation.
+func stepInts(v ...int) []int {
+	c := core.Make[int](len(v))
+	copy(c, v)
+	return c
 }

@@ -200,13 +200,13 @@ func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
 			l.Backward()
 		})
 	}
-	gnorm = ops.ClipGradNorm(params, o.Clip)
+	core.WithArena(r.arena, func() { gnorm = ops.ClipGradNorm(params, o.Clip) }) // its scratch is the step's
 	if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsNaN(gnorm) || math.IsInf(gnorm, 0) {
 		r.Opt.ZeroGrad()
 		r.rng.SetState(rngState)
 		return loss, gnorm, 0, fmt.Errorf("train: step %d: loss %g, gradient norm %g: %w", r.Step+1, loss, gnorm, ErrNonFinite)
 	}
-	r.Opt.Step(r.schedule.LR(r.Step))
+	core.WithArena(r.arena, func() { r.Opt.Step(r.schedule.LR(r.Step)) })
 	r.Opt.ZeroGrad()
 	r.Step++
 	r.History = append(r.History, float32(loss))

@@ -59,6 +59,8 @@ func init() {
 		"OpTanh":         reflect.ValueOf(core.OpTanh),
 		"OpenedBackend":  reflect.ValueOf(core.OpenedBackend),
 		"Record":         reflect.ValueOf(core.Record),
+		"RecordRule":     reflect.ValueOf(core.RecordRule),
+		"Recording":      reflect.ValueOf(core.Recording),
 		"Register":       reflect.ValueOf(core.Register),
 		"RegisterLazy":   reflect.ValueOf(core.RegisterLazy),
 		"ResolveDevice":  reflect.ValueOf(core.ResolveDevice),
@@ -99,6 +101,7 @@ func init() {
 		"Params":           reflect.ValueOf((*core.Params)(nil)),
 		"QuantizeKernels":  reflect.ValueOf((*core.QuantizeKernels)(nil)),
 		"RNG":              reflect.ValueOf((*core.RNG)(nil)),
+		"Rule":             reflect.ValueOf((*core.Rule)(nil)),
 		"Storage":          reflect.ValueOf((*core.Storage)(nil)),
 		"Summary":          reflect.ValueOf((*core.Summary)(nil)),
 		"Tensor":           reflect.ValueOf((*core.Tensor)(nil)),
@@ -115,6 +118,7 @@ func init() {
 		"_NeuralNet":        reflect.ValueOf((*_xprompt_core_NeuralNet)(nil)),
 		"_OptimizerKernels": reflect.ValueOf((*_xprompt_core_OptimizerKernels)(nil)),
 		"_QuantizeKernels":  reflect.ValueOf((*_xprompt_core_QuantizeKernels)(nil)),
+		"_Rule":             reflect.ValueOf((*_xprompt_core_Rule)(nil)),
 		"_Storage":          reflect.ValueOf((*_xprompt_core_Storage)(nil)),
 	}
 }
@@ -409,6 +413,16 @@ type _xprompt_core_QuantizeKernels struct {
 
 func (W _xprompt_core_QuantizeKernels) NearestCodes(x *core.Tensor, codebook *core.Tensor, ids []int32, dist []float32) {
 	W.WNearestCodes(x, codebook, ids, dist)
+}
+
+// _xprompt_core_Rule is an interface wrapper for Rule type
+type _xprompt_core_Rule struct {
+	IValue    interface{}
+	WBackward func(g *core.Tensor)
+}
+
+func (W _xprompt_core_Rule) Backward(g *core.Tensor) {
+	W.WBackward(g)
 }
 
 // _xprompt_core_Storage is an interface wrapper for Storage type
