@@ -42,8 +42,14 @@ type pass struct {
 // projected back to (B·T, D).
 func (blk *block) attention(layer int, h *core.Tensor, p *pass) *core.Tensor {
 	b, t, d, nh := p.b, p.t, p.cfg.D, p.cfg.Heads
-	// (B·T, 3D) → q, k, v (B, H, T, hd), q and k rotated by RoPE
-	q, k, v := ops.SplitHeadsRoPE(ops.Linear(h, blk.wqkv), b, t, nh, p.pos, p.cfg.RopeBase)
+	qkv := ops.Linear(h, blk.wqkv) // (B·T, 3D)
+	if p.cache == nil && p.tap == nil {
+		// one node from qkv to the merged heads (B·T, D): its backward
+		// writes the gradient of qkv in one pass
+		return ops.Linear(ops.AttentionQKV(qkv, b, t, nh, p.pos, p.cfg.RopeBase, p.mask, 0), blk.wo)
+	}
+	// q, k, v (B, H, T, hd), q and k rotated by RoPE
+	q, k, v := ops.SplitHeadsRoPE(qkv, b, t, nh, p.pos, p.cfg.RopeBase)
 	if p.cache != nil {
 		k, v = p.cache.append(layer, k, v) // (B, H, Tk+T, hd)
 	}

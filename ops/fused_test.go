@@ -87,6 +87,44 @@ func TestSplitHeadsRoPEMatchesComposed(t *testing.T) {
 	mustPanic(t, func() { SplitHeadsRoPE(core.Zeros(6, 24), 2, 3, 3, nil, 10000) }, "ops.SplitHeadsRoPE", "D/H even")
 }
 
+// TestAttentionQKVMatchesComposed compares the single-node attention on the
+// fused projection with SplitHeadsRoPE → Attention → merged heads, with the
+// gradient of qkv written fresh (the only consumer) and added to one that
+// another consumer made first or adds later.
+func TestAttentionQKVMatchesComposed(t *testing.T) {
+	seg := []int32{0, 1, 1, 2, 3, 3, 3, -1, 0, 1, 2, 2, 3, 3, 3, 3}
+	pos := []int32{0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7}
+	for _, c := range []struct {
+		name       string
+		b, t, h, d int
+		pos        []int32
+		mask       *core.Mask
+		other      int // 0 none, 1 another consumer recorded before, 2 after
+	}{
+		{"causal", 2, 5, 2, 8, nil, nil, 0},
+		{"xprompt mask, positions", 2, 8, 4, 16, pos, &core.Mask{Kind: core.MaskXPrompt, QSeg: seg, KSeg: seg, QPos: pos, KPos: pos}, 0},
+		{"other consumer before", 2, 5, 2, 8, nil, nil, 1},
+		{"other consumer after", 1, 7, 3, 12, nil, &core.Mask{Kind: core.MaskFull}, 2},
+	} {
+		attn := func(f func(*core.Tensor, int, int, int, []int32, float32, *core.Mask, float32) *core.Tensor) func([]*core.Tensor) []*core.Tensor {
+			return func(in []*core.Tensor) []*core.Tensor {
+				var outs []*core.Tensor
+				if c.other == 1 {
+					outs = append(outs, Scale(in[0], 0.5))
+				}
+				outs = append(outs, f(in[0], c.b, c.t, c.h, c.pos, 10000, c.mask, 0))
+				if c.other == 2 {
+					outs = append(outs, Mul(in[0], in[0]))
+				}
+				return outs
+			}
+		}
+		compareFused(t, c.name, [][]int{{c.b * c.t, 3 * c.d}}, attn(AttentionQKV), attn(attentionQKVComposed), 1e-5)
+	}
+	mustPanic(t, func() { AttentionQKV(core.Zeros(6, 24), 2, 3, 3, nil, 10000, nil, 0) }, "ops.AttentionQKV", "D/H even")
+	mustPanic(t, func() { AttentionQKV(core.Zeros(6, 24), 2, 3, 2, []int32{0, 1}, 10000, nil, 0) }, "ops.AttentionQKV", "2 positions")
+}
+
 func TestLinearCrossEntropyMatchesComposed(t *testing.T) {
 	const n, d, v = 2*crossEntropyChunk + 37, 16, 50 // three chunks, the last partial
 	rng := core.NewRNG(5)

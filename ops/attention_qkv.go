@@ -1,0 +1,68 @@
+package ops
+
+import (
+	"xprompt/core"
+)
+
+// AttentionQKV is multi-head self-attention on the fused projection qkv
+// (B·T, 3·D) = [q | k | v] of H heads of hd = D/H: q and k rotated by RoPE
+// at positions (B·T entries, nil = 0…T−1), attended under mask with scale
+// (0 means 1/√hd), heads merged back into rows (B·T, D). It equals
+//
+//	q, k, v := SplitHeadsRoPE(qkv, B, T, H, positions, base)
+//	y := Attention(q, k, v, mask, scale)                // (B, H, T, hd)
+//	Reshape(Permute(y, 0, 2, 1, 3), B·T, D)
+//
+// recorded as one node: on the CPU the backward rule writes the gradient of
+// qkv in a single pass over all three parts (SplitHeadsRoPE's three rules
+// each add their part to a zeroed buffer). Other backends compose the
+// primitives (attentionQKVComposed).
+func AttentionQKV(qkv *core.Tensor, b, t, heads int, positions []int32, base float32, mask *core.Mask, scale float32) *core.Tensor {
+	checkQKV("ops.AttentionQKV", qkv, b, t, heads, positions)
+	be := backendOf(qkv)
+	if be.Device() != core.CPU {
+		return attentionQKVComposed(qkv, b, t, heads, positions, base, mask, scale)
+	}
+	l := qkvLayout(qkv, b, t, heads, positions, base)
+	hd, d := l.hd, heads*l.hd
+	q, k, v := core.Empty(b, heads, t, hd), core.Empty(b, heads, t, hd), core.Empty(b, heads, t, hd)
+	attentionDims("ops.AttentionQKV", q, k, v, mask)
+	if scale == 0 {
+		scale = defaultScale(hd)
+	}
+	l.run(qkv.Data, [3][]float32{q.Data, k.Data, v.Data}, false, false)
+	o, lse := core.Empty(b, heads, t, hd), core.Empty(b, heads, t)
+	be.Attention(q, k, v, mask, scale, o, lse, nil)
+	rows := l
+	rows.parts, rows.cos, rows.sin = 1, nil, nil // merged heads (B·T, D)
+	y := core.Empty(b*t, d)
+	rows.run(y.Data, [3][]float32{o.Data}, true, false)
+	return recordArgs(y, "attention_qkv", attentionQKVRule{be, l, qkv, q, k, v, o, lse, mask, scale}, func(r *attentionQKVRule, g *core.Tensor) {
+		l := r.l
+		rows := l
+		rows.parts, rows.cos, rows.sin = 1, nil, nil
+		gout := core.Empty(l.b, l.h, l.t, l.hd)
+		rows.run(g.Data, [3][]float32{gout.Data}, false, false)
+		gq, gk, gv := core.ZerosLike(r.q), core.ZerosLike(r.k), core.ZerosLike(r.v)
+		r.be.AttentionBackward(r.q, r.k, r.v, r.o, r.lse, gout, r.mask, r.scale, gq, gk, gv)
+		gqkv, beta := gradTarget(r.qkv)
+		l.run(gqkv.Data, [3][]float32{gq.Data, gk.Data, gv.Data}, true, beta != 0)
+	}, qkv)
+}
+
+// attentionQKVRule is what AttentionQKV's backward rule needs.
+type attentionQKVRule struct {
+	be                   core.Backend
+	l                    headLayout
+	qkv, q, k, v, o, lse *core.Tensor
+	mask                 *core.Mask
+	scale                float32
+}
+
+// attentionQKVComposed is AttentionQKV composed of primitives: the reference
+// for the fused CPU path and the path of other backends.
+func attentionQKVComposed(qkv *core.Tensor, b, t, heads int, positions []int32, base float32, mask *core.Mask, scale float32) *core.Tensor {
+	q, k, v := splitHeadsComposed(qkv, b, t, heads, positions, base)
+	y := Attention(q, k, v, mask, scale)
+	return Reshape(Permute(y, 0, 2, 1, 3), b*t, qkv.Dim(1)/3)
+}
