@@ -147,3 +147,43 @@ func TestLinearCrossEntropyMatchesComposed(t *testing.T) {
 			}, 1e-4)
 	}
 }
+
+// TestAddRMSNormMatchesComposed compares AddRMSNorm with Add then RMSNorm
+// in each of its backward ways: h's gradient left to s's rule (s already
+// has a gradient when h's rule runs), written by h's rule (it has none),
+// added by h's rule (w computed, not a leaf), and x and y the same tensor.
+func TestAddRMSNormMatchesComposed(t *testing.T) {
+	const n, d = 37, 24
+	shapes := [][]int{{n, d}, {n, d}, {d}}
+	for _, c := range []struct {
+		name  string
+		build func(f func(x, y, w *core.Tensor, eps float32) (s, h *core.Tensor), in []*core.Tensor) []*core.Tensor
+	}{
+		{"norm's gradient left to the add", func(f func(x, y, w *core.Tensor, eps float32) (s, h *core.Tensor), in []*core.Tensor) []*core.Tensor {
+			s, h := f(in[0], in[1], in[2], 1e-5)
+			return []*core.Tensor{h, s} // s's consumer is recorded last: its rule runs first
+		}},
+		{"norm's gradient written", func(f func(x, y, w *core.Tensor, eps float32) (s, h *core.Tensor), in []*core.Tensor) []*core.Tensor {
+			s, h := f(in[0], in[1], in[2], 1e-5)
+			return []*core.Tensor{s, h}
+		}},
+		{"residual chain", func(f func(x, y, w *core.Tensor, eps float32) (s, h *core.Tensor), in []*core.Tensor) []*core.Tensor {
+			s, h := f(in[0], in[1], in[2], 1e-5)
+			s2, h2 := f(s, Mul(h, h), in[2], 1e-5)
+			return []*core.Tensor{h2, s2}
+		}},
+		{"computed weight", func(f func(x, y, w *core.Tensor, eps float32) (s, h *core.Tensor), in []*core.Tensor) []*core.Tensor {
+			s, h := f(in[0], in[1], Scale(in[2], 1.5), 1e-5)
+			return []*core.Tensor{h, s}
+		}},
+		{"x and y the same", func(f func(x, y, w *core.Tensor, eps float32) (s, h *core.Tensor), in []*core.Tensor) []*core.Tensor {
+			s, h := f(in[0], in[0], in[2], 1e-5)
+			return []*core.Tensor{h, s, Scale(in[1], 1)}
+		}},
+	} {
+		compareFused(t, c.name, shapes,
+			func(in []*core.Tensor) []*core.Tensor { return c.build(AddRMSNorm, in) },
+			func(in []*core.Tensor) []*core.Tensor { return c.build(addRMSNormComposed, in) }, 1e-5)
+	}
+	mustPanic(t, func() { AddRMSNorm(core.Zeros(2, 4), core.Zeros(2, 3), core.Zeros(4), 1e-5) }, "ops.AddRMSNorm")
+}
