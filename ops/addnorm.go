@@ -59,11 +59,7 @@ type addNormArgs struct {
 // rmsNormRow writes h = x·rs·w for one row and returns rs = 1/√(mean(x²) +
 // eps): cpuBackend.RMSNorm's arithmetic.
 func rmsNormRow(xs, w, h []float32, eps float32) float32 {
-	var ss float64
-	for _, v := range xs {
-		ss += float64(v) * float64(v)
-	}
-	rs := float32(1 / math.Sqrt(ss/float64(len(xs))+float64(eps)))
+	rs := float32(1 / math.Sqrt(sumSquares64(xs)/float64(len(xs))+float64(eps)))
 	w, h = w[:len(xs)], h[:len(xs)]
 	for i, v := range xs {
 		h[i] = v * rs * w[i]
@@ -166,11 +162,7 @@ func addNormBackward(s, w, rstd, gh, gs *core.Tensor, accumulate bool, gy *core.
 			for r := lo; r < hi; r++ {
 				xs, g, w := a.s[r*d:(r+1)*d], a.gh[r*d:(r+1)*d], a.w[:d]
 				rs := a.rstd[r]
-				var dot float64
-				for i, v := range xs {
-					dot += float64(g[i]*w[i]) * float64(v*rs)
-				}
-				mean := float32(dot / float64(d))
+				mean := float32(normDot64(g, w, xs, rs) / float64(d))
 				if a.gs != nil {
 					dx := a.gs[r*d : (r+1)*d]
 					if a.accumulate {
@@ -218,4 +210,57 @@ type addNormBackArgs struct {
 func addRMSNormComposed(x, y, w *core.Tensor, eps float32) (s, h *core.Tensor) {
 	s = Add(x, y)
 	return s, RMSNorm(s, w, eps)
+}
+
+// sumSquares64 returns Σ x² in float64, in four interleaved partial sums
+// added pairwise at the end (one running sum makes the loop wait on the
+// add's latency). sumSquares64Ref is the one-sum reference.
+func sumSquares64(xs []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(xs); i += 4 {
+		a, b, c, d := float64(xs[i]), float64(xs[i+1]), float64(xs[i+2]), float64(xs[i+3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
+	}
+	for ; i < len(xs); i++ {
+		s0 += float64(xs[i]) * float64(xs[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func sumSquares64Ref(xs []float32) float64 {
+	var s float64
+	for _, v := range xs {
+		s += float64(v) * float64(v)
+	}
+	return s
+}
+
+// normDot64 returns Σ float64(g·w)·float64(x·rs) (the RMSNorm backward's
+// Σ ĝ·x̂) in four interleaved partial sums; normDot64Ref is the reference.
+func normDot64(g, w, xs []float32, rs float32) float64 {
+	g, w = g[:len(xs)], w[:len(xs)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(xs); i += 4 {
+		s0 += float64(g[i]*w[i]) * float64(xs[i]*rs)
+		s1 += float64(g[i+1]*w[i+1]) * float64(xs[i+1]*rs)
+		s2 += float64(g[i+2]*w[i+2]) * float64(xs[i+2]*rs)
+		s3 += float64(g[i+3]*w[i+3]) * float64(xs[i+3]*rs)
+	}
+	for ; i < len(xs); i++ {
+		s0 += float64(g[i]*w[i]) * float64(xs[i]*rs)
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func normDot64Ref(g, w, xs []float32, rs float32) float64 {
+	var s float64
+	for i, v := range xs {
+		s += float64(g[i]*w[i]) * float64(v*rs)
+	}
+	return s
 }

@@ -173,16 +173,7 @@ func (cpuBackend) RMSNorm(x, w, y, rstd *core.Tensor, eps float32) {
 	parallelArgs(n, max(1, 8192/max(d, 1)), rmsNormArgs{x, w, y, rstd, d, eps}, func(a *rmsNormArgs, lo, hi int) {
 		x, w, y, rstd, d, eps := a.x, a.w, a.y, a.rstd, a.d, a.eps
 		for r := lo; r < hi; r++ {
-			xs, ys := x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d]
-			var ss float64
-			for _, v := range xs {
-				ss += float64(v) * float64(v)
-			}
-			rs := float32(1 / math.Sqrt(ss/float64(d)+float64(eps)))
-			rstd.Data[r] = rs
-			for i, v := range xs {
-				ys[i] = v * rs * w.Data[i]
-			}
+			rstd.Data[r] = rmsNormRow(x.Data[r*d:(r+1)*d], w.Data, y.Data[r*d:(r+1)*d], eps)
 		}
 	})
 }
@@ -208,11 +199,7 @@ func (cpuBackend) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
 		for r := lo; r < hi; r++ {
 			xs, g := x.Data[r*d:(r+1)*d], gy.Data[r*d:(r+1)*d]
 			rs := rstd.Data[r]
-			var dot float64
-			for i, v := range xs {
-				dot += float64(g[i]*w.Data[i]) * float64(v*rs)
-			}
-			mean := float32(dot / float64(d))
+			mean := float32(normDot64(g, w.Data, xs, rs) / float64(d))
 			if gx != nil {
 				dx := gx.Data[r*d : (r+1)*d]
 				for i, v := range xs {
