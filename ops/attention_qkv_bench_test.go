@@ -42,3 +42,30 @@ func BenchmarkAttentionQKV(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHeadLayout times one split of the small preset's fused
+// projection into rotated heads and one merge of their gradients back
+// (written), with the portable rotation ("go") and the AVX-512 one.
+func BenchmarkHeadLayout(b *testing.B) {
+	const bsz, t, h, hd = 8, 336, 8, 32
+	r := core.NewRNG(5)
+	rows := randData(r, bsz*t*3*h*hd)
+	var heads [3][]float32
+	for i := range heads {
+		heads[i] = make([]float32, bsz*t*h*hd)
+	}
+	l := qkvLayout(core.New(rows, bsz*t, 3*h*hd), bsz, t, h, nil, 10000)
+	goL := l
+	goL.ce, goL.se = nil, nil
+	for _, c := range []struct {
+		name string
+		l    headLayout
+	}{{"go", goL}, {"avx512", l}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				c.l.run(rows, heads, false, false)
+				c.l.run(rows, heads, true, false)
+			}
+		})
+	}
+}

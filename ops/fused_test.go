@@ -75,6 +75,7 @@ func TestSplitHeadsRoPEMatchesComposed(t *testing.T) {
 	}{
 		{"default positions", 2, 5, 2, 8, nil},
 		{"given positions", 2, 3, 4, 16, []int32{4, 0, 9, 1, 2, 3}},
+		{"heads of 16", 1, 4, 2, 32, []int32{3, 1, 4, 1}},
 	} {
 		split := func(f func(*core.Tensor, int, int, int, []int32, float32) (q, k, v *core.Tensor)) func([]*core.Tensor) []*core.Tensor {
 			return func(in []*core.Tensor) []*core.Tensor {
@@ -105,6 +106,7 @@ func TestAttentionQKVMatchesComposed(t *testing.T) {
 		{"xprompt mask, positions", 2, 8, 4, 16, pos, &core.Mask{Kind: core.MaskXPrompt, QSeg: seg, KSeg: seg, QPos: pos, KPos: pos}, 0},
 		{"other consumer before", 2, 5, 2, 8, nil, nil, 1},
 		{"other consumer after", 1, 7, 3, 12, nil, &core.Mask{Kind: core.MaskFull}, 2},
+		{"heads of 32", 2, 6, 2, 64, nil, nil, 1},
 	} {
 		attn := func(f func(*core.Tensor, int, int, int, []int32, float32, *core.Mask, float32) *core.Tensor) func([]*core.Tensor) []*core.Tensor {
 			return func(in []*core.Tensor) []*core.Tensor {

@@ -58,8 +58,8 @@ func qkvLayout(qkv *core.Tensor, b, t, heads int, positions []int32, base float3
 	for _, p := range positions {
 		maxPos = max(maxPos, int(p))
 	}
-	cos, sin := ropeCosSin(hd, base, maxPos)
-	return headLayout{b: b, t: t, h: heads, hd: hd, parts: 3, pos: positions, cos: cos, sin: sin}
+	cos, sin, ce, se := ropeExpanded(hd, base, maxPos)
+	return headLayout{b: b, t: t, h: heads, hd: hd, parts: 3, pos: positions, cos: cos, sin: sin, ce: ce, se: se}
 }
 
 // splitHeadsRule is what SplitHeadsRoPE's backward rule of one part needs.
@@ -88,6 +88,7 @@ type headLayout struct {
 	parts       int
 	pos         []int32
 	cos, sin    []float32
+	ce, se      []float32 // cos and sin expanded to lanes (ropeTable), for ropeRowAVX512
 }
 
 // split writes part (0 q, 1 k, 2 v) of rows (B·T, 3·D) into heads (B, H, T,
@@ -118,9 +119,12 @@ func (l headLayout) run(rows []float32, heads [3][]float32, back, accumulate boo
 			if l.pos != nil {
 				p = int(l.pos[r])
 			}
-			var c, s []float32
+			var c, s, ce, se []float32
 			if l.cos != nil {
 				c, s = l.cos[p*half:(p+1)*half], l.sin[p*half:(p+1)*half]
+			}
+			if vec := attnAVX512 && l.hd%16 == 0 && l.ce != nil; vec {
+				ce, se = l.ce[p*l.hd:(p+1)*l.hd], l.se[p*l.hd:(p+1)*l.hd]
 			}
 			for part := 0; part < l.parts; part++ {
 				heads := a.heads[part]
@@ -133,6 +137,14 @@ func (l headLayout) run(rows []float32, heads [3][]float32, back, accumulate boo
 					o := ((bi*l.h+h)*l.t + ti) * l.hd
 					x, y := row[h*l.hd:(h+1)*l.hd], heads[o:o+l.hd]
 					switch {
+					case rotate && ce != nil && back:
+						mode := 1
+						if acc {
+							mode = 2
+						}
+						ropeRowAVX512(&y[0], &x[0], &ce[0], &se[0], l.hd, mode)
+					case rotate && ce != nil:
+						ropeRowAVX512(&x[0], &y[0], &ce[0], &se[0], l.hd, 0)
 					case rotate && back:
 						ropeRows(y, x, c, s, -1, acc)
 					case rotate:
