@@ -34,11 +34,10 @@ func AddRMSNorm(x, y, w *core.Tensor, eps float32) (s, h *core.Tensor) {
 	parallelArgs(n, max(1, 8192/max(d, 1)), addNormArgs{x.Data, y.Data, w.Data, s.Data, h.Data, rstd.Data, d, eps}, func(a *addNormArgs, lo, hi int) {
 		d := a.d
 		for r := lo; r < hi; r++ {
-			xs, ys, ss := a.x[r*d:(r+1)*d], a.y[r*d:(r+1)*d], a.s[r*d:(r+1)*d]
-			for i, v := range xs {
-				ss[i] = v + ys[i]
-			}
-			a.rstd[r] = rmsNormRow(ss, a.w, a.h[r*d:(r+1)*d], a.eps)
+			ss := a.s[r*d : (r+1)*d]
+			rs := rmsFromSum(addSumSquares64(a.x[r*d:(r+1)*d], a.y[r*d:(r+1)*d], ss), d, a.eps)
+			a.rstd[r] = rs
+			normScale(ss, a.w, a.h[r*d:(r+1)*d], rs)
 		}
 	})
 	st := core.Alloc[addNormState]()
@@ -59,12 +58,22 @@ type addNormArgs struct {
 // rmsNormRow writes h = x·rs·w for one row and returns rs = 1/√(mean(x²) +
 // eps): cpuBackend.RMSNorm's arithmetic.
 func rmsNormRow(xs, w, h []float32, eps float32) float32 {
-	rs := float32(1 / math.Sqrt(sumSquares64(xs)/float64(len(xs))+float64(eps)))
+	rs := rmsFromSum(sumSquares64(xs), len(xs), eps)
+	normScale(xs, w, h, rs)
+	return rs
+}
+
+// rmsFromSum returns 1/√(ss/d + eps) in float32.
+func rmsFromSum(ss float64, d int, eps float32) float32 {
+	return float32(1 / math.Sqrt(ss/float64(d)+float64(eps)))
+}
+
+// normScale writes h = x·rs·w.
+func normScale(xs, w, h []float32, rs float32) {
 	w, h = w[:len(xs)], h[:len(xs)]
 	for i, v := range xs {
 		h[i] = v * rs * w[i]
 	}
-	return rs
 }
 
 // addNormState is what the two backward rules of AddRMSNorm share: gh is
@@ -227,6 +236,28 @@ func sumSquares64(xs []float32) float64 {
 	}
 	for ; i < len(xs); i++ {
 		s0 += float64(xs[i]) * float64(xs[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// addSumSquares64 writes s = x + y and returns Σ s² as sumSquares64(s)
+// does, in the same pass.
+func addSumSquares64(xs, ys, s []float32) float64 {
+	ys, s = ys[:len(xs)], s[:len(xs)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(xs); i += 4 {
+		a, b, c, d := xs[i]+ys[i], xs[i+1]+ys[i+1], xs[i+2]+ys[i+2], xs[i+3]+ys[i+3]
+		s[i], s[i+1], s[i+2], s[i+3] = a, b, c, d
+		s0 += float64(a) * float64(a)
+		s1 += float64(b) * float64(b)
+		s2 += float64(c) * float64(c)
+		s3 += float64(d) * float64(d)
+	}
+	for ; i < len(xs); i++ {
+		a := xs[i] + ys[i]
+		s[i] = a
+		s0 += float64(a) * float64(a)
 	}
 	return (s0 + s1) + (s2 + s3)
 }

@@ -33,6 +33,15 @@ func TestNormSumsMatchReference(t *testing.T) {
 					t.Fatalf("%s, n=%d: %.17g, reference %.17g", c.name, n, c.got, c.want)
 				}
 			}
+			sum := make([]float32, n)
+			if got, want := addSumSquares64(xs, g, sum), sumSquares64(sum); got != want {
+				t.Fatalf("addSumSquares64, n=%d: %.17g, sumSquares64 of the sum %.17g", n, got, want)
+			}
+			for i := range sum {
+				if sum[i] != xs[i]+g[i] {
+					t.Fatalf("addSumSquares64, n=%d: s[%d] = %g, want %g", n, i, sum[i], xs[i]+g[i])
+				}
+			}
 			if n > 0 {
 				total++
 				a := float32(1 / math.Sqrt(sumSquares64(xs)/float64(n)+1e-5))
