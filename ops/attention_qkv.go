@@ -43,8 +43,10 @@ func AttentionQKV(qkv *core.Tensor, b, t, heads int, positions []int32, base flo
 		rows.parts, rows.cos, rows.sin = 1, nil, nil
 		gout := core.Empty(l.b, l.h, l.t, l.hd)
 		rows.run(g.Data, [3][]float32{gout.Data}, false, false)
-		gq, gk, gv := core.ZerosLike(r.q), core.ZerosLike(r.k), core.ZerosLike(r.v)
-		r.be.AttentionBackward(r.q, r.k, r.v, r.o, r.lse, gout, r.mask, r.scale, gq, gk, gv)
+		// gk and gv are written by the kernel, gq is summed over key tiles
+		gq, gk, gv := core.ZerosLike(r.q), core.Empty(l.b, l.h, l.t, l.hd), core.Empty(l.b, l.h, l.t, l.hd)
+		p := newAttnPlan(r.mask, l.b, l.t, l.t, attnBq, attnBk)
+		attentionBackwardKV(p, l.h, l.hd, r.scale, r.q.Data, r.k.Data, r.v.Data, r.o.Data, r.lse.Data, gout.Data, gq.Data, gk.Data, gv.Data, true)
 		gqkv, beta := gradTarget(r.qkv)
 		l.run(gqkv.Data, [3][]float32{gq.Data, gk.Data, gv.Data}, true, beta != 0)
 	}, qkv)

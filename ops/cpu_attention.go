@@ -256,6 +256,13 @@ func probabilities(s, lseRow []float32, ni, nj int) {
 // row-major: the head's Q and dO are transposed once (tile by tile), an
 // item's K and V tiles once, and dKᵀ, dVᵀ accumulate in hd × Bk tiles.
 func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout, gq, gk, gv []float32) {
+	attentionBackwardKV(p, h, hd, scale, q, k, v, out, lse, gout, gq, gk, gv, false)
+}
+
+// attentionBackwardKV is attentionBackward that, with kvWrite, writes gk
+// and gv instead of adding to them (every key row is written once, by the
+// item that owns its key tile), so that they need not be zeroed.
+func attentionBackwardKV(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout, gq, gk, gv []float32, kvWrite bool) {
 	if gq == nil && gk == nil && gv == nil {
 		return
 	}
@@ -270,7 +277,7 @@ func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse,
 	qdT.src, qdT.src2, qdT.t, qdT.hd, qdT.bt = q, gout, p.tq, hd, p.bq
 	bw := core.Alloc[backwardItems]()
 	*bw = backwardItems{p: p, h: h, hd: hd, scale: scale, q: q, k: k, v: v, lse: lse, dsum: dsum, gout: gout, qdT: qdT,
-		g: attnGrads{gq: gq, gk: gk, gv: gv}}
+		g: attnGrads{gq: gq, gk: gk, gv: gv, kvWrite: kvWrite}}
 	if workers := attnWorkers(nbh); nbh >= runtime.GOMAXPROCS(0) || workers == 1 {
 		// Enough heads to keep every core busy: one worker owns each head
 		// and walks its key tiles in order, so dQ is summed in a fixed order
@@ -350,6 +357,7 @@ func (b *backwardItems) tile(w, bh, kt int) {
 // and adds it to gq under mu when it moves to another head.
 type attnGrads struct {
 	gq, gk, gv []float32
+	kvWrite    bool // gk and gv are written, not added to
 	mu         sync.Mutex
 }
 
@@ -424,9 +432,9 @@ func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, d
 		}
 	}
 	if g.gk != nil {
-		addTransposed(g.gk[kOff:], hd, dkT, nt, hd, nt)
+		transpose("addTransposed", g.gk[kOff:], hd, dkT, nt, hd, nt, !g.kvWrite)
 	}
 	if g.gv != nil {
-		addTransposed(g.gv[kOff:], hd, dvT, nt, hd, nt)
+		transpose("addTransposed", g.gv[kOff:], hd, dvT, nt, hd, nt, !g.kvWrite)
 	}
 }

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"math"
 	"testing"
 
 	"xprompt/core"
@@ -121,10 +122,33 @@ func TestAttentionQKVMatchesComposed(t *testing.T) {
 				return outs
 			}
 		}
-		compareFused(t, c.name, [][]int{{c.b * c.t, 3 * c.d}}, attn(AttentionQKV), attn(attentionQKVComposed), 1e-5)
+		// In an arena whose recycled buffers hold NaN: every buffer the
+		// fused path leaves unzeroed must be written completely.
+		poisonedArena(func() {
+			compareFused(t, c.name, [][]int{{c.b * c.t, 3 * c.d}}, attn(AttentionQKV), attn(attentionQKVComposed), 1e-5)
+		}, c.b*c.t*3*c.d, c.b*c.t*c.d, c.b*c.t)
 	}
 	mustPanic(t, func() { AttentionQKV(core.Zeros(6, 24), 2, 3, 3, nil, 10000, nil, 0) }, "ops.AttentionQKV", "D/H even")
 	mustPanic(t, func() { AttentionQKV(core.Zeros(6, 24), 2, 3, 2, []int32{0, 1}, 10000, nil, 0) }, "ops.AttentionQKV", "2 positions")
+}
+
+// poisonedArena runs f in an arena that recycles, for each of sizes, 64
+// buffers filled with NaN (Empty, unlike outside an arena, then returns
+// them as they are).
+func poisonedArena(f func(), sizes ...int) {
+	a := core.NewArena()
+	core.WithArena(a, func() {
+		for _, n := range sizes {
+			for i := 0; i < 64; i++ {
+				b := core.Empty(n)
+				for j := range b.Data {
+					b.Data[j] = float32(math.NaN())
+				}
+			}
+		}
+	})
+	a.Reset()
+	core.WithArena(a, f)
 }
 
 func TestLinearCrossEntropyMatchesComposed(t *testing.T) {
@@ -183,9 +207,11 @@ func TestAddRMSNormMatchesComposed(t *testing.T) {
 			return []*core.Tensor{h, s, Scale(in[1], 1)}
 		}},
 	} {
-		compareFused(t, c.name, shapes,
-			func(in []*core.Tensor) []*core.Tensor { return c.build(AddRMSNorm, in) },
-			func(in []*core.Tensor) []*core.Tensor { return c.build(addRMSNormComposed, in) }, 1e-5)
+		poisonedArena(func() {
+			compareFused(t, c.name, shapes,
+				func(in []*core.Tensor) []*core.Tensor { return c.build(AddRMSNorm, in) },
+				func(in []*core.Tensor) []*core.Tensor { return c.build(addRMSNormComposed, in) }, 1e-5)
+		}, n*d, n)
 	}
 	mustPanic(t, func() { AddRMSNorm(core.Zeros(2, 4), core.Zeros(2, 3), core.Zeros(4), 1e-5) }, "ops.AddRMSNorm")
 }
