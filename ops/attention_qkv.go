@@ -31,22 +31,16 @@ func AttentionQKV(qkv *core.Tensor, b, t, heads int, positions []int32, base flo
 		scale = defaultScale(hd)
 	}
 	l.run(qkv.Data, [3][]float32{q.Data, k.Data, v.Data}, false, false)
-	o, lse := core.Empty(b, heads, t, hd), core.Empty(b, heads, t)
-	be.Attention(q, k, v, mask, scale, o, lse, nil)
-	rows := l
-	rows.parts, rows.cos, rows.sin = 1, nil, nil // merged heads (B·T, D)
-	y := core.Empty(b*t, d)
-	rows.run(y.Data, [3][]float32{o.Data}, true, false)
-	return recordArgs(y, "attention_qkv", attentionQKVRule{be, l, qkv, q, k, v, o, lse, mask, scale}, func(r *attentionQKVRule, g *core.Tensor) {
+	// the kernel writes the merged heads (B·T, D) directly
+	y, lse := core.Empty(b*t, d), core.Empty(b, heads, t)
+	p := newAttnPlan(mask, b, t, t, attnBq, attnBk)
+	attentionForwardRows(p, heads, hd, scale, q.Data, k.Data, v.Data, y.Data, mergedRows(heads, t, hd), lse.Data, nil)
+	return recordArgs(y, "attention_qkv", attentionQKVRule{be, l, qkv, q, k, v, y.Detach(), lse, mask, scale}, func(r *attentionQKVRule, g *core.Tensor) {
 		l := r.l
-		rows := l
-		rows.parts, rows.cos, rows.sin = 1, nil, nil
-		gout := core.Empty(l.b, l.h, l.t, l.hd)
-		rows.run(g.Data, [3][]float32{gout.Data}, false, false)
 		// gk and gv are written by the kernel, gq is summed over key tiles
 		gq, gk, gv := core.ZerosLike(r.q), core.Empty(l.b, l.h, l.t, l.hd), core.Empty(l.b, l.h, l.t, l.hd)
 		p := newAttnPlan(r.mask, l.b, l.t, l.t, attnBq, attnBk)
-		attentionBackwardKV(p, l.h, l.hd, r.scale, r.q.Data, r.k.Data, r.v.Data, r.o.Data, r.lse.Data, gout.Data, gq.Data, gk.Data, gv.Data, true)
+		attentionBackwardKV(p, l.h, l.hd, r.scale, r.q.Data, r.k.Data, r.v.Data, r.o.Data, r.lse.Data, g.Data, mergedRows(l.h, l.t, l.hd), gq.Data, gk.Data, gv.Data, true)
 		gqkv, beta := gradTarget(r.qkv)
 		l.run(gqkv.Data, [3][]float32{gq.Data, gk.Data, gv.Data}, true, beta != 0)
 	}, qkv)
