@@ -25,34 +25,51 @@ func AttentionQKV(qkv *core.Tensor, b, t, heads int, positions []int32, base flo
 	}
 	l := qkvLayout(qkv, b, t, heads, positions, base)
 	hd, d := l.hd, heads*l.hd
-	q, k, v := core.Empty(b, heads, t, hd), core.Empty(b, heads, t, hd), core.Empty(b, heads, t, hd)
-	attentionDims("ops.AttentionQKV", q, k, v, mask)
+	// q and k rotated into their own (B, H, T, hd); v read where it is
+	q, k := core.Empty(b, heads, t, hd), core.Empty(b, heads, t, hd)
+	attentionDims("ops.AttentionQKV", q, k, k, mask)
 	if scale == 0 {
 		scale = defaultScale(hd)
 	}
-	l.run(qkv.Data, [3][]float32{q.Data, k.Data, v.Data}, false, false)
+	l.run(qkv.Data, [3][]float32{q.Data, k.Data, nil}, false, false, 0)
 	// the kernel writes the merged heads (B·T, D) directly
 	y, lse := core.Empty(b*t, d), core.Empty(b, heads, t)
 	p := newAttnPlan(mask, b, t, t, attnBq, attnBk)
-	attentionForwardRows(p, heads, hd, scale, q.Data, k.Data, v.Data, y.Data, mergedRows(heads, t, hd), lse.Data, nil)
-	return recordArgs(y, "attention_qkv", attentionQKVRule{be, l, qkv, q, k, v, y.Detach(), lse, mask, scale}, func(r *attentionQKVRule, g *core.Tensor) {
+	rows := qkvRows(heads, t, hd)
+	lay := attnLayouts{v: rows, o: mergedRows(heads, t, hd)}
+	attentionForwardRows(p, heads, hd, scale, q.Data, k.Data, qkv.Data[2*d:], y.Data, lay, lse.Data, nil)
+	return recordArgs(y, "attention_qkv", attentionQKVRule{be, l, qkv, q, k, y.Detach(), lse, mask, scale}, func(r *attentionQKVRule, g *core.Tensor) {
 		l := r.l
-		// gk and gv are written by the kernel, gq is summed over key tiles
-		gq, gk, gv := core.ZerosLike(r.q), core.Empty(l.b, l.h, l.t, l.hd), core.Empty(l.b, l.h, l.t, l.hd)
+		d := l.h * l.hd
 		p := newAttnPlan(r.mask, l.b, l.t, l.t, attnBq, attnBk)
-		attentionBackwardKV(p, l.h, l.hd, r.scale, r.q.Data, r.k.Data, r.v.Data, r.o.Data, r.lse.Data, g.Data, mergedRows(l.h, l.t, l.hd), gq.Data, gk.Data, gv.Data, true)
+		rows := qkvRows(l.h, l.t, l.hd)
+		lay := attnLayouts{v: rows, o: mergedRows(l.h, l.t, l.hd)}
+		v := r.qkv.Data[2*d:]
+		gq := core.ZerosLike(r.q) // summed over key tiles
 		gqkv, beta := gradTarget(r.qkv)
-		l.run(gqkv.Data, [3][]float32{gq.Data, gk.Data, gv.Data}, true, beta != 0)
+		if beta == 0 {
+			// A fresh gradient: the kernel writes dK and dV into their
+			// columns, then one pass writes dQ rotated back and rotates
+			// dK back where it is.
+			lay.gk, lay.gv = rows, rows
+			attentionBackwardKV(p, l.h, l.hd, r.scale, r.q.Data, r.k.Data, v, r.o.Data, r.lse.Data, g.Data, lay, gq.Data, gqkv.Data[d:], gqkv.Data[2*d:], true)
+			l.run(gqkv.Data, [3][]float32{gq.Data, nil, nil}, true, false, 1<<1)
+			return
+		}
+		gk, gv := core.Empty(l.b, l.h, l.t, l.hd), core.Empty(l.b, l.h, l.t, l.hd)
+		lay.gk, lay.gv = packedRows(l.h, l.t, l.hd), packedRows(l.h, l.t, l.hd)
+		attentionBackwardKV(p, l.h, l.hd, r.scale, r.q.Data, r.k.Data, v, r.o.Data, r.lse.Data, g.Data, lay, gq.Data, gk.Data, gv.Data, true)
+		l.run(gqkv.Data, [3][]float32{gq.Data, gk.Data, gv.Data}, true, true, 0)
 	}, qkv)
 }
 
 // attentionQKVRule is what AttentionQKV's backward rule needs.
 type attentionQKVRule struct {
-	be                   core.Backend
-	l                    headLayout
-	qkv, q, k, v, o, lse *core.Tensor
-	mask                 *core.Mask
-	scale                float32
+	be                core.Backend
+	l                 headLayout
+	qkv, q, k, o, lse *core.Tensor
+	mask              *core.Mask
+	scale             float32
 }
 
 // attentionQKVComposed is AttentionQKV composed of primitives: the reference

@@ -63,8 +63,8 @@ func BenchmarkHeadLayout(b *testing.B) {
 	}{{"go", goL}, {"avx512", l}} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				c.l.run(rows, heads, false, false)
-				c.l.run(rows, heads, true, false)
+				c.l.run(rows, heads, false, false, 0)
+				c.l.run(rows, heads, true, false, 0)
 			}
 		})
 	}

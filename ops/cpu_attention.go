@@ -99,12 +99,12 @@ func sameData(a, b *core.Tensor) bool {
 // Each head's keys are transposed once, tile by tile (see transposeTiles), so
 // that the score tile S = scale·Qᵢ·Kⱼᵀ is a plain row-major product.
 func attentionForward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, weights []float32) {
-	attentionForwardRows(p, h, hd, scale, q, k, v, out, packedRows(h, p.tq, hd), lse, weights)
+	attentionForwardRows(p, h, hd, scale, q, k, v, out, packedLayouts(p, h, hd), lse, weights)
 }
 
-// attentionForwardRows is attentionForward with the output rows placed by
-// ol (see rowLayout).
-func attentionForwardRows(p *attnPlan, h, hd int, scale float32, q, k, v, out []float32, ol rowLayout, lse, weights []float32) {
+// attentionForwardRows is attentionForward with the rows of v and out placed
+// by lay.
+func attentionForwardRows(p *attnPlan, h, hd int, scale float32, q, k, v, out []float32, lay attnLayouts, lse, weights []float32) {
 	nbh := p.batch * h
 	items := nbh * p.nqt
 	workers := attnWorkers(items)
@@ -115,7 +115,7 @@ func attentionForwardRows(p *attnPlan, h, hd int, scale float32, q, k, v, out []
 		scratch[w] = newAttnScratch(p, hd, false)
 	}
 	f := core.Alloc[forwardItems]()
-	*f = forwardItems{p: p, h: h, hd: hd, scale: scale, q: q, v: v, out: out, ol: ol, lse: lse, weights: weights, kT: kT, scratch: scratch}
+	*f = forwardItems{p: p, h: h, hd: hd, scale: scale, q: q, v: v, out: out, lay: lay, lse: lse, weights: weights, kT: kT, scratch: scratch}
 	runWorkers(workers, items, f)
 }
 
@@ -125,7 +125,7 @@ type forwardItems struct {
 	h, hd                   int
 	scale                   float32
 	q, v, out, lse, weights []float32
-	ol                      rowLayout
+	lay                     attnLayouts
 	kT                      *headCache
 	scratch                 []attnScratch
 }
@@ -133,7 +133,7 @@ type forwardItems struct {
 func (f *forwardItems) item(w, item int) {
 	p := f.p
 	bh, qt := item/p.nqt, p.nqt-1-item%p.nqt
-	forwardTile(p, bh/f.h, bh, qt, f.hd, f.scale, f.q, f.kT.get(bh), f.v, f.out, f.ol, f.lse, f.weights, &f.scratch[w])
+	forwardTile(p, bh/f.h, bh, qt, f.hd, f.scale, f.q, f.kT.get(bh), f.v, f.out, &f.lay, f.lse, f.weights, &f.scratch[w])
 	f.kT.done(bh)
 }
 
@@ -161,7 +161,8 @@ func newAttnScratch(p *attnPlan, hd int, backward bool) attnScratch {
 
 // forwardTile computes the output rows and lse of query tile qt of head bh
 // (batch element b); kT is the head's keys transposed tile by tile.
-func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out []float32, ol rowLayout, lse, weights []float32, sc *attnScratch) {
+func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out []float32, lay *attnLayouts, lse, weights []float32, sc *attnScratch) {
+	ol := lay.o
 	negInf := float32(math.Inf(-1))
 	i0 := qt * p.bq
 	ni := min(p.bq, p.tq-i0)
@@ -204,7 +205,7 @@ func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out []
 			m[i] = mx
 			scaleRow(o[i*ldo:i*ldo+hd], alpha)
 		}
-		tileMul(ni, hd, nj, 1, s, nj, v[(bh*p.tk+j0)*hd:], hd, 1, o, ldo, sc.tail)
+		tileMul(ni, hd, nj, 1, s, nj, v[lay.v.at(bh, j0):], lay.v.ld, 1, o, ldo, sc.tail)
 	}
 	lseRow := lse[bh*p.tq+i0 : bh*p.tq+i0+ni]
 	for i := 0; i < ni; i++ {
@@ -266,14 +267,15 @@ func probabilities(s, lseRow []float32, ni, nj int) {
 // row-major: the head's Q and dO are transposed once (tile by tile), an
 // item's K and V tiles once, and dKᵀ, dVᵀ accumulate in hd × Bk tiles.
 func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout, gq, gk, gv []float32) {
-	attentionBackwardKV(p, h, hd, scale, q, k, v, out, lse, gout, packedRows(h, p.tq, hd), gq, gk, gv, false)
+	attentionBackwardKV(p, h, hd, scale, q, k, v, out, lse, gout, packedLayouts(p, h, hd), gq, gk, gv, false)
 }
 
-// attentionBackwardKV is attentionBackward with the rows of out and gout
-// placed by ol (see rowLayout) that, with kvWrite, writes gk and gv instead
-// of adding to them (every key row is written once, by the item that owns
-// its key tile), so that they need not be zeroed.
-func attentionBackwardKV(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout []float32, ol rowLayout, gq, gk, gv []float32, kvWrite bool) {
+// attentionBackwardKV is attentionBackward with the rows of v, out and gout
+// (like out), gk and gv placed by lay that, with kvWrite, writes gk and gv
+// instead of adding to them (every key row is written once, by the item
+// that owns its key tile), so that they need not be zeroed.
+func attentionBackwardKV(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout []float32, lay attnLayouts, gq, gk, gv []float32, kvWrite bool) {
+	ol := lay.o
 	if gq == nil && gk == nil && gv == nil {
 		return
 	}
@@ -287,7 +289,7 @@ func attentionBackwardKV(p *attnPlan, h, hd int, scale float32, q, k, v, out, ls
 	qdT := newHeadCache(nbh, p.nkt, 2*hd*p.tq, max(attnWorkers(nbh), attnWorkers(nbh*p.nkt)))
 	qdT.src, qdT.src2, qdT.t, qdT.hd, qdT.bt, qdT.l2 = q, gout, p.tq, hd, p.bq, ol
 	bw := core.Alloc[backwardItems]()
-	*bw = backwardItems{p: p, h: h, hd: hd, scale: scale, q: q, k: k, v: v, lse: lse, dsum: dsum, gout: gout, ol: ol, qdT: qdT,
+	*bw = backwardItems{p: p, h: h, hd: hd, scale: scale, q: q, k: k, v: v, lse: lse, dsum: dsum, gout: gout, lay: lay, qdT: qdT,
 		g: attnGrads{gq: gq, gk: gk, gv: gv, kvWrite: kvWrite}}
 	if workers := attnWorkers(nbh); nbh >= runtime.GOMAXPROCS(0) || workers == 1 {
 		// Enough heads to keep every core busy: one worker owns each head
@@ -341,7 +343,7 @@ type backwardItems struct {
 	h, hd                    int
 	scale                    float32
 	q, k, v, lse, dsum, gout []float32
-	ol                       rowLayout // of gout
+	lay                      attnLayouts
 	qdT                      *headCache
 	g                        attnGrads
 	scratch                  []attnScratch
@@ -363,7 +365,7 @@ func (b *backwardItems) item(w, item int) {
 func (b *backwardItems) tile(w, bh, kt int) {
 	p, hd := b.p, b.hd
 	t := b.qdT.get(bh)
-	backwardTile(p, bh/b.h, bh, kt, hd, b.scale, b.q, b.k, b.v, b.lse, b.dsum, b.gout, b.ol, t[:hd*p.tq], t[hd*p.tq:], &b.g, &b.scratch[w])
+	backwardTile(p, bh/b.h, bh, kt, hd, b.scale, b.q, b.k, b.v, b.lse, b.dsum, b.gout, &b.lay, t[:hd*p.tq], t[hd*p.tq:], &b.g, &b.scratch[w])
 	b.qdT.done(bh)
 }
 
@@ -394,14 +396,15 @@ func (g *attnGrads) flushDQ(sc *attnScratch, next, n int) {
 // backwardTile adds the gradient contributions of key tile kt of head bh
 // (batch element b) against every query tile that can see it; qT and doT are
 // the head's Q and dO transposed tile by tile.
-func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, dsum, gout []float32, ol rowLayout, qT, doT []float32, g *attnGrads, sc *attnScratch) {
+func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, dsum, gout []float32, lay *attnLayouts, qT, doT []float32, g *attnGrads, sc *attnScratch) {
+	ol := lay.o
 	t0 := kt * p.bk
 	nt := min(p.bk, p.tk-t0)
 	kOff := (bh*p.tk + t0) * hd
 	kT, vT := sc.kT[:hd*nt], sc.vT[:hd*nt]
 	dkT, dvT := sc.dkT[:hd*nt], sc.dvT[:hd*nt]
 	transposeInto(kT, nt, k[kOff:], hd, nt, hd)
-	transposeInto(vT, nt, v[kOff:], hd, nt, hd)
+	transposeInto(vT, nt, v[lay.v.at(bh, t0):], lay.v.ld, nt, hd)
 	clear(dkT)
 	clear(dvT)
 	dq, ldq := g.gq, 0 // where dQ of head bh accumulates
@@ -447,10 +450,10 @@ func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, d
 		}
 	}
 	if g.gk != nil {
-		transpose("addTransposed", g.gk[kOff:], hd, dkT, nt, hd, nt, !g.kvWrite)
+		transpose("addTransposed", g.gk[lay.gk.at(bh, t0):], lay.gk.ld, dkT, nt, hd, nt, !g.kvWrite)
 	}
 	if g.gv != nil {
-		transpose("addTransposed", g.gv[kOff:], hd, dvT, nt, hd, nt, !g.kvWrite)
+		transpose("addTransposed", g.gv[lay.gv.at(bh, t0):], lay.gv.ld, dvT, nt, hd, nt, !g.kvWrite)
 	}
 }
 
@@ -462,5 +465,18 @@ type rowLayout struct{ h, ld, hStride, bStride int }
 func packedRows(h, t, hd int) rowLayout { return rowLayout{h, hd, t * hd, h * t * hd} }
 
 func mergedRows(h, t, hd int) rowLayout { return rowLayout{h, h * hd, hd, t * h * hd} }
+
+// qkvRows is the layout of one part of a fused projection (B·T, 3·H·hd).
+func qkvRows(h, t, hd int) rowLayout { return rowLayout{h, 3 * h * hd, hd, t * 3 * h * hd} }
+
+// attnLayouts place the rows of the operands the kernels read or write in
+// place: v, out (and dO), dK and dV; q, k and dQ are always packed.
+type attnLayouts struct{ v, o, gk, gv rowLayout }
+
+// packedLayouts is every operand packed (B, H, T, hd).
+func packedLayouts(p *attnPlan, h, hd int) attnLayouts {
+	kv := packedRows(h, p.tk, hd)
+	return attnLayouts{v: kv, o: packedRows(h, p.tq, hd), gk: kv, gv: kv}
+}
 
 func (l rowLayout) at(bh, i int) int { return bh/l.h*l.bStride + bh%l.h*l.hStride + i*l.ld }

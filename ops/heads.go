@@ -96,7 +96,7 @@ type headLayout struct {
 func (l headLayout) split(rows, heads []float32, part int) {
 	var hs [3][]float32
 	hs[part] = heads
-	l.run(rows, hs, false, false)
+	l.run(rows, hs, false, false, 0)
 }
 
 // merge adds part's gradient heads (B, H, T, hd) into the gradient of rows
@@ -104,14 +104,16 @@ func (l headLayout) split(rows, heads []float32, part int) {
 func (l headLayout) merge(heads, rows []float32, part int) {
 	var hs [3][]float32
 	hs[part] = heads
-	l.run(rows, hs, true, true)
+	l.run(rows, hs, true, true, 0)
 }
 
 // run moves every part p with heads[p] set, row by row in one pass: from rows
 // into heads (rotated), or with back from heads into rows (rotated back),
-// adding to rows when accumulate is set and overwriting them otherwise.
-func (l headLayout) run(rows []float32, heads [3][]float32, back, accumulate bool) {
-	parallelArgs(l.b*l.t, 64, headRunArgs{l, rows, heads, back, accumulate}, func(a *headRunArgs, lo, hi int) {
+// adding to rows when accumulate is set and overwriting them otherwise. In
+// the same pass, parts whose bit is set in backInPlace (and whose heads are
+// nil) are rotated back where they are in rows.
+func (l headLayout) run(rows []float32, heads [3][]float32, back, accumulate bool, backInPlace uint8) {
+	parallelArgs(l.b*l.t, 64, headRunArgs{l, rows, heads, back, accumulate, backInPlace}, func(a *headRunArgs, lo, hi int) {
 		l, rows, back, acc, d, half := a.l, a.rows, a.back, a.accumulate, a.l.h*a.l.hd, a.l.hd/2
 		for r := lo; r < hi; r++ {
 			bi, ti := r/l.t, r%l.t
@@ -128,11 +130,21 @@ func (l headLayout) run(rows []float32, heads [3][]float32, back, accumulate boo
 			}
 			for part := 0; part < l.parts; part++ {
 				heads := a.heads[part]
-				if heads == nil {
-					continue
-				}
 				rotate := c != nil && part < 2
 				row := rows[(r*l.parts+part)*d : (r*l.parts+part+1)*d]
+				if heads == nil {
+					if rotate && a.backInPlace&(1<<part) != 0 {
+						for h := 0; h < l.h; h++ {
+							x := row[h*l.hd : (h+1)*l.hd]
+							if ce != nil {
+								ropeRowAVX512(&x[0], &x[0], &ce[0], &se[0], l.hd, 1)
+							} else {
+								ropeRows(x, x, c, s, -1, false)
+							}
+						}
+					}
+					continue
+				}
 				for h := 0; h < l.h; h++ {
 					o := ((bi*l.h+h)*l.t + ti) * l.hd
 					x, y := row[h*l.hd:(h+1)*l.hd], heads[o:o+l.hd]
@@ -170,6 +182,7 @@ type headRunArgs struct {
 	rows             []float32
 	heads            [3][]float32
 	back, accumulate bool
+	backInPlace      uint8
 }
 
 // ropeRows rotates the pairs of x by the angles whose cosines and sines are
