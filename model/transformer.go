@@ -42,8 +42,14 @@ type pass struct {
 // projected back to (B·T, D).
 func (blk *block) attention(layer int, h *core.Tensor, p *pass) *core.Tensor {
 	b, t, d, nh := p.b, p.t, p.cfg.D, p.cfg.Heads
-	// (B·T, 3D) → q, k, v (B, H, T, hd), q and k rotated by RoPE
-	q, k, v := ops.SplitHeadsRoPE(ops.Linear(h, blk.wqkv), b, t, nh, p.pos, p.cfg.RopeBase)
+	qkv := ops.Linear(h, blk.wqkv) // (B·T, 3D)
+	if p.cache == nil && p.tap == nil {
+		// one node from qkv to the merged heads (B·T, D): its backward
+		// writes the gradient of qkv in one pass
+		return ops.Linear(ops.AttentionQKV(qkv, b, t, nh, p.pos, p.cfg.RopeBase, p.mask, 0), blk.wo)
+	}
+	// q, k, v (B, H, T, hd), q and k rotated by RoPE
+	q, k, v := ops.SplitHeadsRoPE(qkv, b, t, nh, p.pos, p.cfg.RopeBase)
 	if p.cache != nil {
 		k, v = p.cache.append(layer, k, v) // (B, H, Tk+T, hd)
 	}
@@ -61,11 +67,13 @@ func (blk *block) mlp(h *core.Tensor) *core.Tensor {
 	return ops.Linear(ops.SwiGLU(ops.Linear(h, blk.w12)), blk.w3) // (B·T, D)
 }
 
-// forward returns x + attention(RMSNorm(x)), then + mlp(RMSNorm(·)):
-// (B·T, D) → (B·T, D).
-func (blk *block) forward(layer int, x *core.Tensor, p *pass) *core.Tensor {
-	x = ops.Add(x, blk.attention(layer, ops.RMSNorm(x, blk.norm1, p.cfg.NormEps), p))
-	return ops.Add(x, blk.mlp(ops.RMSNorm(x, blk.norm2, p.cfg.NormEps)))
+// forward takes the residual stream x (B·T, D) and h = RMSNorm(x, norm1),
+// and returns x' = x + attention(h), then + mlp(RMSNorm(x', norm2)), with
+// its value normalised by next (the next block's norm1, or the final norm):
+// each residual add and the norm after it are one AddRMSNorm.
+func (blk *block) forward(layer int, x, h, next *core.Tensor, p *pass) (*core.Tensor, *core.Tensor) {
+	x, h = ops.AddRMSNorm(x, blk.attention(layer, h, p), blk.norm2, p.cfg.NormEps)
+	return ops.AddRMSNorm(x, blk.mlp(h), next, p.cfg.NormEps)
 }
 
 // Model is the decoder-only X-Prompt transformer: token and X-Prompt
@@ -188,13 +196,21 @@ func (m *Model) hidden(tokens, seg, pos []int32, bsz, t int, kind core.MaskKind,
 	}
 	p := core.Alloc[pass]()
 	*p = pass{cfg: cfg, b: bsz, t: t, pos: pos, mask: mask, cache: cache, tap: tap}
+	if len(m.layers) == 0 {
+		return ops.RMSNorm(x, m.normF, cfg.NormEps)
+	}
+	h := ops.RMSNorm(x, m.layers[0].norm1, cfg.NormEps)
 	for l, blk := range m.layers {
-		x = blk.forward(l, x, p)
+		next := m.normF
+		if l+1 < len(m.layers) {
+			next = m.layers[l+1].norm1
+		}
+		x, h = blk.forward(l, x, h, next, p)
 	}
 	if cache != nil {
 		cache.commit(seg, pos, bsz, t)
 	}
-	return ops.RMSNorm(x, m.normF, cfg.NormEps)
+	return h
 }
 
 // logits projects hidden states onto the vocabulary with the tied embedding.

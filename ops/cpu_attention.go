@@ -99,6 +99,12 @@ func sameData(a, b *core.Tensor) bool {
 // Each head's keys are transposed once, tile by tile (see transposeTiles), so
 // that the score tile S = scale·Qᵢ·Kⱼᵀ is a plain row-major product.
 func attentionForward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, weights []float32) {
+	attentionForwardRows(p, h, hd, scale, q, k, v, out, packedLayouts(p, h, hd), lse, weights)
+}
+
+// attentionForwardRows is attentionForward with the rows of v and out placed
+// by lay.
+func attentionForwardRows(p *attnPlan, h, hd int, scale float32, q, k, v, out []float32, lay attnLayouts, lse, weights []float32) {
 	nbh := p.batch * h
 	items := nbh * p.nqt
 	workers := attnWorkers(items)
@@ -109,7 +115,7 @@ func attentionForward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, 
 		scratch[w] = newAttnScratch(p, hd, false)
 	}
 	f := core.Alloc[forwardItems]()
-	*f = forwardItems{p: p, h: h, hd: hd, scale: scale, q: q, v: v, out: out, lse: lse, weights: weights, kT: kT, scratch: scratch}
+	*f = forwardItems{p: p, h: h, hd: hd, scale: scale, q: q, v: v, out: out, lay: lay, lse: lse, weights: weights, kT: kT, scratch: scratch}
 	runWorkers(workers, items, f)
 }
 
@@ -119,6 +125,7 @@ type forwardItems struct {
 	h, hd                   int
 	scale                   float32
 	q, v, out, lse, weights []float32
+	lay                     attnLayouts
 	kT                      *headCache
 	scratch                 []attnScratch
 }
@@ -126,7 +133,7 @@ type forwardItems struct {
 func (f *forwardItems) item(w, item int) {
 	p := f.p
 	bh, qt := item/p.nqt, p.nqt-1-item%p.nqt
-	forwardTile(p, bh/f.h, bh, qt, f.hd, f.scale, f.q, f.kT.get(bh), f.v, f.out, f.lse, f.weights, &f.scratch[w])
+	forwardTile(p, bh/f.h, bh, qt, f.hd, f.scale, f.q, f.kT.get(bh), f.v, f.out, &f.lay, f.lse, f.weights, &f.scratch[w])
 	f.kT.done(bh)
 }
 
@@ -154,15 +161,19 @@ func newAttnScratch(p *attnPlan, hd int, backward bool) attnScratch {
 
 // forwardTile computes the output rows and lse of query tile qt of head bh
 // (batch element b); kT is the head's keys transposed tile by tile.
-func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out, lse, weights []float32, sc *attnScratch) {
+func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out []float32, lay *attnLayouts, lse, weights []float32, sc *attnScratch) {
+	ol := lay.o
 	negInf := float32(math.Inf(-1))
 	i0 := qt * p.bq
 	ni := min(p.bq, p.tq-i0)
 	qOff := (bh*p.tq + i0) * hd
 	qi := q[qOff : qOff+ni*hd]
-	o := out[qOff : qOff+ni*hd]
+	ldo := ol.ld
+	o := out[ol.at(bh, i0) : ol.at(bh, i0)+(ni-1)*ldo+hd]
 	m, l := sc.m, sc.l
-	clear(o)
+	for i := 0; i < ni; i++ {
+		clear(o[i*ldo : i*ldo+hd])
+	}
 	for i := 0; i < ni; i++ {
 		m[i], l[i] = negInf, 0
 	}
@@ -192,9 +203,9 @@ func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out, l
 			alpha := expf(m[i] - mx) // 0 on the row's first allowed tile
 			l[i] = l[i]*alpha + sum
 			m[i] = mx
-			scaleRow(o[i*hd:(i+1)*hd], alpha)
+			scaleRow(o[i*ldo:i*ldo+hd], alpha)
 		}
-		tileMul(ni, hd, nj, 1, s, nj, v[(bh*p.tk+j0)*hd:], hd, 1, o, hd, sc.tail)
+		tileMul(ni, hd, nj, 1, s, nj, v[lay.v.at(bh, j0):], lay.v.ld, 1, o, ldo, sc.tail)
 	}
 	lseRow := lse[bh*p.tq+i0 : bh*p.tq+i0+ni]
 	for i := 0; i < ni; i++ {
@@ -202,7 +213,7 @@ func forwardTile(p *attnPlan, b, bh, qt, hd int, scale float32, q, kT, v, out, l
 			lseRow[i] = negInf // no allowed key: zero output
 			continue
 		}
-		scaleRow(o[i*hd:(i+1)*hd], 1/l[i])
+		scaleRow(o[i*ldo:i*ldo+hd], 1/l[i])
 		lseRow[i] = m[i] + float32(math.Log(float64(l[i])))
 	}
 	if weights != nil {
@@ -256,6 +267,15 @@ func probabilities(s, lseRow []float32, ni, nj int) {
 // row-major: the head's Q and dO are transposed once (tile by tile), an
 // item's K and V tiles once, and dKᵀ, dVᵀ accumulate in hd × Bk tiles.
 func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout, gq, gk, gv []float32) {
+	attentionBackwardKV(p, h, hd, scale, q, k, v, out, lse, gout, packedLayouts(p, h, hd), gq, gk, gv, false)
+}
+
+// attentionBackwardKV is attentionBackward with the rows of v, out and gout
+// (like out), gk and gv placed by lay that, with kvWrite, writes gk and gv
+// instead of adding to them (every key row is written once, by the item
+// that owns its key tile), so that they need not be zeroed.
+func attentionBackwardKV(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse, gout []float32, lay attnLayouts, gq, gk, gv []float32, kvWrite bool) {
+	ol := lay.o
 	if gq == nil && gk == nil && gv == nil {
 		return
 	}
@@ -263,14 +283,14 @@ func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse,
 	rowsD := nbh * p.tq
 	dsum := core.Make[float32](rowsD)
 	ds := core.Alloc[rowDots]()
-	*ds = rowDots{dst: dsum, a: gout, b: out, n: hd}
+	*ds = rowDots{dst: dsum, a: gout, b: out, n: hd, l: ol, t: p.tq}
 	parallelRange(rowsD, max(1, 8192/max(hd, 1)), ds)
 	// Per head: Qᵀ then dOᵀ, hd × Tq each.
 	qdT := newHeadCache(nbh, p.nkt, 2*hd*p.tq, max(attnWorkers(nbh), attnWorkers(nbh*p.nkt)))
-	qdT.src, qdT.src2, qdT.t, qdT.hd, qdT.bt = q, gout, p.tq, hd, p.bq
+	qdT.src, qdT.src2, qdT.t, qdT.hd, qdT.bt, qdT.l2 = q, gout, p.tq, hd, p.bq, ol
 	bw := core.Alloc[backwardItems]()
-	*bw = backwardItems{p: p, h: h, hd: hd, scale: scale, q: q, k: k, v: v, lse: lse, dsum: dsum, gout: gout, qdT: qdT,
-		g: attnGrads{gq: gq, gk: gk, gv: gv}}
+	*bw = backwardItems{p: p, h: h, hd: hd, scale: scale, q: q, k: k, v: v, lse: lse, dsum: dsum, gout: gout, lay: lay, qdT: qdT,
+		g: attnGrads{gq: gq, gk: gk, gv: gv, kvWrite: kvWrite}}
 	if workers := attnWorkers(nbh); nbh >= runtime.GOMAXPROCS(0) || workers == 1 {
 		// Enough heads to keep every core busy: one worker owns each head
 		// and walks its key tiles in order, so dQ is summed in a fixed order
@@ -300,16 +320,19 @@ func attentionBackward(p *attnPlan, h, hd int, scale float32, q, k, v, out, lse,
 	}
 }
 
-// rowDots writes dst[r] = a[r·n:(r+1)·n]·b[r·n:(r+1)·n] for the rows of a range.
+// rowDots writes dst[r] = a_r·b_r for the rows r = bh·t + i of a range, row
+// i of head bh of a and b (n values) placed by l.
 type rowDots struct {
 	dst, a, b []float32
-	n         int
+	n, t      int
+	l         rowLayout
 }
 
 func (d *rowDots) run(lo, hi int) {
 	n := d.n
 	for r := lo; r < hi; r++ {
-		d.dst[r] = gemm.Dot(d.a[r*n:(r+1)*n], d.b[r*n:(r+1)*n])
+		o := d.l.at(r/d.t, r%d.t)
+		d.dst[r] = gemm.Dot(d.a[o:o+n], d.b[o:o+n])
 	}
 }
 
@@ -320,6 +343,7 @@ type backwardItems struct {
 	h, hd                    int
 	scale                    float32
 	q, k, v, lse, dsum, gout []float32
+	lay                      attnLayouts
 	qdT                      *headCache
 	g                        attnGrads
 	scratch                  []attnScratch
@@ -341,7 +365,7 @@ func (b *backwardItems) item(w, item int) {
 func (b *backwardItems) tile(w, bh, kt int) {
 	p, hd := b.p, b.hd
 	t := b.qdT.get(bh)
-	backwardTile(p, bh/b.h, bh, kt, hd, b.scale, b.q, b.k, b.v, b.lse, b.dsum, b.gout, t[:hd*p.tq], t[hd*p.tq:], &b.g, &b.scratch[w])
+	backwardTile(p, bh/b.h, bh, kt, hd, b.scale, b.q, b.k, b.v, b.lse, b.dsum, b.gout, &b.lay, t[:hd*p.tq], t[hd*p.tq:], &b.g, &b.scratch[w])
 	b.qdT.done(bh)
 }
 
@@ -350,6 +374,7 @@ func (b *backwardItems) tile(w, bh, kt int) {
 // and adds it to gq under mu when it moves to another head.
 type attnGrads struct {
 	gq, gk, gv []float32
+	kvWrite    bool // gk and gv are written, not added to
 	mu         sync.Mutex
 }
 
@@ -371,14 +396,15 @@ func (g *attnGrads) flushDQ(sc *attnScratch, next, n int) {
 // backwardTile adds the gradient contributions of key tile kt of head bh
 // (batch element b) against every query tile that can see it; qT and doT are
 // the head's Q and dO transposed tile by tile.
-func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, dsum, gout, qT, doT []float32, g *attnGrads, sc *attnScratch) {
+func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, dsum, gout []float32, lay *attnLayouts, qT, doT []float32, g *attnGrads, sc *attnScratch) {
+	ol := lay.o
 	t0 := kt * p.bk
 	nt := min(p.bk, p.tk-t0)
 	kOff := (bh*p.tk + t0) * hd
 	kT, vT := sc.kT[:hd*nt], sc.vT[:hd*nt]
 	dkT, dvT := sc.dkT[:hd*nt], sc.dvT[:hd*nt]
 	transposeInto(kT, nt, k[kOff:], hd, nt, hd)
-	transposeInto(vT, nt, v[kOff:], hd, nt, hd)
+	transposeInto(vT, nt, v[lay.v.at(bh, t0):], lay.v.ld, nt, hd)
 	clear(dkT)
 	clear(dvT)
 	dq, ldq := g.gq, 0 // where dQ of head bh accumulates
@@ -412,7 +438,7 @@ func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, d
 		if g.gq == nil && g.gk == nil {
 			continue
 		}
-		tileMul(ni, nj, hd, 1, gout[r0*hd:(r0+ni)*hd], hd, vT[lo:], nt, 0, dp, nj, sc.tail)
+		tileMul(ni, nj, hd, 1, gout[ol.at(bh, i0):], ol.ld, vT[lo:], nt, 0, dp, nj, sc.tail)
 		for i := 0; i < ni; i++ {
 			dsRow(s[i*nj:(i+1)*nj], dp[i*nj:(i+1)*nj], dsum[r0+i])
 		}
@@ -424,9 +450,33 @@ func backwardTile(p *attnPlan, b, bh, kt, hd int, scale float32, q, k, v, lse, d
 		}
 	}
 	if g.gk != nil {
-		addTransposed(g.gk[kOff:], hd, dkT, nt, hd, nt)
+		transpose("addTransposed", g.gk[lay.gk.at(bh, t0):], lay.gk.ld, dkT, nt, hd, nt, !g.kvWrite)
 	}
 	if g.gv != nil {
-		addTransposed(g.gv[kOff:], hd, dvT, nt, hd, nt)
+		transpose("addTransposed", g.gv[lay.gv.at(bh, t0):], lay.gv.ld, dvT, nt, hd, nt, !g.kvWrite)
 	}
 }
+
+// rowLayout places row i of head bh of a (B, H, T, hd) operand at
+// (bh/h)·bStride + (bh%h)·hStride + i·ld: packed heads (packedRows), or
+// merged heads (B·T, H·hd) rows (mergedRows).
+type rowLayout struct{ h, ld, hStride, bStride int }
+
+func packedRows(h, t, hd int) rowLayout { return rowLayout{h, hd, t * hd, h * t * hd} }
+
+func mergedRows(h, t, hd int) rowLayout { return rowLayout{h, h * hd, hd, t * h * hd} }
+
+// qkvRows is the layout of one part of a fused projection (B·T, 3·H·hd).
+func qkvRows(h, t, hd int) rowLayout { return rowLayout{h, 3 * h * hd, hd, t * 3 * h * hd} }
+
+// attnLayouts place the rows of the operands the kernels read or write in
+// place: v, out (and dO), dK and dV; q, k and dQ are always packed.
+type attnLayouts struct{ v, o, gk, gv rowLayout }
+
+// packedLayouts is every operand packed (B, H, T, hd).
+func packedLayouts(p *attnPlan, h, hd int) attnLayouts {
+	kv := packedRows(h, p.tk, hd)
+	return attnLayouts{v: kv, o: packedRows(h, p.tq, hd), gk: kv, gv: kv}
+}
+
+func (l rowLayout) at(bh, i int) int { return bh/l.h*l.bStride + bh%l.h*l.hStride + i*l.ld }

@@ -63,3 +63,10 @@ func swigluBackRowAVX512(a, b, g, ga, gb []float32, accumulate bool)
 //
 //go:noescape
 func adamwAVX512(p, g, m, v []float32, k *adamwConsts)
+
+// ropeRowAVX512 is ropeRows on 16 lanes for n floats (a multiple of 16)
+// with the lane-expanded tables ce and se: mode 0 forward, 1 back, 2 back
+// and added to y.
+//
+//go:noescape
+func ropeRowAVX512(x, y, ce, se *float32, n, mode int)

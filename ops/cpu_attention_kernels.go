@@ -131,10 +131,13 @@ func scaleRow(x []float32, s float32) {
 // n, so that a tile's transpose is contiguous (a layout with leading
 // dimension t would put a tile's rows t·4 bytes apart, which for t = 1024
 // maps them all to the same L1 cache sets).
-func transposeTiles(dst, src []float32, t, hd, bt int) {
+func transposeTiles(dst, src []float32, t, hd, bt int) { transposeTilesLd(dst, src, hd, t, hd, bt) }
+
+// transposeTilesLd is transposeTiles for src rows lds apart.
+func transposeTilesLd(dst, src []float32, lds, t, hd, bt int) {
 	for j0 := 0; j0 < t; j0 += bt {
 		n := min(bt, t-j0)
-		transposeInto(dst[j0*hd:], n, src[j0*hd:], hd, n, hd)
+		transposeInto(dst[j0*hd:], n, src[j0*lds:], lds, n, hd)
 	}
 }
 

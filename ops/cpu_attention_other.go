@@ -24,3 +24,4 @@ func swigluBackRowAVX512(a, b, g, ga, gb []float32, accumulate bool) {
 	panic("ops: swigluBackRowAVX512 without AVX-512")
 }
 func adamwAVX512(p, g, m, v []float32, k *adamwConsts) { panic("ops: adamwAVX512 without AVX-512") }
+func ropeRowAVX512(x, y, ce, se *float32, n, mode int) { panic("ops: ropeRowAVX512 without AVX-512") }

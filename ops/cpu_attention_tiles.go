@@ -338,6 +338,7 @@ func attnWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }
 type headCache struct {
 	size      int
 	src, src2 []float32
+	l2        rowLayout // of src2 (zero: packed like src)
 	t, hd, bt int
 	heads     []headSlot
 	mu        sync.Mutex
@@ -372,7 +373,10 @@ func newHeadCache(nbh, itemsPerHead, size, workers int) *headCache {
 func (c *headCache) fill(bh int, dst []float32) {
 	n := c.t * c.hd
 	transposeTiles(dst, c.src[bh*n:], c.t, c.hd, c.bt)
-	if c.src2 != nil {
+	if c.src2 != nil && c.l2.ld != 0 {
+		o := c.l2.at(bh, 0)
+		transposeTilesLd(dst[n:], c.src2[o:], c.l2.ld, c.t, c.hd, c.bt)
+	} else if c.src2 != nil {
 		transposeTiles(dst[n:], c.src2[bh*n:], c.t, c.hd, c.bt)
 	}
 }

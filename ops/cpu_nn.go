@@ -3,7 +3,6 @@ package ops
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"xprompt/core"
 )
@@ -173,16 +172,7 @@ func (cpuBackend) RMSNorm(x, w, y, rstd *core.Tensor, eps float32) {
 	parallelArgs(n, max(1, 8192/max(d, 1)), rmsNormArgs{x, w, y, rstd, d, eps}, func(a *rmsNormArgs, lo, hi int) {
 		x, w, y, rstd, d, eps := a.x, a.w, a.y, a.rstd, a.d, a.eps
 		for r := lo; r < hi; r++ {
-			xs, ys := x.Data[r*d:(r+1)*d], y.Data[r*d:(r+1)*d]
-			var ss float64
-			for _, v := range xs {
-				ss += float64(v) * float64(v)
-			}
-			rs := float32(1 / math.Sqrt(ss/float64(d)+float64(eps)))
-			rstd.Data[r] = rs
-			for i, v := range xs {
-				ys[i] = v * rs * w.Data[i]
-			}
+			rstd.Data[r] = rmsNormRow(x.Data[r*d:(r+1)*d], w.Data, y.Data[r*d:(r+1)*d], eps)
 		}
 	})
 }
@@ -208,11 +198,7 @@ func (cpuBackend) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
 		for r := lo; r < hi; r++ {
 			xs, g := x.Data[r*d:(r+1)*d], gy.Data[r*d:(r+1)*d]
 			rs := rstd.Data[r]
-			var dot float64
-			for i, v := range xs {
-				dot += float64(g[i]*w.Data[i]) * float64(v*rs)
-			}
-			mean := float32(dot / float64(d))
+			mean := float32(normDot64(g, w.Data, xs, rs) / float64(d))
 			if gx != nil {
 				dx := gx.Data[r*d : (r+1)*d]
 				for i, v := range xs {
@@ -307,61 +293,6 @@ func (cpuBackend) LayerNormBackward(x, w, mean, rstd, gy, gx, gw, gb *core.Tenso
 			dx[i] += rs * (gh - mg - (v-mu)*rs*mgx)
 		}
 	}
-}
-
-// ropeTable caches cos/sin of pos·θᵢ for one (hd, base), grown on demand.
-type ropeTable struct {
-	mu       sync.RWMutex
-	cos, sin []float32 // [pos*(hd/2)+i]
-	npos     int
-}
-
-var (
-	ropeMu     sync.RWMutex
-	ropeTables = map[ropeKey]*ropeTable{}
-)
-
-type ropeKey struct {
-	hd   int
-	base float32
-}
-
-func ropeCosSin(hd int, base float32, maxPos int) (cos, sin []float32) {
-	key := ropeKey{hd, base}
-	ropeMu.RLock()
-	tb := ropeTables[key]
-	ropeMu.RUnlock()
-	if tb == nil {
-		ropeMu.Lock()
-		if tb = ropeTables[key]; tb == nil {
-			tb = &ropeTable{}
-			ropeTables[key] = tb
-		}
-		ropeMu.Unlock()
-	}
-	tb.mu.RLock()
-	if tb.npos > maxPos {
-		cos, sin = tb.cos, tb.sin
-		tb.mu.RUnlock()
-		return
-	}
-	tb.mu.RUnlock()
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	if tb.npos <= maxPos {
-		n := max(2*tb.npos, maxPos+1, 64)
-		half := hd / 2
-		c, s := make([]float32, n*half), make([]float32, n*half)
-		for p := 0; p < n; p++ {
-			for i := 0; i < half; i++ {
-				theta := math.Pow(float64(base), -2*float64(i)/float64(hd))
-				sv, cv := math.Sincos(float64(p) * theta)
-				c[p*half+i], s[p*half+i] = float32(cv), float32(sv)
-			}
-		}
-		tb.cos, tb.sin, tb.npos = c, s, n
-	}
-	return tb.cos, tb.sin
 }
 
 func (cpuBackend) RoPE(x, out *core.Tensor, positions []int32, base float32, inverse, accumulate bool) {

@@ -79,3 +79,34 @@ func TestAdamWRowsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRoPERowsMatchReference requires the AVX-512 rotation to equal
+// ropeRows bit for bit, forward, back, and back added, at many positions.
+func TestRoPERowsMatchReference(t *testing.T) {
+	if !attnAVX512 {
+		t.Skip("no AVX-512 on this machine")
+	}
+	rng := core.NewRNG(6)
+	for _, hd := range []int{16, 32, 64} {
+		cos, sin, ce, se := ropeExpanded(hd, 10000, 400)
+		half := hd / 2
+		for _, p := range []int{0, 1, 7, 100, 400} {
+			c, s := cos[p*half:(p+1)*half], sin[p*half:(p+1)*half]
+			x, y0 := randData(rng, hd), randData(rng, hd)
+			for mode := 0; mode < 3; mode++ {
+				got, want := append([]float32(nil), y0...), append([]float32(nil), y0...)
+				ropeRowAVX512(&x[0], &got[0], &ce[p*hd], &se[p*hd], hd, mode)
+				if mode == 0 {
+					ropeRows(x, want, c, s, 1, false)
+				} else {
+					ropeRows(x, want, c, s, -1, mode == 2)
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("hd=%d pos=%d mode=%d: [%d] = %g, reference %g", hd, p, mode, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

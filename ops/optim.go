@@ -34,6 +34,15 @@ func NewAdamW(params []*core.Tensor, weightDecay float32) *AdamW {
 // a gradient. Parameters without a gradient are left unchanged.
 func (o *AdamW) Step(lr float32) {
 	o.Steps++
+	if o.stepCPU(lr) {
+		return
+	}
+	o.stepEach(lr)
+}
+
+// stepEach is Step with one backend call per parameter: the reference of
+// stepCPU and the path of other backends.
+func (o *AdamW) stepEach(lr float32) {
 	for i, p := range o.Params {
 		g := p.Grad()
 		if g == nil {
@@ -46,6 +55,47 @@ func (o *AdamW) Step(lr float32) {
 		core.BackendOf(p).AdamW(p, g, o.M[i], o.V[i], core.AdamWConfig{
 			LR: lr, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: wd, Step: o.Steps})
 	}
+}
+
+// stepCPU is Step as one vectorised pass over every parameter with a
+// gradient (adamwAll) when all of them and their moments are on the CPU; it
+// reports whether it ran.
+func (o *AdamW) stepCPU(lr float32) bool {
+	n, total := 0, 0
+	for i, p := range o.Params {
+		g := p.Grad()
+		if g == nil {
+			continue
+		}
+		if p.Device() != core.CPU || g.Device() != core.CPU || o.M[i].Device() != core.CPU || o.V[i].Device() != core.CPU {
+			return false
+		}
+		if p.Len() != g.Len() || p.Len() != o.M[i].Len() || p.Len() != o.V[i].Len() {
+			panic(fmt.Sprintf("ops.AdamW.Step: parameter %d: p %v, g %v, m %v, v %v", i, p.Dims(), g.Dims(), o.M[i].Dims(), o.V[i].Dims()))
+		}
+		n++
+		total += p.Len()
+	}
+	c := core.AdamWConfig{LR: lr, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay, Step: o.Steps}
+	ks := core.Make[adamwConsts](2) // [0] decayed (matrices), [1] not (vectors)
+	ks[0] = newAdamwConsts(c)
+	c.WeightDecay = 0
+	ks[1] = newAdamwConsts(c)
+	segs, off := core.Make[adamwSegment](n)[:0], 0
+	for i, p := range o.Params {
+		g := p.Grad()
+		if g == nil {
+			continue
+		}
+		k := &ks[0]
+		if p.Rank() < 2 {
+			k = &ks[1]
+		}
+		segs = append(segs, adamwSegment{off: off, p: p.Data, g: g.Data, m: o.M[i].Data, v: o.V[i].Data, k: k})
+		off += p.Len()
+	}
+	adamwAll(segs, total)
+	return true
 }
 
 // ZeroGrad drops the gradients of every parameter.

@@ -69,3 +69,52 @@ func TestSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamWOnePassMatchesPerTensor requires Step's single pass over all
+// parameters to equal one kernel call per parameter bit for bit over
+// several steps: matrices (decayed) and vectors (not), sizes that straddle
+// the pass's chunks, a parameter without a gradient (left unchanged).
+func TestAdamWOnePassMatchesPerTensor(t *testing.T) {
+	shapes := [][]int{{3, 5}, {7}, {elemChunk/8 + 3, 8}, {1}, {4, 4}, {2*elemChunk + 5}, {33, 3}}
+	r := core.NewRNG(12)
+	make2 := func() ([]*core.Tensor, *AdamW) {
+		r := core.NewRNG(12)
+		var ps []*core.Tensor
+		for _, s := range shapes {
+			ps = append(ps, core.New(randData(r, size(s)), s...).SetRequiresGrad(true))
+		}
+		return ps, NewAdamW(ps, 0.1)
+	}
+	ps1, o1 := make2()
+	ps2, o2 := make2()
+	for step := 0; step < 4; step++ {
+		for i, s := range shapes {
+			if i == 3 {
+				continue // no gradient
+			}
+			g := randData(r, size(s))
+			ps1[i].ZeroGrad()
+			ps2[i].ZeroGrad()
+			ps1[i].AccumulateGrad(g)
+			ps2[i].AccumulateGrad(g)
+		}
+		o1.Step(1e-2)
+		o2.Steps++
+		o2.stepEach(1e-2)
+		for i := range ps1 {
+			for j, w := range ps2[i].Data {
+				if got := ps1[i].Data[j]; got != w {
+					t.Fatalf("step %d, parameter %d[%d]: %g one pass, %g per tensor", step, i, j, got, w)
+				}
+			}
+			for j := range o1.M[i].Data {
+				if o1.M[i].Data[j] != o2.M[i].Data[j] || o1.V[i].Data[j] != o2.V[i].Data[j] {
+					t.Fatalf("step %d, parameter %d[%d]: moments differ", step, i, j)
+				}
+			}
+		}
+	}
+	if ps1[3].Data[0] != ps2[3].Data[0] {
+		t.Fatal("parameter without gradient changed")
+	}
+}

@@ -15,8 +15,10 @@ func init() {
 		// function, constant and variable definitions
 		"Abs":                reflect.ValueOf(ops.Abs),
 		"Add":                reflect.ValueOf(ops.Add),
+		"AddRMSNorm":         reflect.ValueOf(ops.AddRMSNorm),
 		"AddScalar":          reflect.ValueOf(ops.AddScalar),
 		"Attention":          reflect.ValueOf(ops.Attention),
+		"AttentionQKV":       reflect.ValueOf(ops.AttentionQKV),
 		"AttentionWeights":   reflect.ValueOf(ops.AttentionWeights),
 		"BenchAttention":     reflect.ValueOf(ops.BenchAttention),
 		"BroadcastShape":     reflect.ValueOf(ops.BroadcastShape),
