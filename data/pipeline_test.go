@@ -70,80 +70,69 @@ func TestHideInstruction(t *testing.T) {
 // TestCurveWeight checks the share of tone-curve tasks in the image
 // stream: none at weight 0, all at weight 1, about half at ½.
 func TestCurveWeight(t *testing.T) {
+	for _, c := range []struct{ weight, lo, hi float64 }{{0, 0, 0}, {1, 1, 1}, {0.5, 0.4, 0.6}} {
+		dc := DefaultConfig()
+		dc.CurveWeight = c.weight
+		kinds, n := drawKinds(t, dc, "tone_curve_")
+		if share := float64(kinds["tone_curve_"]) / float64(n); share < c.lo || share > c.hi {
+			t.Errorf("curve weight %g: %d of %d draws are tone curves", c.weight, kinds["tone_curve_"], n)
+		}
+	}
+}
+
+// drawKinds draws 400 families from an image-only pipeline of dc (no text
+// tasks, no palette permutations) and counts the draws whose name starts
+// with each prefix; every counted name must be a known family.
+func drawKinds(t *testing.T, dc Config, prefixes ...string) (map[string]int, int) {
+	t.Helper()
 	cfg, err := model.Preset("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ weight, lo, hi float64 }{{0, 0, 0}, {1, 1, 1}, {0.5, 0.4, 0.6}} {
-		dc := DefaultConfig()
-		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
-		dc.CurveWeight = c.weight
-		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+	dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
+	p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n = 400
+	kinds := map[string]int{}
+	for i := 0; i < n; i++ {
+		f, _, err := p.pickFamily(rng)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rng := rand.New(rand.NewPCG(5, 6))
-		const n = 400
-		curves := 0
-		for i := 0; i < n; i++ {
-			f, _, err := p.pickFamily(rng)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.HasPrefix(f.Name, "tone_curve_") {
-				curves++
+		for _, prefix := range prefixes {
+			if strings.HasPrefix(f.Name, prefix) {
+				kinds[prefix]++
 				if _, err := tasks.ByName(f.Name); err != nil {
 					t.Fatalf("drawn family %s is not a known name: %v", f.Name, err)
 				}
 			}
 		}
-		if share := float64(curves) / n; share < c.lo || share > c.hi {
-			t.Errorf("curve weight %g: %d of %d draws are tone curves", c.weight, curves, n)
-		}
 	}
+	return kinds, n
 }
 
 // TestSeededWeight checks the share of example-only families of the
 // held-out kinds: none at weight 0, all at weight 1 (each of the three
 // kinds), about half at ½; every draw tokenises.
 func TestSeededWeight(t *testing.T) {
-	cfg, err := model.Preset("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range []struct{ weight, lo, hi float64 }{{0, 0, 0}, {1, 1, 1}, {0.5, 0.4, 0.6}} {
 		dc := DefaultConfig()
-		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
 		dc.SeededWeight = c.weight
-		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rng := rand.New(rand.NewPCG(5, 6))
-		const n = 400
-		kinds := map[string]int{}
-		seeded := 0
-		for i := 0; i < n; i++ {
-			f, _, err := p.pickFamily(rng)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, prefix := range []string{"overlay_", "stamp_", "dense_"} {
-				if strings.HasPrefix(f.Name, prefix) {
-					seeded++
-					kinds[prefix]++
-					if _, err := tasks.ByName(f.Name); err != nil {
-						t.Fatalf("drawn family %s is not a known name: %v", f.Name, err)
-					}
-				}
-			}
-		}
-		if share := float64(seeded) / n; share < c.lo || share > c.hi {
+		kinds, n := drawKinds(t, dc, "overlay_", "stamp_", "dense_")
+		seeded := kinds["overlay_"] + kinds["stamp_"] + kinds["dense_"]
+		if share := float64(seeded) / float64(n); share < c.lo || share > c.hi {
 			t.Errorf("seeded weight %g: %d of %d draws are example-only families", c.weight, seeded, n)
 		}
 		if c.weight == 1 && len(kinds) != 3 {
 			t.Errorf("weight 1 drew kinds %v, want all three", kinds)
 		}
+	}
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
 	}
 	dc := DefaultConfig()
 	dc.SeededWeight = 1

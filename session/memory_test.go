@@ -18,12 +18,6 @@ func TestMemoryPerCellBounded(t *testing.T) {
 		t.Skip(skipRace)
 	}
 	s := newSession(t)
-	heap := func() int64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return int64(m.HeapAlloc)
-	}
 	cells := []string{"fmt.Println(%d)", "%d + 1", "z := %d\n_ = z"}
 	run := func(n int) {
 		for i := range n {
@@ -33,12 +27,12 @@ func TestMemoryPerCellBounded(t *testing.T) {
 		}
 	}
 	run(300) // warm-up
-	h0 := heap()
+	h0 := liveHeap()
 	const n = 1500
 	run(n)
-	h1 := heap()
+	h1 := liveHeap()
 	run(n)
-	h2 := heap()
+	h2 := liveHeap()
 	runtime.KeepAlive(s)
 	t.Logf("heap %d, %d, %d", h0, h1, h2)
 	per := (h2 - h1) / n
@@ -60,12 +54,6 @@ func TestGoStatementsKeepLittle(t *testing.T) {
 		t.Skip(skipRace)
 	}
 	s := newSession(t)
-	heap := func() int64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return int64(m.HeapAlloc)
-	}
 	if _, err := s.Eval(context.Background(), "func work(i int, c chan int) { c <- i }\nch := make(chan int, 1)", discard{}); err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +69,10 @@ func TestGoStatementsKeepLittle(t *testing.T) {
 		}
 	}
 	run(400)
-	h0 := heap()
+	h0 := liveHeap()
 	const n = 600
 	run(n)
-	per := (heap() - h0) / n
+	per := (liveHeap() - h0) / n
 	runtime.KeepAlive(s)
 	t.Logf("%d bytes per cell", per)
 	if per > 800 { // about 160 (2,100 before the temporaries, files and scopes were released)
@@ -100,12 +88,6 @@ func TestTemporariesAreReleased(t *testing.T) {
 		t.Skip(skipRace)
 	}
 	s := newSession(t)
-	heap := func() int64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return int64(m.HeapAlloc)
-	}
 	eval := func(src string) string {
 		t.Helper()
 		out := &streamText{}
@@ -120,14 +102,14 @@ func TestTemporariesAreReleased(t *testing.T) {
 	}
 	eval("kept := core.Zeros(1 << 18)\nkept.Data[7] = 3\nf := func() float32 { return kept.Data[7] }")
 	eval("{ inner := 5; _ = inner }")
-	h0 := heap()
+	h0 := liveHeap()
 	for range 40 {
 		eval("core.Zeros(1 << 18)") // 1 MiB each, shown and dropped
 		eval("len(core.Zeros(1 << 18).Data)")
 		eval("core.Zeros(1 << 18).Data[:4]")
 		eval("core.Zeros(1 << 18).Data[3]") // boxed
 	}
-	grown := heap() - h0
+	grown := liveHeap() - h0
 	t.Logf("heap grew %d bytes over 160 cells of 1 MiB temporaries", grown)
 	if grown > 16<<20 {
 		t.Errorf("heap grew %d bytes: the cells' temporaries are kept", grown)
@@ -150,3 +132,11 @@ type streamText struct{ b strings.Builder }
 
 func (o *streamText) Stream(_, text string)                { o.b.WriteString(text) }
 func (o *streamText) Display(display.Bundle, string, bool) {}
+
+// liveHeap returns the bytes of live heap objects after a collection.
+func liveHeap() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
