@@ -33,6 +33,10 @@ type Config struct {
 	// TokenizerImages is the number of held-out images per set in the
 	// tokenizer table.
 	TokenizerImages int
+	// Recipe is the data mix and layout every trained model shares; the
+	// suites use EmbeddedRecipe. The zero Recipe trains on the preset's
+	// defaults.
+	Recipe Recipe
 	// Sample controls decoding (zero: greedy).
 	Sample model.SampleOptions
 
@@ -80,14 +84,14 @@ type Event struct {
 // queries; the whole pipeline takes minutes on two CPU cores.
 func QuickConfig() Config {
 	return Config{Suite: "quick", Preset: "tiny", Steps: 200, Seed: 1, Queries: 4, GenEvalPerKind: 2,
-		Database: 48, Sweep: []int{1, 2, 4, 8, 16, 32}, MaxExamples: 4, TokenizerImages: 64}
+		Database: 48, Sweep: []int{1, 2, 4, 8, 16, 32}, MaxExamples: 4, TokenizerImages: 64, Recipe: EmbeddedRecipe()}
 }
 
 // FullConfig is the full suite: the small preset with its default training
 // length and more queries (hours on a CPU).
 func FullConfig() Config {
 	return Config{Suite: "full", Preset: "small", Steps: 2000, Seed: 1, Queries: 16, GenEvalPerKind: 8,
-		Database: 256, Sweep: []int{1, 2, 4, 8, 16, 32}, MaxExamples: 4, TokenizerImages: 256}
+		Database: 256, Sweep: []int{1, 2, 4, 8, 16, 32}, MaxExamples: 4, TokenizerImages: 256, Recipe: EmbeddedRecipe()}
 }
 
 // SmokeConfig is the smallest suite that exercises every table: two-step
@@ -95,7 +99,7 @@ func FullConfig() Config {
 // numbers mean nothing; tests and CI check that they are produced.
 func SmokeConfig() Config {
 	return Config{Suite: "smoke", Preset: "tiny", Steps: 2, Batch: 1, Seed: 1, Queries: 1, GenEvalPerKind: 1,
-		Database: 6, Sweep: []int{2, 4}, MaxExamples: 2, TokenizerImages: 4}
+		Database: 6, Sweep: []int{2, 4}, MaxExamples: 2, TokenizerImages: 4, Recipe: EmbeddedRecipe()}
 }
 
 // SuiteConfig returns the configuration of the named suite.
@@ -146,6 +150,9 @@ func (c Config) command(table, row string) string {
 	base := c.Command
 	if base == "" {
 		base = fmt.Sprintf("xprompt eval --suite %s --seed %d", c.Suite, c.Seed)
+		if c.Recipe.Name != "" && c.Recipe.Name != "embedded" {
+			base += " --recipe " + c.Recipe.Name
+		}
 	}
 	return base + " --table " + table + " --row " + ShellQuote(row)
 }

@@ -62,6 +62,7 @@ func trainCommand(o TrainOptions, d TrainOptions) string {
 	if o.Batch != d.Batch {
 		s += fmt.Sprintf(" --batch %d", o.Batch)
 	}
+	s += recipeFlags(o, d)
 	switch {
 	case o.Data.Mode == model.ModeCausal:
 		s += " --ablate no-xprompt"
@@ -122,13 +123,14 @@ func NewRegistry(cfg Config) (*Registry, error) {
 }
 
 // Options returns the training options of a variant: the preset's defaults
-// with the config's steps, batch and seed, a warmup of at most a tenth of the
+// with the config's recipe, steps, batch and seed, a warmup of at most a tenth of the
 // steps, and the variant's change. Variant "xpS" sets S X-Prompt tokens.
 func (r *Registry) Options(variant string) (TrainOptions, error) {
 	c := r.cfg
 	o := c.Trainer.Defaults(c.Preset)
 	o.Steps, o.Seed = c.Steps, c.Seed
 	o.Warmup = min(o.Warmup, max(c.Steps/10, 1))
+	c.Recipe.apply(&o)
 	if c.Batch > 0 {
 		o.Batch = c.Batch
 	}

@@ -18,7 +18,7 @@ func init() {
 }
 
 func runEval(args []string) error {
-	fs := newFlags("eval", "--suite quick|full|smoke [--json] [--out DIR] [--model FILE] [--steps N] [--table T,…] [--row NAME]")
+	fs := newFlags("eval", "--suite quick|full|smoke [--json] [--out DIR] [--model FILE] [--steps N] [--recipe embedded|plain] [--table T,…] [--row NAME]")
 	suite := fs.String("suite", "quick", "quick (tiny preset, minutes), full (small preset, hours), smoke (seconds; numbers meaningless)")
 	asJSON := fs.Bool("json", false, "print one JSON object per row")
 	out := fs.String("out", "", "write report.md, report.json and PNG plots here; trained models are cached in OUT/models")
@@ -29,6 +29,7 @@ func runEval(args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the trainings and of the evaluation sets")
 	tableFlag := fs.String("table", "", "comma list of tables (default: all): "+strings.Join(lab.TableNames(), ", "))
 	rowFlag := fs.String("row", "", "compute only the rows of this name (as printed with each row)")
+	recipe := fs.String("recipe", "embedded", "data mix and layout of every trained model: embedded (the embedded model's: hidden instructions, tone curves, 2-D image positions) or plain (the preset's defaults)")
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, atLeast("steps", 0), atLeast("queries", 0)); err != nil {
@@ -54,6 +55,12 @@ func runEval(args []string) error {
 	// --table and --row to it.
 	base := fmt.Sprintf("xprompt eval --suite %s --seed %d", *suite, *seed)
 	cfg.Seed = *seed
+	if cfg.Recipe, err = lab.RecipeByName(*recipe); err != nil {
+		return fmt.Errorf("%w: --recipe: %v", errUsage, err)
+	}
+	if *recipe != "embedded" {
+		base += " --recipe " + *recipe
+	}
 	if *steps > 0 {
 		cfg.Steps = *steps
 		base += fmt.Sprintf(" --steps %d", *steps)
