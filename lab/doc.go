@@ -13,7 +13,10 @@
 // them between steps, and a Config: the preset, training steps, seed,
 // queries per family, the image tokenizer, a progress callback. Models are
 // trained by Config.Trainer (the training loop, injected by cmd/xprompt so
-// that lab does not import it) as variants of one set of options (base, causal
+// that lab does not import it) as variants of one set of options, the
+// preset's defaults with Config.Recipe applied (the suites use the embedded
+// model's recipe: hidden instructions, tone curves, 2-D image positions;
+// `--recipe plain` keeps the defaults), each variant changing one thing (base, causal
 // mask, held-out families included, no text tasks, no reverse augmentation,
 // S X-Prompt tokens) and shared between tables by a Registry, which keeps
 // their checkpoints in a cache folder so that a rerun skips finished
