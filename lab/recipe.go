@@ -14,10 +14,10 @@ type Recipe struct {
 	// HideInstruction and HideExampleInstruction are the probabilities that a
 	// query, or its in-context examples, come without their instruction.
 	HideInstruction, HideExampleInstruction float64
-	Palette float64 // share of palette permutations; negative: the preset's
-	Curves  float64 // share of the other image sequences that are tone curves
-	Seeded  float64 // share of example-only tasks of the held-out kinds
-	Pos2D   bool    // learned row and column embeddings for image tokens
+	Palette                                 float64 // share of palette permutations; negative: the preset's
+	Curves                                  float64 // share of the other image sequences that are tone curves
+	Seeded                                  float64 // share of example-only tasks of the held-out kinds
+	Pos2D                                   bool    // learned row and column embeddings for image tokens
 }
 
 // EmbeddedRecipe is the data mix and layout of the embedded model's later
