@@ -71,11 +71,14 @@ func (t *Table) Markdown() string {
 		fams = append(fams, f)
 	}
 	sort.Strings(fams)
-	if len(fams) > 0 || len(t.Omitted) > 0 {
+	if len(fams) > 0 || len(t.Omitted) > 0 || len(t.PromptKV) > 0 {
 		b.WriteString("\n")
 	}
 	for _, f := range fams {
 		fmt.Fprintf(&b, "† %s: %s.\n", f, notes[f])
+	}
+	if line := t.kvLine(); line != "" {
+		b.WriteString(line)
 	}
 	for _, m := range Methods {
 		if why, ok := t.Omitted[m]; ok {
@@ -109,4 +112,18 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// kvLine says how much KV cache the in-context prompts keep: X-Prompt's
+// against its uncompressed prompt and against the causal-trained model's.
+func (t *Table) kvLine() string {
+	xp, full := t.PromptKV[string(XPrompt)], t.PromptKV[UncompressedKV]
+	if xp == 0 || full == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("Prompt KV cache, mean over prompts: X-Prompt %.0f bytes, %.1f %% of its uncompressed prompt (%.0f bytes)", xp, 100*xp/full, full)
+	if c := t.PromptKV[string(CausalTrained)]; c > 0 {
+		s += fmt.Sprintf("; the causal-trained model keeps its whole prompt, %.0f bytes: X-Prompt holds %.1f %% of it", c, 100*xp/c)
+	}
+	return s + ".\n"
 }

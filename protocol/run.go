@@ -135,7 +135,15 @@ type QueryScore struct {
 	// changed region (edit families only).
 	PSNR   map[Method]float64 `json:"psnr"`
 	Region map[Method]float64 `json:"region_psnr,omitempty"`
+	// PromptKV is the size in bytes of the prompt's KV cache per in-context
+	// method (after compression for X-Prompt), and of the uncompressed
+	// X-Prompt prompt under "uncompressed".
+	PromptKV map[string]int64 `json:"prompt_kv_bytes,omitempty"`
 }
+
+// UncompressedKV is the PromptKV key of the X-Prompt prompt's cache before
+// compression.
+const UncompressedKV = "uncompressed"
 
 // Run evaluates the models on the options' families and returns the table.
 // It stops between prompts when ctx is cancelled.
@@ -225,6 +233,7 @@ func runPrompt(ctx context.Context, m Models, none *model.CompressedPrompt, o Op
 		InputTokenized: m.XPrompt.Reconstruct(set.Inputs()),
 		Ceiling:        m.XPrompt.Reconstruct(set.Truths()),
 	}
+	kv := map[string]int64{}
 	gen := func(g Generator, cp *model.CompressedPrompt) ([]*img.Image, error) {
 		return g.Generate(ctx, cp, set.Queries, o.Sample)
 	}
@@ -248,13 +257,17 @@ func runPrompt(ctx context.Context, m Models, none *model.CompressedPrompt, o Op
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", r.method.Title(), err)
 		}
+		kv[string(r.method)] = cp.Bytes
+		if r.method == XPrompt {
+			kv[UncompressedKV] = cp.FullBytes
+		}
 		if outs[r.method], err = gen(r.g, cp); err != nil {
 			return nil, fmt.Errorf("%s: %w", r.method.Title(), err)
 		}
 	}
 	out := make([]QueryScore, len(set.Queries))
 	for i, q := range set.Queries {
-		s := QueryScore{Family: fam, Prompt: p, Seed: seed, Query: i, Wrong: wrongFam, PSNR: map[Method]float64{}}
+		s := QueryScore{Family: fam, Prompt: p, Seed: seed, Query: i, Wrong: wrongFam, PSNR: map[Method]float64{}, PromptKV: kv}
 		var mask []bool
 		if isEdit(fam) {
 			if mask, err = RegionMask(q.Input, q.Output); err != nil {

@@ -90,9 +90,39 @@ func TestRunProducesEveryColumn(t *testing.T) {
 			t.Fatalf("%s: copy input %v, want mean metrics.PSNR %v", fam, got, sum/float64(n))
 		}
 	}
+	// The prompt KV sizes are the means over the four prompts of the caches
+	// the two models build from the drawn examples, compressed here again.
+	want := map[string]float64{}
+	for _, fam := range []string{"invert", "add_object"} {
+		for p := 0; p < 2; p++ {
+			set, err := protocol.Draw(fam, protocol.Development.PromptSeed(p), 1, 2, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xp, err := x.Compress(set.Examples, model.ModeXPrompt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cc, err := c.Compress(set.Examples, model.ModeCausal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want["xprompt"] += float64(xp.Bytes) / 4
+			want[protocol.UncompressedKV] += float64(xp.FullBytes) / 4
+			want["causal_trained"] += float64(cc.Bytes) / 4
+		}
+	}
+	for k, v := range want {
+		if got := tab.PromptKV[k]; math.Abs(got-v) > 1e-6 {
+			t.Errorf("mean prompt KV %s = %v, want %v", k, got, v)
+		}
+	}
+	if !(want["xprompt"] < want[protocol.UncompressedKV] && want["xprompt"] < want["causal_trained"]) {
+		t.Errorf("prompt KV: X-Prompt %v, uncompressed %v, causal %v", want["xprompt"], want[protocol.UncompressedKV], want["causal_trained"])
+	}
 	md := tab.Markdown()
 	t.Log("\n" + md)
-	for _, want := range []string{"copy input", "input via tokenizer", "tokenizer ceiling", "no context", "X-Prompt", "wrong example",
+	for _, want := range []string{"Prompt KV cache", "X-Prompt holds", "copy input", "input via tokenizer", "tokenizer ceiling", "no context", "X-Prompt", "wrong example",
 		"causal-trained", "X-Prompt − no context", "add_object (changed region)", "**g mean**", "development seeds 1…2"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)

@@ -78,7 +78,10 @@ type Table struct {
 	Rows            []Row             `json:"rows"`
 	Scores          []QueryScore      `json:"queries"`
 	Comparisons     []string          `json:"comparisons"`
-	notes           map[string]string // family → caveat
+	// PromptKV is the mean size in bytes of the prompt's KV cache over the
+	// prompts, per in-context method and UncompressedKV.
+	PromptKV map[string]float64 `json:"mean_prompt_kv_bytes,omitempty"`
+	notes    map[string]string  // family → caveat
 }
 
 // tabulate aggregates the query scores into rows.
@@ -92,6 +95,7 @@ func tabulate(m Models, o Options, methods []Method, omitted map[Method]string, 
 			t.Comparisons = append(t.Comparisons, c.Name)
 		}
 	}
+	t.PromptKV = meanPromptKV(scores)
 	var all []Row
 	for _, g := range o.Groups {
 		var image, region []Row
@@ -124,6 +128,28 @@ func tabulate(m Models, o Options, methods []Method, omitted map[Method]string, 
 		t.Rows = append(t.Rows, t.mean("all", ScopeImage, all))
 	}
 	return t
+}
+
+// meanPromptKV averages the prompts' KV cache sizes (each prompt once: its
+// first query).
+func meanPromptKV(scores []QueryScore) map[string]float64 {
+	sum, n := map[string]float64{}, map[string]int{}
+	for _, s := range scores {
+		if s.Query != 0 {
+			continue
+		}
+		for k, v := range s.PromptKV {
+			sum[k] += float64(v)
+			n[k]++
+		}
+	}
+	if len(sum) == 0 {
+		return nil
+	}
+	for k := range sum {
+		sum[k] /= float64(n[k])
+	}
+	return sum
 }
 
 // has reports whether the table computed the method.
