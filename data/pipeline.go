@@ -2,7 +2,9 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 
 	"xprompt/img"
@@ -51,6 +53,11 @@ type Config struct {
 	Mode model.Mode
 	// Families restricts image families to these names (default: all seen).
 	Families []string
+	// FamilyWeights weighs the draw of the image families named (either
+	// direction of a reverse pair names the pair); the others weigh 1.
+	// Palette permutations, tone curves and example-only families keep their
+	// own shares. Nil: every family equally often.
+	FamilyWeights map[string]float64
 	// Include adds these held-out families (and, with Reverse, their
 	// reverses) to the image families, whatever Families says: the "full
 	// training" comparison of the novel-task table (families.go).
@@ -76,6 +83,7 @@ type Pipeline struct {
 	Images  ImageCodec
 
 	primaries []*tasks.Family // image families, one direction of each reverse pair
+	cumWeight []float64       // cumulative FamilyWeights over primaries; nil: uniform
 }
 
 // NewPipeline returns a pipeline for the given data config and tokenizers.
@@ -110,7 +118,55 @@ func NewPipeline(cfg Config, mcfg model.Config, tok *text.Tokenizer, codec Image
 	if len(p.primaries) == 0 && cfg.ImageWeight > 0 {
 		return nil, fmt.Errorf("no image families to train on")
 	}
+	if err := p.setWeights(cfg.FamilyWeights); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// setWeights checks the family weights and accumulates them over the
+// primaries.
+func (p *Pipeline) setWeights(w map[string]float64) error {
+	if len(w) == 0 {
+		return nil
+	}
+	weight := make([]float64, len(p.primaries))
+	for i := range weight {
+		weight[i] = 1
+	}
+	for name, v := range w {
+		if !(v > 0 && v < math.Inf(1)) {
+			return fmt.Errorf("family weight %s=%v: want a positive finite number", name, v)
+		}
+		i := slices.IndexFunc(p.primaries, func(f *tasks.Family) bool { return f.Name == name || f.Reverse == name })
+		if i < 0 {
+			if _, err := tasks.ByName(name); err != nil {
+				return fmt.Errorf("family weight: %w", err)
+			}
+			return fmt.Errorf("family weight %s: the family is not in the training stream", name)
+		}
+		weight[i] = v
+	}
+	p.cumWeight = make([]float64, len(weight))
+	sum := 0.0
+	for i, v := range weight {
+		sum += v
+		p.cumWeight[i] = sum
+	}
+	return nil
+}
+
+// pickPrimary draws an image family: uniformly, or by FamilyWeights.
+func (p *Pipeline) pickPrimary(rng *rand.Rand) *tasks.Family {
+	if p.cumWeight == nil {
+		return p.primaries[rng.IntN(len(p.primaries))]
+	}
+	r := rng.Float64() * p.cumWeight[len(p.cumWeight)-1]
+	i := slices.IndexFunc(p.cumWeight, func(c float64) bool { return r < c })
+	if i < 0 { // r rounded up to the total
+		i = len(p.primaries) - 1
+	}
+	return p.primaries[i]
 }
 
 // pickFamily draws the family of the next sequence and whether to reverse it.
@@ -134,7 +190,7 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 			f := [...]func(uint64) *tasks.Family{tasks.OverlayFamily, tasks.StampFamily, tasks.DenseFamily}[rng.IntN(3)](seed)
 			return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, nil
 		}
-		f := p.primaries[rng.IntN(len(p.primaries))]
+		f := p.pickPrimary(rng)
 		return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, nil
 	case r < c.ImageWeight+c.CaptionWeight:
 		name = "caption"

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -142,5 +143,48 @@ func TestSeededWeight(t *testing.T) {
 	}
 	if _, err := p.Sequences(rand.New(rand.NewPCG(1, 2)), 16); err != nil {
 		t.Fatalf("sequences of example-only families: %v", err)
+	}
+}
+
+// TestFamilyWeights checks that a weighted family is drawn in proportion to
+// its weight (either direction's name selects the pair), that the other
+// families stay uniform, and that bad weights are refused by name.
+func TestFamilyWeights(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := DefaultConfig()
+	dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
+	dc.FamilyWeights = map[string]float64{"flip_h": 9, "rotate270": 5} // rotate270 is rotate90's reverse
+	p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := float64(len(p.primaries))
+	total := 9 + 5 + (k - 2)
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 20000
+	count := map[string]int{}
+	for range n {
+		f, _, err := p.pickFamily(rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count[f.Name]++
+	}
+	for name, w := range map[string]float64{"flip_h": 9, "rotate90": 5, "invert": 1} {
+		want := n * w / total
+		if got := float64(count[name]); math.Abs(got-want) > 4*math.Sqrt(want) {
+			t.Errorf("%s drawn %v times of %d, want about %.0f (weight %v of %v)", name, got, n, want, w, total)
+		}
+	}
+	for _, bad := range []map[string]float64{{"no_such_family": 2}, {"flip_h": 0}, {"flip_h": math.Inf(1)}, {"derain": 2}} {
+		dc.FamilyWeights = bad
+		if _, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5); err == nil {
+			t.Errorf("weights %v accepted", bad)
+		} else {
+			t.Logf("weights %v: %v", bad, err)
+		}
 	}
 }

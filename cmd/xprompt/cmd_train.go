@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -110,13 +111,14 @@ func runTrain(args []string) error {
 	examples := fs.Int("examples", 1, "in-context examples per training sequence")
 	pos2d := fs.Bool("pos2d", false, "learned row and column embeddings for image tokens (with --init: added at zero)")
 	families := fs.String("families", "", "comma-separated image families to train on (default: every seen family)")
+	familyWeights := fs.String("family-weights", "", "weights of image families in the draw, NAME=W,… (either direction names a reverse pair; others weigh 1)")
 	device := fs.String("device", deviceDefault(), deviceNames)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	const resumeWhy = "continues the run as saved (its preset, seed, data mix, batch, learning rate and tokenizers)"
 	if err := parseFlags(fs, args,
 		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8),
 		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "ablate", "vq", "init",
-			"hide-instruction", "hide-example-instruction", "palette", "curves", "seeded"),
+			"hide-instruction", "hide-example-instruction", "palette", "curves", "seeded", "family-weights"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
 	); err != nil {
 		return err
@@ -130,6 +132,10 @@ func runTrain(args []string) error {
 	}
 	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0 || *seeded != 0 || *pos2d || *families != "") {
 		return fmt.Errorf("%w: --resume continues the run's own data mix and model; --hide-instruction(s), --palette, --curves, --seeded, --families and --pos2d start a new run (--init)", errUsage)
+	}
+	weights, err := parseFamilyWeights(*familyWeights)
+	if err != nil {
+		return fmt.Errorf("%w: --family-weights: %v", errUsage, err)
 	}
 	prob := func(v float64) bool { return v >= 0 && v <= 1 } // false for NaN
 	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) {
@@ -180,6 +186,7 @@ func runTrain(args []string) error {
 		if *families != "" {
 			o.Data.Families = strings.Split(*families, ",")
 		}
+		o.Data.FamilyWeights = weights
 		if *steps > 0 {
 			o.Steps = *steps
 		}
@@ -313,4 +320,25 @@ func (b *progressBar) done() {
 		fmt.Fprintln(b.w)
 		b.line = false
 	}
+}
+
+// parseFamilyWeights reads NAME=W,… into a map (nil for ""); the pipeline
+// checks the names and values.
+func parseFamilyWeights(spec string) (map[string]float64, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	w := map[string]float64{}
+	for _, item := range strings.Split(spec, ",") {
+		name, v, ok := strings.Cut(strings.TrimSpace(item), "=")
+		f, err := strconv.ParseFloat(v, 64)
+		if !ok || name == "" || err != nil {
+			return nil, fmt.Errorf("%q: want NAME=WEIGHT", item)
+		}
+		if _, dup := w[name]; dup {
+			return nil, fmt.Errorf("%s given twice", name)
+		}
+		w[name] = f
+	}
+	return w, nil
 }
