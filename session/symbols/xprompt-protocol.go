@@ -44,6 +44,7 @@ func init() {
 		"ScopeRegion":          reflect.ValueOf(constant.MakeFromLiteral("\"changed region\"", token.STRING, 0)),
 		"ScoreImage":           reflect.ValueOf(protocol.ScoreImage),
 		"SeenGroups":           reflect.ValueOf(&protocol.SeenGroups).Elem(),
+		"UncompressedKV":       reflect.ValueOf(constant.MakeFromLiteral("\"uncompressed\"", token.STRING, 0)),
 		"WrongExample":         reflect.ValueOf(protocol.WrongExample),
 		"WrongFamily":          reflect.ValueOf(protocol.WrongFamily),
 		"XPrompt":              reflect.ValueOf(protocol.XPrompt),
