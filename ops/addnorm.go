@@ -199,10 +199,8 @@ func addNormBackward(s, w, rstd, gh, gs *core.Tensor, accumulate bool, gy *core.
 				}
 			}
 		})
-	for c := 0; c < len(parts)/max(d, 1); c++ {
-		for i, v := range parts[c*d : (c+1)*d] {
-			gw.Data[i] += float32(v)
-		}
+	if gw != nil {
+		addChunkSums(gw.Data, parts, d)
 	}
 }
 

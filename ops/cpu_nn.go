@@ -210,10 +210,8 @@ func (cpuBackend) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
 			}
 		}
 	})
-	for c := 0; c < len(parts)/max(d, 1); c++ {
-		for i, v := range parts[c*d : (c+1)*d] {
-			gw.Data[i] += float32(v)
-		}
+	if gw != nil {
+		addChunkSums(gw.Data, parts, d)
 	}
 }
 
@@ -433,4 +431,14 @@ type softmaxArgs struct {
 	x, y *core.Tensor
 	d    int
 	log  bool
+}
+
+// addChunkSums adds to dst (length d) the float64 partial sums of a norm's
+// weight gradient, one row of d per chunk of rows.
+func addChunkSums(dst []float32, parts []float64, d int) {
+	for c := 0; c < len(parts)/max(d, 1); c++ {
+		for i, v := range parts[c*d : (c+1)*d] {
+			dst[i] += float32(v)
+		}
+	}
 }
