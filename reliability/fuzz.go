@@ -67,8 +67,18 @@ func Fuzz(t FuzzTarget, d time.Duration) (int64, error) {
 			execs, _ = strconv.ParseInt(m[1], 10, 64)
 		}
 	}
-	if err != nil {
+	if err != nil && !deadlineRace(out) {
 		return execs, fmt.Errorf("%s %s: %v\n%s", t.Dir, t.Name, err, tail(out, 3000))
 	}
 	return execs, nil
+}
+
+// deadlineRace reports whether a failed fuzz run's output is only Go 1.26's
+// coordinator reporting its own -fuzztime deadline ("context deadline
+// exceeded" with no failing input; go.dev/issue/75804, fixed in Go 1.27). A
+// real finding always writes its input to testdata/fuzz and says so.
+func deadlineRace(out []byte) bool {
+	return bytes.Contains(out, []byte("\n    context deadline exceeded\n")) &&
+		!bytes.Contains(out, []byte("Failing input written")) &&
+		!bytes.Contains(out, []byte("panic:"))
 }
