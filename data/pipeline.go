@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"xprompt/img"
 	"xprompt/model"
@@ -36,6 +37,9 @@ type Config struct {
 	// the held-out kinds (tasks.OverlayFamily, StampFamily, DenseFamily, a
 	// new task each time, the three kinds equally often).
 	SeededWeight float64
+	// SeededKinds restricts the example-only families to these kinds
+	// ("overlay", "stamp", "dense"); empty means all three.
+	SeededKinds []string
 	// Reverse trains every pair in both directions (x → y and y → x).
 	Reverse bool
 	// HideInstruction is the probability that a query of an image family
@@ -82,8 +86,35 @@ type Pipeline struct {
 	Builder *model.Builder
 	Images  ImageCodec
 
-	primaries []*tasks.Family // image families, one direction of each reverse pair
-	cumWeight []float64       // cumulative FamilyWeights over primaries; nil: uniform
+	primaries []*tasks.Family                   // image families, one direction of each reverse pair
+	cumWeight []float64                         // cumulative FamilyWeights over primaries; nil: uniform
+	seeded    []func(seed uint64) *tasks.Family // the example-only kinds drawn
+}
+
+// SeededKindNames are the kinds of example-only families, in draw order.
+var SeededKindNames = []string{"overlay", "stamp", "dense"}
+
+// seededKinds returns the constructors of the example-only kinds named
+// (all three when none is), or an error naming an unknown kind.
+func seededKinds(names []string) ([]func(uint64) *tasks.Family, error) {
+	all := map[string]func(uint64) *tasks.Family{
+		"overlay": tasks.OverlayFamily, "stamp": tasks.StampFamily, "dense": tasks.DenseFamily}
+	if len(names) == 0 {
+		names = SeededKindNames
+	}
+	var out []func(uint64) *tasks.Family
+	seen := map[string]bool{}
+	for _, n := range names {
+		f, ok := all[n]
+		if !ok {
+			return nil, fmt.Errorf("unknown example-only kind %q (want one of %s)", n, strings.Join(SeededKindNames, ", "))
+		}
+		if !seen[n] {
+			out = append(out, f)
+			seen[n] = true
+		}
+	}
+	return out, nil
 }
 
 // NewPipeline returns a pipeline for the given data config and tokenizers.
@@ -119,6 +150,9 @@ func NewPipeline(cfg Config, mcfg model.Config, tok *text.Tokenizer, codec Image
 		return nil, fmt.Errorf("no image families to train on")
 	}
 	if err := p.setWeights(cfg.FamilyWeights); err != nil {
+		return nil, err
+	}
+	if p.seeded, err = seededKinds(cfg.SeededKinds); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -187,7 +221,7 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 		}
 		if c.SeededWeight > 0 && rng.Float64() < c.SeededWeight {
 			seed := uint64(rng.IntN(paletteSeedLimit))
-			f := [...]func(uint64) *tasks.Family{tasks.OverlayFamily, tasks.StampFamily, tasks.DenseFamily}[rng.IntN(3)](seed)
+			f := p.seeded[rng.IntN(len(p.seeded))](seed)
 			return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, nil
 		}
 		f := p.pickPrimary(rng)

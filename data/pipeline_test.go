@@ -146,6 +146,27 @@ func TestSeededWeight(t *testing.T) {
 	}
 }
 
+// TestSeededKinds checks that SeededKinds restricts the example-only
+// families to the kinds named, and that an unknown kind is refused by name.
+func TestSeededKinds(t *testing.T) {
+	dc := DefaultConfig()
+	dc.SeededWeight = 1
+	dc.SeededKinds = []string{"stamp", "overlay"}
+	kinds, n := drawKinds(t, dc, "overlay_", "stamp_", "dense_")
+	if kinds["dense_"] != 0 || kinds["stamp_"]+kinds["overlay_"] != n || kinds["stamp_"] < n/3 || kinds["overlay_"] < n/3 {
+		t.Errorf("kinds stamp, overlay drew %v of %d", kinds, n)
+	}
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc.SeededKinds = []string{"stamp", "rain"}
+	_, err = NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+	if err == nil || !strings.Contains(err.Error(), `"rain"`) {
+		t.Errorf("unknown kind: err = %v, want one naming \"rain\"", err)
+	}
+}
+
 // TestFamilyWeights checks that a weighted family is drawn in proportion to
 // its weight (either direction's name selects the pair), that the other
 // families stay uniform, and that bad weights are refused by name.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,6 +103,7 @@ func runTrain(args []string) error {
 	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
 	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
 	seeded := fs.Float64("seeded", 0, "share of the remaining image sequences that are example-only tasks of the held-out kinds (overlay, stamp, dense map), a new task each time")
+	seededKinds := fs.String("seeded-kinds", "", "example-only kinds drawn under --seeded: comma-separated overlay, stamp, dense (default: all three)")
 	ablate := fs.String("ablate", "", "ablation: no-xprompt (causal in-context), no-text (no text tasks), no-reverse")
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
@@ -118,7 +120,7 @@ func runTrain(args []string) error {
 	if err := parseFlags(fs, args,
 		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8),
 		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "ablate", "vq", "init",
-			"hide-instruction", "hide-example-instruction", "palette", "curves", "seeded", "family-weights"),
+			"hide-instruction", "hide-example-instruction", "palette", "curves", "seeded", "seeded-kinds", "family-weights"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
 	); err != nil {
 		return err
@@ -182,6 +184,14 @@ func runTrain(args []string) error {
 		}
 		o.Data.CurveWeight = *curves
 		o.Data.SeededWeight = *seeded
+		if *seededKinds != "" {
+			o.Data.SeededKinds = strings.Split(*seededKinds, ",")
+			for _, k := range o.Data.SeededKinds {
+				if !slices.Contains(data.SeededKindNames, k) {
+					return fmt.Errorf("%w: --seeded-kinds: unknown kind %q (want %s)", errUsage, k, strings.Join(data.SeededKindNames, ", "))
+				}
+			}
+		}
 		o.ImagePos2D = *pos2d
 		if *families != "" {
 			o.Data.Families = strings.Split(*families, ",")
