@@ -26,6 +26,9 @@ type TrainOptions struct {
 	Seed        uint64
 	// ExampleWeight is the loss weight of in-context examples' outputs.
 	ExampleWeight float32
+	// ChangedWeight multiplies the loss weight of output image codes that
+	// differ from the input's (0: none).
+	ChangedWeight float32
 	Data          data.Config
 	// XP overrides the preset's number of X-Prompt tokens S when positive.
 	XP int

@@ -122,6 +122,11 @@ type Builder struct {
 	ExampleWeight float32
 	// TextWeight multiplies the loss weight of text targets.
 	TextWeight float32
+	// ChangedWeight multiplies the loss weight of the output image codes
+	// that differ from the input image's code at the same place (0 or 1:
+	// no change), so that an edit of a few codes is not drowned by the
+	// codes a copy of the input gets right.
+	ChangedWeight float32
 }
 
 // Build lays out [BOS][IE][XP][TD] (per mode) for the examples and the query.
@@ -269,11 +274,30 @@ func (b *Builder) pair(s *Sequence, p Pair, seg int32, w float32, withTarget boo
 	if p.Output == nil {
 		return fmt.Errorf("pair has neither an output image nor output text")
 	}
+	start := s.Len()
 	if err := b.image(s, p.Output, p.Side, seg, w); err != nil {
 		return fmt.Errorf("output: %w", err)
 	}
+	if w > 0 && b.ChangedWeight > 0 && b.ChangedWeight != 1 && len(p.Input) == len(p.Output) {
+		weighChanged(s, start, p.Input, p.Output, p.Side, b.ChangedWeight)
+	}
 	s.pushTarget(b.Vocab.Tok(EOS), seg, w)
 	return nil
+}
+
+// weighChanged multiplies by k the loss weights of the codes of the output
+// image laid out from position start (<boi> <size> rows…) that differ from
+// in's codes at the same place. A token's weight sits at the position before
+// it, the position that predicts it.
+func weighChanged(s *Sequence, start int, in, out []int32, side int, k float32) {
+	for r := 0; r < side; r++ {
+		for c := 0; c < side; c++ {
+			if i := r*side + c; in[i] != out[i] {
+				t := start + 2 + r*(side+1) + c
+				s.Weights[t-1] *= k
+			}
+		}
+	}
 }
 
 func (b *Builder) textWeight() float32 {

@@ -28,6 +28,9 @@ type Options struct {
 	Seed        uint64
 	// ExampleWeight is the loss weight of in-context examples' outputs.
 	ExampleWeight float32
+	// ChangedWeight multiplies the loss weight of output image codes that
+	// differ from the input's (model.Builder.ChangedWeight; 0: none).
+	ChangedWeight float32 `json:",omitempty"`
 	Data          data.Config
 	// XP overrides the preset's number of X-Prompt tokens S when positive
 	// (the compression sweep).
@@ -111,6 +114,10 @@ func newRun(o Options, m *model.Model, tok *text.Tokenizer, codec data.ImageCode
 	if err != nil {
 		return nil, err
 	}
+	if !(o.ChangedWeight >= 0 && o.ChangedWeight <= 100) { // false for NaN
+		return nil, fmt.Errorf("train: changed-code weight %v outside [0, 100]", o.ChangedWeight)
+	}
+	pipe.Builder.ChangedWeight = o.ChangedWeight
 	r := &Run{Opts: o, Model: m, Opt: ops.NewAdamW(m.Params.List(), o.WeightDecay), Text: tok, Pipe: pipe,
 		rng: core.NewRNG(o.Seed ^ 0x5eed), vqBlob: vqBlob}
 	r.schedule = ops.Schedule{Peak: o.LR, Min: o.MinLR, Warmup: o.Warmup, Total: o.Steps}

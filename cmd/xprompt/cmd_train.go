@@ -104,6 +104,7 @@ func runTrain(args []string) error {
 	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
 	seeded := fs.Float64("seeded", 0, "share of the remaining image sequences that are example-only tasks of the held-out kinds (overlay, stamp, dense map), a new task each time")
 	seededKinds := fs.String("seeded-kinds", "", "example-only kinds drawn under --seeded: comma-separated overlay, stamp, dense (default: all three)")
+	changedWeight := fs.Float64("changed-weight", 0, "loss weight multiplier of output image codes that differ from the input's (edits that change few codes; 0 or 1: none)")
 	ablate := fs.String("ablate", "", "ablation: no-xprompt (causal in-context), no-text (no text tasks), no-reverse")
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
@@ -118,9 +119,9 @@ func runTrain(args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	const resumeWhy = "continues the run as saved (its preset, seed, data mix, batch, learning rate and tokenizers)"
 	if err := parseFlags(fs, args,
-		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8),
+		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8), inRange("changed-weight", 0, 100),
 		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "ablate", "vq", "init",
-			"hide-instruction", "hide-example-instruction", "palette", "curves", "seeded", "seeded-kinds", "family-weights"),
+			"hide-instruction", "hide-example-instruction", "palette", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
 	); err != nil {
 		return err
@@ -184,6 +185,7 @@ func runTrain(args []string) error {
 		}
 		o.Data.CurveWeight = *curves
 		o.Data.SeededWeight = *seeded
+		o.ChangedWeight = float32(*changedWeight)
 		if *seededKinds != "" {
 			o.Data.SeededKinds = strings.Split(*seededKinds, ",")
 			for _, k := range o.Data.SeededKinds {
