@@ -18,6 +18,7 @@ func init() {
 		"NewPipeline":      reflect.ValueOf(data.NewPipeline),
 		"NewTextTokenizer": reflect.ValueOf(data.NewTextTokenizer),
 		"SampleExamples":   reflect.ValueOf(data.SampleExamples),
+		"SeededKindNames":  reflect.ValueOf(&data.SeededKindNames).Elem(),
 		"TextCorpus":       reflect.ValueOf(data.TextCorpus),
 
 		// type definitions
