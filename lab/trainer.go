@@ -28,7 +28,7 @@ type TrainOptions struct {
 	ExampleWeight float32
 	// ChangedWeight multiplies the loss weight of output image codes that
 	// differ from the input's (0: none).
-	ChangedWeight float32
+	ChangedWeight float32 `json:",omitempty"`
 	Data          data.Config
 	// XP overrides the preset's number of X-Prompt tokens S when positive.
 	XP int
