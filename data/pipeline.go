@@ -91,26 +91,28 @@ type Pipeline struct {
 	seeded    []func(seed uint64) *tasks.Family // the example-only kinds drawn
 }
 
-// SeededKindNames are the kinds of example-only families, in draw order.
-var SeededKindNames = []string{"overlay", "stamp", "dense"}
+// SeededKindNames are the kinds of example-only families, in draw order;
+// seededKindFamilies holds their constructors in the same order.
+var (
+	SeededKindNames    = []string{"overlay", "stamp", "dense"}
+	seededKindFamilies = []func(seed uint64) *tasks.Family{tasks.OverlayFamily, tasks.StampFamily, tasks.DenseFamily}
+)
 
 // seededKinds returns the constructors of the example-only kinds named
 // (all three when none is), or an error naming an unknown kind.
 func seededKinds(names []string) ([]func(uint64) *tasks.Family, error) {
-	all := map[string]func(uint64) *tasks.Family{
-		"overlay": tasks.OverlayFamily, "stamp": tasks.StampFamily, "dense": tasks.DenseFamily}
 	if len(names) == 0 {
-		names = SeededKindNames
+		return seededKindFamilies, nil
 	}
 	var out []func(uint64) *tasks.Family
 	seen := map[string]bool{}
 	for _, n := range names {
-		f, ok := all[n]
-		if !ok {
+		i := slices.Index(SeededKindNames, n)
+		if i < 0 {
 			return nil, fmt.Errorf("unknown example-only kind %q (want one of %s)", n, strings.Join(SeededKindNames, ", "))
 		}
 		if !seen[n] {
-			out = append(out, f)
+			out = append(out, seededKindFamilies[i])
 			seen[n] = true
 		}
 	}
