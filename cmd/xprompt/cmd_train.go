@@ -63,6 +63,27 @@ func trainVQ(path string, ck *model.Checkpoint) (*vq.Model, []byte, error) {
 	return m, ck.VQ, nil
 }
 
+// retokenize moves the model of ck from its own image tokenizer onto vqm
+// (train.Retokenize) and says so.
+func retokenize(ck *model.Checkpoint, vqm *vq.Model) error {
+	if len(ck.VQ) == 0 {
+		return fmt.Errorf("the checkpoint holds no image tokenizer to move from")
+	}
+	old, err := vq.Load(bytes.NewReader(ck.VQ))
+	if err != nil {
+		return fmt.Errorf("the checkpoint's image tokenizer: %w", err)
+	}
+	if err := ck.Model.Cfg.CheckImageTokenizer(old.Config.Resolution, old.Config.Grid(), old.Config.Codes); err != nil {
+		return err
+	}
+	rep, err := train.Retokenize(ck.Model, old, vqm)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "moved the image code embeddings onto the new tokenizer (%v)\n", rep)
+	return nil
+}
+
 func orDefault(p string) string {
 	if p == "" {
 		return "(embedded default)"
@@ -106,7 +127,7 @@ func runTrain(args []string) error {
 	seededKinds := fs.String("seeded-kinds", "", "example-only kinds drawn under --seeded: comma-separated overlay, stamp, dense (default: all three)")
 	changedWeight := fs.Float64("changed-weight", 0, "loss weight multiplier of output image codes that differ from the input's (edits that change few codes; 0 or 1: none)")
 	ablate := fs.String("ablate", "", "ablation: no-xprompt (causal in-context), no-text (no text tasks), no-reverse")
-	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one)")
+	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one; with --init, the checkpoint's — another one moves the model onto it)")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
 	lr := fs.Float64("lr", 0, "peak learning rate (default: the preset's)")
 	seed := fs.Uint64("seed", 1, "seed of the weights and the data stream")
@@ -210,6 +231,11 @@ func runTrain(args []string) error {
 		}
 		if err := applyAblation(&o, *ablate); err != nil {
 			return err
+		}
+		if ck != nil && *vqPath != "" && !bytes.Equal(vqBlob, ck.VQ) {
+			if err := retokenize(ck, vqm); err != nil {
+				return fmt.Errorf("init %s with --vq %s: %w", *initFrom, *vqPath, err)
+			}
 		}
 		if ck != nil {
 			if run, err = train.InitFrom(o, ck, vqm, vqBlob); err != nil {
