@@ -6,6 +6,8 @@
 package symbols
 
 import (
+	"go/constant"
+	"go/token"
 	"reflect"
 	"xprompt/train"
 )
@@ -13,22 +15,25 @@ import (
 func init() {
 	Symbols["xprompt/train/train"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"BenchBatch":     reflect.ValueOf(train.BenchBatch),
-		"BenchStep":      reflect.ValueOf(train.BenchStep),
-		"BenchStepOn":    reflect.ValueOf(train.BenchStepOn),
-		"DefaultOptions": reflect.ValueOf(train.DefaultOptions),
-		"ErrNonFinite":   reflect.ValueOf(&train.ErrNonFinite).Elem(),
-		"FlopsPerToken":  reflect.ValueOf(train.FlopsPerToken),
-		"InitFrom":       reflect.ValueOf(train.InitFrom),
-		"NewRun":         reflect.ValueOf(train.NewRun),
-		"NewRunFrom":     reflect.ValueOf(train.NewRunFrom),
-		"NewTrainStep":   reflect.ValueOf(train.NewTrainStep),
-		"Resume":         reflect.ValueOf(train.Resume),
+		"BenchBatch":                reflect.ValueOf(train.BenchBatch),
+		"BenchStep":                 reflect.ValueOf(train.BenchStep),
+		"BenchStepOn":               reflect.ValueOf(train.BenchStepOn),
+		"DefaultOptions":            reflect.ValueOf(train.DefaultOptions),
+		"ErrNonFinite":              reflect.ValueOf(&train.ErrNonFinite).Elem(),
+		"FlopsPerToken":             reflect.ValueOf(train.FlopsPerToken),
+		"InitFrom":                  reflect.ValueOf(train.InitFrom),
+		"NewRun":                    reflect.ValueOf(train.NewRun),
+		"NewRunFrom":                reflect.ValueOf(train.NewRunFrom),
+		"NewTrainStep":              reflect.ValueOf(train.NewTrainStep),
+		"Resume":                    reflect.ValueOf(train.Resume),
+		"Retokenize":                reflect.ValueOf(train.Retokenize),
+		"RetokenizeImagesPerFamily": reflect.ValueOf(constant.MakeFromLiteral("200", token.INT, 0)),
 
 		// type definitions
 		"BenchResult": reflect.ValueOf((*train.BenchResult)(nil)),
 		"Options":     reflect.ValueOf((*train.Options)(nil)),
 		"Progress":    reflect.ValueOf((*train.Progress)(nil)),
+		"Retokenized": reflect.ValueOf((*train.Retokenized)(nil)),
 		"Run":         reflect.ValueOf((*train.Run)(nil)),
 		"TrainStep":   reflect.ValueOf((*train.TrainStep)(nil)),
 	}
