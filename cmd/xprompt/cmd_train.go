@@ -64,24 +64,33 @@ func trainVQ(path string, ck *model.Checkpoint) (*vq.Model, []byte, error) {
 }
 
 // retokenize moves the model of ck from its own image tokenizer onto vqm
-// (train.Retokenize) and says so.
-func retokenize(ck *model.Checkpoint, vqm *vq.Model) error {
+// (train.Retokenize), says so and returns true, unless the two are the same
+// tokenizer (compared as float16, the precision checkpoints store, so one
+// tokenizer saved at two precisions counts once). vqBlob is vqm in float16.
+func retokenize(ck *model.Checkpoint, vqm *vq.Model, vqBlob []byte) (bool, error) {
 	if len(ck.VQ) == 0 {
-		return fmt.Errorf("the checkpoint holds no image tokenizer to move from")
+		return false, fmt.Errorf("the checkpoint holds no image tokenizer to move from")
 	}
 	old, err := vq.Load(bytes.NewReader(ck.VQ))
 	if err != nil {
-		return fmt.Errorf("the checkpoint's image tokenizer: %w", err)
+		return false, fmt.Errorf("the checkpoint's image tokenizer: %w", err)
+	}
+	var half bytes.Buffer
+	if err := old.SaveFloat16(&half); err != nil {
+		return false, err
+	}
+	if bytes.Equal(half.Bytes(), vqBlob) {
+		return false, nil
 	}
 	if err := ck.Model.Cfg.CheckImageTokenizer(old.Config.Resolution, old.Config.Grid(), old.Config.Codes); err != nil {
-		return err
+		return false, err
 	}
 	rep, err := train.Retokenize(ck.Model, old, vqm)
 	if err != nil {
-		return err
+		return false, err
 	}
 	fmt.Fprintf(os.Stderr, "moved the image code embeddings onto the new tokenizer (%v)\n", rep)
-	return nil
+	return true, nil
 }
 
 func orDefault(p string) string {
@@ -232,8 +241,8 @@ func runTrain(args []string) error {
 		if err := applyAblation(&o, *ablate); err != nil {
 			return err
 		}
-		if ck != nil && *vqPath != "" && !bytes.Equal(vqBlob, ck.VQ) {
-			if err := retokenize(ck, vqm); err != nil {
+		if ck != nil && *vqPath != "" {
+			if _, err := retokenize(ck, vqm, vqBlob); err != nil {
 				return fmt.Errorf("init %s with --vq %s: %w", *initFrom, *vqPath, err)
 			}
 		}

@@ -14,7 +14,7 @@ import (
 // TestInitWithAnotherTokenizerRetokenizes: "train --init CKPT --vq FILE"
 // with a tokenizer other than the checkpoint's moves the code embeddings
 // (train.Retokenize) before training, and the new run keeps the new
-// tokenizer.
+// tokenizer; with the checkpoint's own tokenizer it moves nothing.
 func TestInitWithAnotherTokenizerRetokenizes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a tiny model and encodes 13,400 images twice")
@@ -75,6 +75,19 @@ func TestInitWithAnotherTokenizerRetokenizes(t *testing.T) {
 	}
 	if moved == 0 {
 		t.Fatal("no embedding value moved: the check cannot tell a retokenized model from the original")
+	}
+	// The same tokenizer at another precision is not another tokenizer: a
+	// checkpoint holding it in float32, given it again, is not moved.
+	var full, half bytes.Buffer
+	if err := def.Save(&full); err != nil {
+		t.Fatal(err)
+	}
+	if err := def.SaveFloat16(&half); err != nil {
+		t.Fatal(err)
+	}
+	before.VQ = full.Bytes()
+	if moved, err := retokenize(before, def, half.Bytes()); err != nil || moved {
+		t.Fatalf("retokenize onto the checkpoint's own tokenizer: moved %v, error %v; want neither", moved, err)
 	}
 	nt, err := vq.Load(bytes.NewReader(got.VQ))
 	if err != nil {
