@@ -68,6 +68,41 @@ func WorldImages(size int) func(*rand.Rand) *img.Image {
 	}
 }
 
+// TaskOutputs returns a data source of the output images of the named task
+// families, one family drawn uniformly per image. With Mix it weights a
+// tokenizer's training towards the images a model must draw (inverted
+// colours, edge maps), which the world's mix shows rarely.
+func TaskOutputs(size int, names []string) (func(*rand.Rand) *img.Image, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("vq: no task families named")
+	}
+	fams := make([]*tasks.Family, len(names))
+	for i, n := range names {
+		f, err := tasks.ByName(n)
+		if err != nil {
+			return nil, err
+		}
+		if f.Sample(tasks.NewRand(1), size).Output == nil {
+			return nil, fmt.Errorf("vq: family %q has a text output, not an image", n)
+		}
+		fams[i] = f
+	}
+	return func(rng *rand.Rand) *img.Image {
+		return fams[rng.IntN(len(fams))].Sample(rng, size).Output
+	}, nil
+}
+
+// Mix returns a data source that draws from b with probability p and from a
+// otherwise.
+func Mix(a, b func(*rand.Rand) *img.Image, p float64) func(*rand.Rand) *img.Image {
+	return func(rng *rand.Rand) *img.Image {
+		if rng.Float64() < p {
+			return b(rng)
+		}
+		return a(rng)
+	}
+}
+
 // EvalSeed seeds the held-out evaluation sets; training sources are drawn
 // from other generators.
 const EvalSeed = 0x7e57_5e7
@@ -84,6 +119,22 @@ func EvalSet(name string, size, n int) ([]*img.Image, error) {
 		src = DegradedScenes(size)
 	default:
 		return nil, fmt.Errorf("vq: unknown evaluation set %q (want clean or degraded)", name)
+	}
+	rng := tasks.NewRand(EvalSeed)
+	out := make([]*img.Image, n)
+	for i := range out {
+		out[i] = src(rng)
+	}
+	return out, nil
+}
+
+// TaskEvalSet returns n held-out output images of the named task family,
+// drawn from a generator seeded with EvalSeed: the images a model's answers
+// are scored against, so their reconstruction is the ceiling of its score.
+func TaskEvalSet(family string, size, n int) ([]*img.Image, error) {
+	src, err := TaskOutputs(size, []string{family})
+	if err != nil {
+		return nil, err
 	}
 	rng := tasks.NewRand(EvalSeed)
 	out := make([]*img.Image, n)

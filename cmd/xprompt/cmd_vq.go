@@ -17,6 +17,7 @@ import (
 
 	"xprompt/img"
 	"xprompt/model"
+	"xprompt/tasks"
 	"xprompt/vq"
 )
 
@@ -88,8 +89,16 @@ func runVQTrain(args []string) error {
 	saveEvery := fs.Int("save-every", 1000, "also save the model every N steps (0: only at the end)")
 	half := fs.Bool("float16", false, "store the weights as float16 (half the file size)")
 	initFile := fs.String("init", "", "continue training the tokenizer in this file (its architecture replaces the flags above) for --steps more steps")
+	taskShare := fs.Float64("task-outputs", 0, "fraction of the images drawn from the output images of --families (the rest from the world's mix)")
+	families := fs.String("families", "", "comma-separated task families whose outputs --task-outputs draws (default: every family with an image output)")
 	if err := parseFlags(fs, args, atLeast("steps", 1), atLeast("log-every", 1), atLeast("batch", 1), atLeast("save-every", 0)); err != nil {
 		return err
+	}
+	if *taskShare < 0 || *taskShare > 1 {
+		return fmt.Errorf("%w: --task-outputs must be in [0, 1], got %g", errUsage, *taskShare)
+	}
+	if *families != "" && *taskShare == 0 {
+		return fmt.Errorf("%w: --families names the task outputs of --task-outputs, which is 0", errUsage)
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -110,6 +119,19 @@ func runVQTrain(args []string) error {
 	}
 	fmt.Printf("vq train: %d×%d px → %d×%d codes of %d (dim %d), %d parameters, %d steps of %d images\n",
 		cfg.Resolution, cfg.Resolution, cfg.Grid(), cfg.Grid(), cfg.Codes, cfg.CodeDim, m.Params.Count(), *steps, opts.Batch)
+	data := vq.WorldImages(cfg.Resolution)
+	if *taskShare > 0 {
+		names := imageFamilies()
+		if *families != "" {
+			names = strings.Split(*families, ",")
+		}
+		outputs, err := vq.TaskOutputs(cfg.Resolution, names)
+		if err != nil {
+			return fmt.Errorf("%w: --families: %v", errUsage, err)
+		}
+		data = vq.Mix(data, outputs, *taskShare)
+		fmt.Printf("vq train: %.0f%% of the images are outputs of %d task families\n", 100**taskShare, len(names))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()
@@ -117,7 +139,7 @@ func runVQTrain(args []string) error {
 	var n int
 	var saveErr error
 	first, last := m.Steps, m.Steps+*steps
-	err := m.Train(ctx, vq.WorldImages(cfg.Resolution), *steps, opts, func(step int, loss, psnr float64) {
+	err := m.Train(ctx, data, *steps, opts, func(step int, loss, psnr float64) {
 		sumLoss, sumPSNR, n = sumLoss+loss, sumPSNR+psnr, n+1
 		if (step-first)%*logEvery == 0 || step == last {
 			fmt.Printf("step %6d  loss %.5f  batch PSNR %.2f dB  codes used %.2f  restarts %d  %s\n",
@@ -174,13 +196,17 @@ type evalRecord struct {
 // usage of a tokenizer on the held-out clean and degraded scenes, or on the
 // images of a folder.
 func runVQEval(args []string) error {
-	fs := newFlags("vq eval", "[--json] [--dir DIR] [--model FILE] [--n N]")
+	fs := newFlags("vq eval", "[--json] [--dir DIR | --families LIST] [--model FILE] [--n N]")
 	asJSON := fs.Bool("json", false, "one JSON object per set and line")
 	dir := fs.String("dir", "", "evaluate the PNG/JPEG images of DIR (centre-cropped and resized) instead of the synthetic sets")
 	model := fs.String("model", "", "tokenizer file (default: the embedded tokenizer)")
 	n := fs.Int("n", 256, "images per synthetic set")
+	families := fs.String("families", "", "evaluate on the held-out output images of these task families (comma-separated, or \"all\"), one set each, instead of the scenes")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *dir != "" && *families != "" {
+		return fmt.Errorf("%w: --dir and --families name different sets; give one", errUsage)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
@@ -203,6 +229,24 @@ func runVQEval(args []string) error {
 			return err
 		}
 		recs = append(recs, rec)
+	} else if *families != "" {
+		names := strings.Split(*families, ",")
+		if *families == "all" {
+			names = imageFamilies()
+		}
+		sets := make([][]*img.Image, len(names))
+		for i, name := range names {
+			if sets[i], err = vq.TaskEvalSet(name, m.Config.Resolution, *n); err != nil {
+				return fmt.Errorf("%w: --families: %v", errUsage, err)
+			}
+		}
+		for i, name := range names {
+			rec, err := evalSet(m, "outputs:"+name, sets[i], 0)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, rec)
+		}
 	} else {
 		for _, set := range []string{"clean", "degraded"} {
 			rec, err := evalSet(m, set, nil, *n)
@@ -295,4 +339,15 @@ func printEval(w io.Writer, recs []evalRecord, asJSON bool) error {
 			r.Set, r.Resolution, r.Downsample, r.Codes, r.PSNR, r.SSIM, 100*r.Usage, r.Images)
 	}
 	return nil
+}
+
+// imageFamilies names every task family whose output is an image.
+func imageFamilies() []string {
+	var names []string
+	for _, f := range tasks.All() {
+		if f.Sample(tasks.NewRand(1), tasks.MinSize).Output != nil {
+			names = append(names, f.Name)
+		}
+	}
+	return names
 }
