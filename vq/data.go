@@ -69,7 +69,8 @@ func WorldImages(size int) func(*rand.Rand) *img.Image {
 }
 
 // TaskOutputs returns a data source of the output images of the named task
-// families, one family drawn uniformly per image. With Mix it weights a
+// families, one name drawn uniformly per image (a family named twice is
+// drawn twice as often). With Mix it weights a
 // tokenizer's training towards the images a model must draw (inverted
 // colours, edge maps), which the world's mix shows rarely.
 func TaskOutputs(size int, names []string) (func(*rand.Rand) *img.Image, error) {

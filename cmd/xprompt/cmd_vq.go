@@ -90,7 +90,7 @@ func runVQTrain(args []string) error {
 	half := fs.Bool("float16", false, "store the weights as float16 (half the file size)")
 	initFile := fs.String("init", "", "continue training the tokenizer in this file (its architecture replaces the flags above) for --steps more steps")
 	taskShare := fs.Float64("task-outputs", 0, "fraction of the images drawn from the output images of --families (the rest from the world's mix)")
-	families := fs.String("families", "", "comma-separated task families whose outputs --task-outputs draws (default: every family with an image output)")
+	families := fs.String("families", "", "comma-separated task families whose outputs --task-outputs draws, uniformly over the list (a family named twice is drawn twice as often; default: every family with an image output)")
 	if err := parseFlags(fs, args, atLeast("steps", 1), atLeast("log-every", 1), atLeast("batch", 1), atLeast("save-every", 0)); err != nil {
 		return err
 	}
