@@ -77,13 +77,16 @@ func TaskOutputs(size int, names []string) (func(*rand.Rand) *img.Image, error) 
 	if len(names) == 0 {
 		return nil, fmt.Errorf("vq: no task families named")
 	}
+	if size < tasks.MinSize {
+		return nil, fmt.Errorf("vq: task images need at least %d px, not %d", tasks.MinSize, size)
+	}
 	fams := make([]*tasks.Family, len(names))
 	for i, n := range names {
 		f, err := tasks.ByName(n)
 		if err != nil {
 			return nil, err
 		}
-		if f.Sample(tasks.NewRand(1), size).Output == nil {
+		if !hasImageOutput(f) {
 			return nil, fmt.Errorf("vq: family %q has a text output, not an image", n)
 		}
 		fams[i] = f
@@ -91,6 +94,21 @@ func TaskOutputs(size int, names []string) (func(*rand.Rand) *img.Image, error) 
 	return func(rng *rand.Rand) *img.Image {
 		return fams[rng.IntN(len(fams))].Sample(rng, size).Output
 	}, nil
+}
+
+// ImageFamilies names every task family whose output is an image.
+func ImageFamilies() []string {
+	var names []string
+	for _, f := range tasks.All() {
+		if hasImageOutput(f) {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+func hasImageOutput(f *tasks.Family) bool {
+	return f.Sample(tasks.NewRand(1), tasks.MinSize).Output != nil
 }
 
 // Mix returns a data source that draws from b with probability p and from a

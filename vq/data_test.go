@@ -82,3 +82,21 @@ func TestTaskEvalSetIsFixed(t *testing.T) {
 		t.Error("caption (a text output): no error")
 	}
 }
+
+// TestImageFamilies: every named family has an image output and the text
+// families are left out.
+func TestImageFamilies(t *testing.T) {
+	names := ImageFamilies()
+	if !slices.Contains(names, "invert") || !slices.Contains(names, "text_to_image") {
+		t.Errorf("ImageFamilies() = %v: missing invert or text_to_image", names)
+	}
+	if slices.Contains(names, "caption") {
+		t.Error("ImageFamilies() names caption, a text output")
+	}
+	if _, err := TaskOutputs(32, names); err != nil {
+		t.Error(err)
+	}
+	if _, err := TaskOutputs(tasks.MinSize-1, []string{"invert"}); err == nil {
+		t.Errorf("TaskOutputs at %d px: no error", tasks.MinSize-1)
+	}
+}

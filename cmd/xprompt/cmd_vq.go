@@ -17,7 +17,6 @@ import (
 
 	"xprompt/img"
 	"xprompt/model"
-	"xprompt/tasks"
 	"xprompt/vq"
 )
 
@@ -121,7 +120,7 @@ func runVQTrain(args []string) error {
 		cfg.Resolution, cfg.Resolution, cfg.Grid(), cfg.Grid(), cfg.Codes, cfg.CodeDim, m.Params.Count(), *steps, opts.Batch)
 	data := vq.WorldImages(cfg.Resolution)
 	if *taskShare > 0 {
-		names := imageFamilies()
+		names := vq.ImageFamilies()
 		if *families != "" {
 			names = strings.Split(*families, ",")
 		}
@@ -232,7 +231,7 @@ func runVQEval(args []string) error {
 	} else if *families != "" {
 		names := strings.Split(*families, ",")
 		if *families == "all" {
-			names = imageFamilies()
+			names = vq.ImageFamilies()
 		}
 		sets := make([][]*img.Image, len(names))
 		for i, name := range names {
@@ -339,15 +338,4 @@ func printEval(w io.Writer, recs []evalRecord, asJSON bool) error {
 			r.Set, r.Resolution, r.Downsample, r.Codes, r.PSNR, r.SSIM, 100*r.Usage, r.Images)
 	}
 	return nil
-}
-
-// imageFamilies names every task family whose output is an image.
-func imageFamilies() []string {
-	var names []string
-	for _, f := range tasks.All() {
-		if f.Sample(tasks.NewRand(1), tasks.MinSize).Output != nil {
-			names = append(names, f.Name)
-		}
-	}
-	return names
 }
