@@ -51,6 +51,12 @@ type Config struct {
 	// the task must be read from the example images (as for a novel task,
 	// whose instruction words mean nothing to the model).
 	HideExampleInstruction float64
+	// HideDeterminedOnly withholds query instructions (HideInstruction)
+	// only for families whose example shows the query's operation
+	// (tasks.Family.Parameterised false): a recolour, move or amount drawn
+	// anew for the query is not in its example, and without its
+	// instruction the query has no single answer.
+	HideDeterminedOnly bool `json:",omitempty"`
 	// Examples is the number of in-context examples per sequence.
 	Examples int
 	// Mode lays out sequences with X-Prompt tokens or the causal baseline.
@@ -321,7 +327,17 @@ func (p *Pipeline) Sequences(rng *rand.Rand, n int) ([]*model.Sequence, error) {
 		ps := pairs[:len(g)]
 		pairs = pairs[len(g):]
 		if p.Cfg.HideInstruction > 0 && len(ps) > 1 && !ps[0].TextTarget && rng.Float64() < p.Cfg.HideInstruction {
-			ps[0].Instruction = ""
+			hide := true
+			if p.Cfg.HideDeterminedOnly {
+				f, err := tasks.ByName(g[0].Family)
+				if err != nil {
+					return nil, err
+				}
+				hide = !f.Parameterised()
+			}
+			if hide {
+				ps[0].Instruction = ""
+			}
 		}
 		if p.Cfg.HideExampleInstruction > 0 && len(ps) > 1 && !ps[0].TextTarget && rng.Float64() < p.Cfg.HideExampleInstruction {
 			for j := 1; j < len(ps); j++ {

@@ -68,6 +68,39 @@ func TestHideInstruction(t *testing.T) {
 	}
 }
 
+// TestHideDeterminedOnly checks that with HideDeterminedOnly a query keeps
+// its instruction where its example cannot show it (recolour, posterize)
+// and loses it where the example shows the operation (flips, palettes).
+func TestHideDeterminedOnly(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		families []string
+		palette  float64
+		keep     bool
+	}{{[]string{"recolour", "posterize"}, 0, true}, {[]string{"flip_h", "segmentation"}, 0, false}, {[]string{"recolour"}, 1, false}} {
+		dc := DefaultConfig()
+		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight = 0, 0, 0
+		dc.Families, dc.PaletteWeight = c.families, c.palette
+		dc.HideInstruction, dc.HideDeterminedOnly = 1, true
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs, err := p.Sequences(rand.New(rand.NewPCG(3, 4)), 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range seqs {
+			if n := instructionTokens(t, s, cfg.Vocab, core.SegTD); (n > 0) != c.keep {
+				t.Errorf("families %v, palette %g: sequence %d's query has a %d-token instruction, want kept %v", c.families, c.palette, i, n, c.keep)
+			}
+		}
+	}
+}
+
 // TestCurveWeight checks the share of tone-curve tasks in the image
 // stream: none at weight 0, all at weight 1, about half at ½.
 func TestCurveWeight(t *testing.T) {

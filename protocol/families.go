@@ -34,6 +34,21 @@ var familyNotes = map[string]string{
 	"lowlight": "held out as a family, but its mapping (a brightening curve) lies inside the range of the tone-curve family (tasks.ToneCurveFamily, train --curves) and near brightness/gamma: a model trained with them has seen mappings of its kind",
 }
 
+// undeterminedNote is the caveat of a parameterised family scored with its
+// instructions withheld.
+const undeterminedNote = "its instruction names what to change (an object, a colour, an amount, a place) and its example shows another, so without the instruction the query has no single answer: a score of what the example suggests, not of the task"
+
+// familyNote returns the caveat printed next to fam's numbers, "" when none;
+// hidden says the instructions were withheld.
+func familyNote(fam string, hidden bool) string {
+	if hidden {
+		if f, err := tasks.ByName(fam); err == nil && f.Parameterised() {
+			return undeterminedNote
+		}
+	}
+	return familyNotes[fam]
+}
+
 // Groups returns the groups named by spec: "heldout", "seen", "all", or a
 // comma list of family names (one group, "selected").
 func Groups(spec string) ([]Group, error) {

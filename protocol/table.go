@@ -107,7 +107,7 @@ func tabulate(m Models, o Options, methods []Method, omitted map[Method]string, 
 				}
 			}
 			r := t.row(g.Name, fam, ScopeImage, qs, func(s QueryScore) map[Method]float64 { return s.PSNR })
-			r.Note = familyNotes[fam]
+			r.Note = familyNote(fam, o.HideInstruction)
 			image = append(image, r)
 			t.Rows = append(t.Rows, r)
 			if isEdit(fam) {

@@ -344,3 +344,41 @@ func TestDifferenceOnlySeen(t *testing.T) {
 		}
 	}
 }
+
+// TestParameterisedFamilies checks Parameterised against what the examples
+// do: one example's exact inverse undoes another example of the same family
+// exactly when the family has no parameter, and the families named below
+// fall on the side their instructions put them.
+func TestParameterisedFamilies(t *testing.T) {
+	rng := NewRand(11)
+	fams := append(All(), PalettePermutation(33), PalettePermutationInverse(33), ToneCurveFamily(5))
+	checked := 0
+	for _, f := range fams {
+		if !f.Invertible {
+			continue
+		}
+		checked++
+		same := true
+		for k := 0; k < 12 && same; k++ {
+			a, b := f.Sample(rng, 32), f.Sample(rng, 32)
+			same = maxDiff(a.undo(b.Output), b.Input) < 1e-5
+		}
+		if same == f.Parameterised() {
+			t.Errorf("%s: Parameterised %v, but one example's operation undoes another's: %v", f.Name, f.Parameterised(), same)
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d invertible families checked", checked)
+	}
+	for _, n := range []string{"recolour", "move", "resize", "posterize", "hue_shift", "brightness", "contrast", "gamma", "add_object", "inpaint"} {
+		if !mustFamily(n).Parameterised() {
+			t.Errorf("%s: not parameterised, but its instruction names what changes", n)
+		}
+	}
+	for _, f := range []*Family{mustFamily("flip_h"), mustFamily("grayscale"), mustFamily("segmentation"), mustFamily("edges_to_image"),
+		mustFamily("denoise"), mustFamily("derain"), PalettePermutation(7), ToneCurveFamily(7), OverlayFamily(7), StampFamily(7), DenseFamily(7)} {
+		if f.Parameterised() {
+			t.Errorf("%s: parameterised, but every example applies one operation", f.Name)
+		}
+	}
+}

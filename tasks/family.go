@@ -84,6 +84,21 @@ func (f *Family) Sample(rng *rand.Rand, size int) Example {
 	return f.sample(f, rng, size)
 }
 
+// Parameterised reports whether f's instruction carries something drawn
+// per example (an object, a colour, an amount, a place): some template has
+// a {field}. Another example of such a family need not show what a query's
+// instruction asks (another object, another amount), so a query of it
+// without its instruction may have no single answer; a family without
+// fields applies one operation to every input, which its example shows.
+func (f *Family) Parameterised() bool {
+	for _, t := range f.Templates {
+		if strings.Contains(t, "{") {
+			return true
+		}
+	}
+	return false
+}
+
 // instruction fills a random template of f; kv holds field names and
 // values in pairs: "colour", "red", "shape", "circle".
 func (f *Family) instruction(rng *rand.Rand, kv ...string) string {

@@ -24,6 +24,8 @@ func TestBadArgumentsAreUsageErrors(t *testing.T) {
 		{"train", "--resume", out, "--preset", "tiny"},
 		{"train", "--resume", out, "--batch", "4"},
 		{"train", "--resume", out, "--seed", "7"},
+		{"train", "--resume", out, "--hide-determined-only"},
+		{"train", "--hide-determined-only", "--out", out},
 		{"train", "--init", out, "--preset", "tiny", "--out", out + "2"},
 		{"gen", "--task", "flip-h", "--n", "0"},
 		{"gen", "--task", "flip-h", "extra"},
