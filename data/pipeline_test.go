@@ -33,6 +33,22 @@ func instructionTokens(t *testing.T, s *model.Sequence, v model.Vocab, seg int32
 	return 0
 }
 
+// imageSequences draws 12 sequences of dc's image families (no text tasks)
+// for a model of cfg.
+func imageSequences(t *testing.T, dc Config, cfg model.Config) []*model.Sequence {
+	t.Helper()
+	dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight = 0, 0, 0
+	p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs, err := p.Sequences(rand.New(rand.NewPCG(3, 4)), 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seqs
+}
+
 func TestHideInstruction(t *testing.T) {
 	cfg, err := model.Preset("tiny")
 	if err != nil {
@@ -40,17 +56,8 @@ func TestHideInstruction(t *testing.T) {
 	}
 	for _, c := range []struct{ query, examples float64 }{{0, 0}, {1, 0}, {0, 1}} {
 		dc := DefaultConfig()
-		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight = 0, 0, 0
 		dc.HideInstruction, dc.HideExampleInstruction = c.query, c.examples
-		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seqs, err := p.Sequences(rand.New(rand.NewPCG(3, 4)), 12)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, s := range seqs {
+		for i, s := range imageSequences(t, dc, cfg) {
 			for _, part := range []struct {
 				name string
 				seg  int32
@@ -82,18 +89,9 @@ func TestHideDeterminedOnly(t *testing.T) {
 		keep     bool
 	}{{[]string{"recolour", "posterize"}, 0, true}, {[]string{"flip_h", "segmentation"}, 0, false}, {[]string{"recolour"}, 1, false}} {
 		dc := DefaultConfig()
-		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight = 0, 0, 0
 		dc.Families, dc.PaletteWeight = c.families, c.palette
 		dc.HideInstruction, dc.HideDeterminedOnly = 1, true
-		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seqs, err := p.Sequences(rand.New(rand.NewPCG(3, 4)), 12)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, s := range seqs {
+		for i, s := range imageSequences(t, dc, cfg) {
 			if n := instructionTokens(t, s, cfg.Vocab, core.SegTD); (n > 0) != c.keep {
 				t.Errorf("families %v, palette %g: sequence %d's query has a %d-token instruction, want kept %v", c.families, c.palette, i, n, c.keep)
 			}
