@@ -21,6 +21,9 @@ type familyRecord struct {
 	Kind    string `json:"kind"`
 	HeldOut bool   `json:"held_out"`
 	Reverse string `json:"reverse"`
+	// Parameterised: the instruction names something drawn per example
+	// (tasks.Family.Parameterised).
+	Parameterised bool `json:"parameterised"`
 }
 
 func runTasks(args []string) error {
@@ -44,16 +47,16 @@ func listFamilies(w io.Writer, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		for _, f := range fams {
-			if err := enc.Encode(familyRecord{Name: f.Name, Kind: f.Kind, HeldOut: f.HeldOut, Reverse: f.Reverse}); err != nil {
+			if err := enc.Encode(familyRecord{Name: f.Name, Kind: f.Kind, HeldOut: f.HeldOut, Reverse: f.Reverse, Parameterised: f.Parameterised()}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKIND\tSPLIT\tREVERSE\tINVERTIBLE")
+	fmt.Fprintln(tw, "NAME\tKIND\tSPLIT\tREVERSE\tINVERTIBLE\tPARAMETERISED")
 	for _, f := range fams {
-		split, rev, inv := "seen", f.Reverse, ""
+		split, rev, inv, param := "seen", f.Reverse, "", ""
 		if f.HeldOut {
 			split = "held-out"
 		}
@@ -63,12 +66,18 @@ func listFamilies(w io.Writer, asJSON bool) error {
 		if f.Invertible {
 			inv = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, f.Kind, split, rev, inv)
+		if f.Parameterised() {
+			param = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Name, f.Kind, split, rev, inv, param)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "\nExample-only families, a new task per seed (the instruction names only its number):\n"+
+	_, err := fmt.Fprintln(w, "\nParameterised: the instruction names something drawn per example (an object, a colour,\n"+
+		"an amount, a place), so an example of the family shows another; without its instruction a\n"+
+		"query of it has no single answer (train --hide-determined-only keeps these instructions).\n"+
+		"\nExample-only families, a new task per seed (the instruction names only its number):\n"+
 		"palette_perm_SEED and tone_curve_SEED (global), overlay_SEED (low-level), stamp_SEED (edit), each\n"+
 		"with its _inv, and dense_SEED (dense map). Try: xprompt tasks show stamp_7 --out stamp.png")
 	return err
