@@ -42,37 +42,57 @@ func TestTrainStepAllocations(t *testing.T) {
 			for range 3 { // warm-up: the arena takes its buffers and slabs
 				step.Run(batch, 1e-3)
 			}
-			const steps = 4
-			before := profiledAllocs() // runs two collections
-			var ms0, ms1 runtime.MemStats
-			runtime.ReadMemStats(&ms0)
-			for range steps {
-				step.Run(batch, 1e-3)
-			}
-			runtime.ReadMemStats(&ms1)
-			after := profiledAllocs()
-			var ours, runtimes int64
+			// A free list grows when more GEMMs run at once than ever before,
+			// which preemption on a loaded machine can bring about after
+			// warm-up: a one-time cost. A window of steps that allocates is
+			// measured again; an allocation in every step fails all three.
+			const steps, windows = 4, 3
+			var ours int64
 			var where []string
-			for stack, n := range after {
-				n -= before[stack]
-				if n <= 0 {
-					continue
-				}
-				switch kind, frames := classify(stack); kind {
-				case "step":
-					ours += n
-					where = append(where, fmt.Sprintf("%d × %s", n, frames))
-				case "runtime":
-					runtimes += n
+			for w := 1; w <= windows; w++ {
+				ours, where = stepAllocations(t, step, batch, steps)
+				if ours == 0 {
+					break
 				}
 			}
-			t.Logf("%d steps after warm-up: %d heap allocations by the step, %d by the runtime's bookkeeping (MemStats: %d); arena holds %d KiB",
-				steps, ours, runtimes, ms1.Mallocs-ms0.Mallocs, step.Arena.Bytes()>>10)
 			if ours != 0 {
-				t.Errorf("%d heap allocations in %d steps after warm-up, want 0:\n%s", ours, steps, strings.Join(where, "\n"))
+				t.Errorf("%d heap allocations in %d steps after warm-up, in each of %d windows, want 0; the last window's:\n%s", ours, steps, windows, strings.Join(where, "\n"))
 			}
 		})
 	}
+}
+
+// stepAllocations runs steps training steps and returns the heap
+// allocations the step made (by stack) between two profile readings; the
+// runtime's own bookkeeping is logged, not counted.
+func stepAllocations(t *testing.T, step *TrainStep, batch *model.Batch, steps int) (int64, []string) {
+	t.Helper()
+	before := profiledAllocs() // runs two collections
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	for range steps {
+		step.Run(batch, 1e-3)
+	}
+	runtime.ReadMemStats(&ms1)
+	after := profiledAllocs()
+	var ours, runtimes int64
+	var where []string
+	for stack, n := range after {
+		n -= before[stack]
+		if n <= 0 {
+			continue
+		}
+		switch kind, frames := classify(stack); kind {
+		case "step":
+			ours += n
+			where = append(where, fmt.Sprintf("%d × %s", n, frames))
+		case "runtime":
+			runtimes += n
+		}
+	}
+	t.Logf("%d steps after warm-up: %d heap allocations by the step, %d by the runtime's bookkeeping (MemStats: %d); arena holds %d KiB",
+		steps, ours, runtimes, ms1.Mallocs-ms0.Mallocs, step.Arena.Bytes()>>10)
+	return ours, where
 }
 
 // profiledAllocs returns the allocation counts of the heap profile by stack,
