@@ -327,6 +327,8 @@ func (p *Pipeline) Sequences(rng *rand.Rand, n int) ([]*model.Sequence, error) {
 		ps := pairs[:len(g)]
 		pairs = pairs[len(g):]
 		if p.Cfg.HideInstruction > 0 && len(ps) > 1 && !ps[0].TextTarget && rng.Float64() < p.Cfg.HideInstruction {
+			// The draw above is made with or without HideDeterminedOnly, so
+			// one seed gives the same sequences either way (a paired control).
 			hide := true
 			if p.Cfg.HideDeterminedOnly {
 				f, err := tasks.ByName(g[0].Family)
