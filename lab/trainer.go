@@ -29,7 +29,9 @@ type TrainOptions struct {
 	// ChangedWeight multiplies the loss weight of output image codes that
 	// differ from the input's (0: none).
 	ChangedWeight float32 `json:",omitempty"`
-	Data          data.Config
+	// EMA keeps a moving average of the weights with this decay (0: none).
+	EMA  float32 `json:",omitempty"`
+	Data data.Config
 	// XP overrides the preset's number of X-Prompt tokens S when positive.
 	XP int
 	// ImagePos2D gives the model learned row and column embeddings for

@@ -39,6 +39,9 @@ type Checkpoint struct {
 type OptimState struct {
 	Steps int
 	M, V  []*core.Tensor
+	// EMA is the exponential moving average of the weights, in Params
+	// order, when the run keeps one (train.Options.EMA); nil otherwise.
+	EMA []*core.Tensor
 }
 
 type tensorRecord struct {
@@ -115,6 +118,7 @@ type checkpointFile struct {
 	Steps   int        `msgpack:"optim_steps"`
 	M       tensorList `msgpack:"optim_m"`
 	V       tensorList `msgpack:"optim_v"`
+	EMA     tensorList `msgpack:"ema,omitempty"`
 	Train   []byte     `msgpack:"train"`
 }
 
@@ -182,9 +186,36 @@ func (c *Checkpoint) Encode(w io.Writer, half bool) error {
 			f.M = append(f.M, encodeTensor(c.Optim.M[i], false))
 			f.V = append(f.V, encodeTensor(c.Optim.V[i], false))
 		}
+		for _, t := range c.Optim.EMA {
+			f.EMA = append(f.EMA, encodeTensor(t, false))
+		}
 	}
 	enc := msgpack.NewEncoder(w)
 	return enc.Encode(&f)
+}
+
+// UseAverage replaces the model's weights by the run's moving average of
+// them (OptimState.EMA) and drops the optimizer state: what is left is the
+// averaged model, for export or evaluation. It fails when the checkpoint
+// keeps no average.
+func (c *Checkpoint) UseAverage() error {
+	if c.Optim == nil || len(c.Optim.EMA) == 0 {
+		return fmt.Errorf("the checkpoint keeps no weight average (train with --ema)")
+	}
+	params := c.Model.Params.List()
+	if len(c.Optim.EMA) != len(params) {
+		return fmt.Errorf("weight average has %d tensors for %d parameters", len(c.Optim.EMA), len(params))
+	}
+	for i, p := range params {
+		if !core.SameShape(p, c.Optim.EMA[i]) {
+			return fmt.Errorf("weight average of %s has shape %v, want %v", p.Name(), c.Optim.EMA[i].Dims(), p.Dims())
+		}
+	}
+	for i, p := range params {
+		copy(p.HostData(), c.Optim.EMA[i].HostData())
+	}
+	c.Optim = nil
+	return nil
 }
 
 // Save writes the checkpoint to path atomically (atomicfile: a unique
@@ -288,6 +319,21 @@ func Decode(data []byte) (c *Checkpoint, err error) {
 			o.M, o.V = append(o.M, mt), append(o.V, vt)
 		}
 		c.Optim = o
+	}
+	if len(f.EMA) > 0 {
+		if c.Optim == nil || len(f.EMA) != len(params) {
+			return nil, fmt.Errorf("weight average has %d tensors for %d parameters (and needs the optimizer state)", len(f.EMA), len(params))
+		}
+		for i, p := range params {
+			if f.EMA[i].Name != p.Name() {
+				return nil, fmt.Errorf("weight average tensor %d is %q, want %q", i, truncate(f.EMA[i].Name, 40), p.Name())
+			}
+			t, err := decodeTensor(f.EMA[i], p)
+			if err != nil {
+				return nil, fmt.Errorf("weight average: %w", err)
+			}
+			c.Optim.EMA = append(c.Optim.EMA, t)
+		}
 	}
 	return c, nil
 }

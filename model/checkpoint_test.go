@@ -92,3 +92,55 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckpointWeightAverage: a checkpoint keeps a run's weight average
+// through a round trip, UseAverage swaps it in, and a file whose average
+// does not match its parameters is refused.
+func TestCheckpointWeightAverage(t *testing.T) {
+	m, _ := New(testConfig(), 3)
+	opt := &OptimState{Steps: 2}
+	for _, p := range m.Params.List() {
+		opt.M = append(opt.M, core.Zeros(p.Dims()...).SetName(p.Name()))
+		opt.V = append(opt.V, core.Zeros(p.Dims()...).SetName(p.Name()))
+		opt.EMA = append(opt.EMA, core.Full(0.125, p.Dims()...).SetName(p.Name()))
+	}
+	var buf bytes.Buffer
+	if err := (&Checkpoint{Model: m, Optim: opt}).Encode(&buf, false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Optim == nil || len(got.Optim.EMA) != len(m.Params.List()) {
+		t.Fatal("weight average lost in the round trip")
+	}
+	if w := m.Params.List()[0].Data[0]; w == 0.125 {
+		t.Fatal("test weights must differ from the average")
+	}
+	if err := got.UseAverage(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range got.Model.Params.List() {
+		for j, v := range p.Data {
+			if v != 0.125 {
+				t.Fatalf("%s[%d] = %g after UseAverage, want 0.125", p.Name(), j, v)
+			}
+		}
+	}
+	if got.Optim != nil {
+		t.Fatal("UseAverage kept the optimizer state of the weights it replaced")
+	}
+	if err := got.UseAverage(); err == nil {
+		t.Fatal("UseAverage on a checkpoint without an average succeeded")
+	}
+	// An average that does not cover every parameter is a malformed file.
+	opt.EMA = opt.EMA[:1]
+	buf.Reset()
+	if err := (&Checkpoint{Model: m, Optim: opt}).Encode(&buf, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(buf.Bytes()); err == nil || !strings.Contains(err.Error(), "weight average") {
+		t.Fatalf("Decode of a partial weight average: error %v", err)
+	}
+}

@@ -31,7 +31,10 @@ type Options struct {
 	// ChangedWeight multiplies the loss weight of output image codes that
 	// differ from the input's (model.Builder.ChangedWeight; 0: none).
 	ChangedWeight float32 `json:",omitempty"`
-	Data          data.Config
+	// EMA, when in (0, 1), keeps an exponential moving average of the
+	// weights with this decay (weightAverage), saved in checkpoints.
+	EMA  float32 `json:",omitempty"`
+	Data data.Config
 	// XP overrides the preset's number of X-Prompt tokens S when positive
 	// (the compression sweep).
 	XP int
@@ -78,7 +81,8 @@ type Run struct {
 	rng      *core.RNG // data stream
 	vqBlob   []byte
 	schedule ops.Schedule
-	arena    *core.Arena // one step's activations and gradients, reset at the start of each step
+	arena    *core.Arena    // one step's activations and gradients, reset at the start of each step
+	avg      *weightAverage // nil unless Opts.EMA > 0
 }
 
 // NewRun starts a run from scratch with the given tokenizers. vqBlob is the
@@ -118,9 +122,15 @@ func newRun(o Options, m *model.Model, tok *text.Tokenizer, codec data.ImageCode
 		return nil, fmt.Errorf("train: changed-code weight %v outside [0, 100]", o.ChangedWeight)
 	}
 	pipe.Builder.ChangedWeight = o.ChangedWeight
+	if !(o.EMA >= 0 && o.EMA < 1) { // false for NaN
+		return nil, fmt.Errorf("train: weight-average decay %v outside [0, 1)", o.EMA)
+	}
 	r := &Run{Opts: o, Model: m, Opt: ops.NewAdamW(m.Params.List(), o.WeightDecay), Text: tok, Pipe: pipe,
 		rng: core.NewRNG(o.Seed ^ 0x5eed), vqBlob: vqBlob}
 	r.schedule = ops.Schedule{Peak: o.LR, Min: o.MinLR, Warmup: o.Warmup, Total: o.Steps}
+	if o.EMA > 0 {
+		r.avg = newWeightAverage(m.Params.List(), o.EMA)
+	}
 	return r, nil
 }
 
@@ -214,6 +224,9 @@ func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
 		return loss, gnorm, 0, fmt.Errorf("train: step %d: loss %g, gradient norm %g: %w", r.Step+1, loss, gnorm, ErrNonFinite)
 	}
 	core.WithArena(r.arena, func() { r.Opt.Step(r.schedule.LR(r.Step)) })
+	if r.avg != nil {
+		r.avg.update(params, r.Step)
+	}
 	r.Opt.ZeroGrad()
 	r.Step++
 	r.History = append(r.History, float32(loss))
@@ -245,8 +258,11 @@ func (r *Run) Checkpoint() (*model.Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &model.Checkpoint{Model: r.Model, Text: tb, VQ: r.vqBlob, Train: state,
-		Optim: &model.OptimState{Steps: r.Opt.Steps, M: r.Opt.M, V: r.Opt.V}}, nil
+	optim := &model.OptimState{Steps: r.Opt.Steps, M: r.Opt.M, V: r.Opt.V}
+	if r.avg != nil {
+		optim.EMA = r.avg.w
+	}
+	return &model.Checkpoint{Model: r.Model, Text: tb, VQ: r.vqBlob, Train: state, Optim: optim}, nil
 }
 
 // Save writes the run's checkpoint atomically (float32, resumable).
@@ -282,6 +298,11 @@ func Resume(ck *model.Checkpoint, codec data.ImageCodec) (*Run, error) {
 		for i := range r.Opt.M {
 			copy(r.Opt.M[i].Data, ck.Optim.M[i].Data)
 			copy(r.Opt.V[i].Data, ck.Optim.V[i].Data)
+		}
+	}
+	if r.avg != nil && ck.Optim != nil && len(ck.Optim.EMA) > 0 {
+		for i := range r.avg.w {
+			copy(r.avg.w[i].Data, ck.Optim.EMA[i].Data)
 		}
 	}
 	return r, nil

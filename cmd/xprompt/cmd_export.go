@@ -16,10 +16,12 @@ func init() {
 // runExport implements `xprompt export [--format xpm|safetensors] IN OUT`:
 // xpm is a float16 checkpoint (weights and tokenizers); safetensors is the
 // model's float32 weights with its configuration in the header, which
-// interop/torch/xprompt_torch.py loads.
+// interop/torch/xprompt_torch.py loads. --ema writes the run's moving
+// average of the weights (train --ema) instead of its last weights.
 func runExport(args []string) error {
-	fs := newFlags("export", "[--format xpm|safetensors] IN.ckpt OUT")
+	fs := newFlags("export", "[--format xpm|safetensors] [--ema] IN.ckpt OUT")
 	format := fs.String("format", "xpm", "xpm (float16 checkpoint) or safetensors (float32 weights and config, for PyTorch)")
+	ema := fs.Bool("ema", false, "write the moving average of the weights that train --ema kept, not the last weights")
 	if err := parseFlags(fs, args, nArgs(2, 2, "IN OUT")); err != nil {
 		return err
 	}
@@ -30,6 +32,11 @@ func runExport(args []string) error {
 	ck, err := model.Load(in)
 	if err != nil {
 		return err
+	}
+	if *ema {
+		if err := ck.UseAverage(); err != nil {
+			return fmt.Errorf("export --ema %s: %w", in, err)
+		}
 	}
 	if *format == "safetensors" {
 		var buf bytes.Buffer

@@ -140,6 +140,8 @@ func runTrain(args []string) error {
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one; with --init, the checkpoint's — another one moves the model onto it)")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
 	lr := fs.Float64("lr", 0, "peak learning rate (default: the preset's)")
+	minLR := fs.Float64("min-lr", 0, "learning rate the cosine schedule ends at (default: the preset's, 1e-4; at most --lr)")
+	ema := fs.Float64("ema", 0, "keep a moving average of the weights with this decay (e.g. 0.999), saved in the checkpoint; xprompt export --ema writes it out")
 	seed := fs.Uint64("seed", 1, "seed of the weights and the data stream")
 	every := fs.Int("checkpoint-every", 100, "save a checkpoint every N steps")
 	examples := fs.Int("examples", 1, "in-context examples per training sequence")
@@ -150,9 +152,9 @@ func runTrain(args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	const resumeWhy = "continues the run as saved (its preset, seed, data mix, batch, learning rate and tokenizers)"
 	if err := parseFlags(fs, args,
-		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8), inRange("changed-weight", 0, 100),
-		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "ablate", "vq", "init",
-			"hide-instruction", "hide-example-instruction", "hide-determined-only", "palette", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights"),
+		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), atLeast("min-lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8), inRange("changed-weight", 0, 100), inRange("ema", 0, 0.999999),
+		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "min-lr", "ablate", "vq", "init",
+			"hide-instruction", "hide-example-instruction", "hide-determined-only", "palette", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights", "ema"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
 	); err != nil {
 		return err
@@ -221,6 +223,7 @@ func runTrain(args []string) error {
 		o.Data.CurveWeight = *curves
 		o.Data.SeededWeight = *seeded
 		o.ChangedWeight = float32(*changedWeight)
+		o.EMA = float32(*ema)
 		if *seededKinds != "" {
 			o.Data.SeededKinds = strings.Split(*seededKinds, ",")
 			for _, k := range o.Data.SeededKinds {
@@ -242,6 +245,12 @@ func runTrain(args []string) error {
 		}
 		if *lr > 0 {
 			o.LR = float32(*lr)
+		}
+		if *minLR > 0 {
+			o.MinLR = float32(*minLR)
+		}
+		if o.MinLR > o.LR {
+			return fmt.Errorf("%w: --min-lr %g is above the peak learning rate %g", errUsage, o.MinLR, o.LR)
 		}
 		if err := applyAblation(&o, *ablate); err != nil {
 			return err
@@ -312,6 +321,9 @@ func runTrain(args []string) error {
 		if err != nil {
 			return fmt.Errorf("interrupted at step %d; resume with: xprompt train --resume %s", run.Step, *out)
 		}
+	}
+	if run.Opts.EMA > 0 {
+		fmt.Fprintf(os.Stderr, "the checkpoint keeps a moving average of the weights (decay %g); write it with: xprompt export --ema %s OUT.xpm\n", run.Opts.EMA, *out)
 	}
 	return nil
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"xprompt/model"
+)
+
+// TestExportWeightAverage: train --ema keeps a moving average of the
+// weights in its checkpoint, export --ema writes that average (not the last
+// weights), and export --ema of a run without one says so.
+func TestExportWeightAverage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a tiny model")
+	}
+	dir := t.TempDir()
+	run, avg, last := filepath.Join(dir, "run.ckpt"), filepath.Join(dir, "avg.xpm"), filepath.Join(dir, "last.xpm")
+	if err := commands["train"].run([]string{"--preset", "tiny", "--steps", "3", "--batch", "1", "--ema", "0.9", "--quiet", "--out", run}); err != nil {
+		t.Fatal(err)
+	}
+	if err := commands["export"].run([]string{"--ema", run, avg}); err != nil {
+		t.Fatal(err)
+	}
+	if err := commands["export"].run([]string{last, last}); err == nil {
+		t.Fatal("export of a missing file succeeded")
+	}
+	if err := commands["export"].run([]string{run, last}); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := model.Load(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := model.Load(avg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := model.Load(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ck.Optim.EMA[0].Data[0]
+	if got := a.Model.Params.List()[0].Data[0]; absDiff(got, want) > 1e-3*(1+absDiff(want, 0)) {
+		t.Fatalf("export --ema wrote %g, the average is %g", got, want)
+	}
+	if a.Model.Params.List()[0].Data[0] == l.Model.Params.List()[0].Data[0] {
+		t.Fatal("export --ema wrote the last weights")
+	}
+	plain := filepath.Join(dir, "plain.ckpt")
+	if err := commands["train"].run([]string{"--preset", "tiny", "--steps", "1", "--batch", "1", "--quiet", "--out", plain}); err != nil {
+		t.Fatal(err)
+	}
+	err = commands["export"].run([]string{"--ema", plain, filepath.Join(dir, "x.xpm")})
+	if err == nil || !strings.Contains(err.Error(), "no weight average") || !strings.Contains(err.Error(), "plain.ckpt") {
+		t.Fatalf("export --ema of a run without an average: error %v", err)
+	}
+}
+
+func absDiff(a, b float32) float32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
