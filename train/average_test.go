@@ -3,11 +3,9 @@ package train
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"xprompt/data"
-	"xprompt/model"
 )
 
 // TestWeightAverage follows the average through three steps against the
@@ -53,18 +51,7 @@ func TestWeightAverage(t *testing.T) {
 		}
 	}
 
-	path := filepath.Join(t.TempDir(), "run.ckpt")
-	if err := r.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	ck, err := model.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resumed, err := Resume(ck, data.PatchCodec{F: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resumed := saveAndResume(t, r)
 	for _, run := range []*Run{r, resumed} {
 		if err := run.Train(context.Background(), 2, nil); err != nil {
 			t.Fatal(err)

@@ -22,6 +22,24 @@ func tinyRun(t *testing.T) *Run {
 	return r
 }
 
+// saveAndResume saves r to a file and resumes a run from it.
+func saveAndResume(t *testing.T, r *Run) *Run {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "run.ckpt")
+	if err := r.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := model.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := Resume(ck, data.PatchCodec{F: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resumed
+}
+
 func TestTrainingReducesLoss(t *testing.T) {
 	r := tinyRun(t)
 	if err := r.Train(context.Background(), 30, nil); err != nil {
@@ -42,18 +60,7 @@ func TestExactResume(t *testing.T) {
 	if err := split.Train(context.Background(), 2, nil); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "run.ckpt")
-	if err := split.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	ck, err := model.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resumed, err := Resume(ck, data.PatchCodec{F: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resumed := saveAndResume(t, split)
 	if err := resumed.Train(context.Background(), 2, nil); err != nil {
 		t.Fatal(err)
 	}
