@@ -140,7 +140,7 @@ func runTrain(args []string) error {
 	vqPath := fs.String("vq", "", "image tokenizer file (default: the embedded one; with --init, the checkpoint's — another one moves the model onto it)")
 	batch := fs.Int("batch", 0, "sequences per step (default: the preset's)")
 	lr := fs.Float64("lr", 0, "peak learning rate (default: the preset's)")
-	minLR := fs.Float64("min-lr", 0, "learning rate the cosine schedule ends at (default: the preset's, 1e-4; at most --lr)")
+	minLR := fs.Float64("min-lr", 0, "learning rate the cosine schedule ends at (default: the preset's 1e-4, or --lr when that is lower)")
 	ema := fs.Float64("ema", 0, "keep a moving average of the weights with this decay (e.g. 0.999), saved in the checkpoint; xprompt export --ema writes it out")
 	seed := fs.Uint64("seed", 1, "seed of the weights and the data stream")
 	every := fs.Int("checkpoint-every", 100, "save a checkpoint every N steps")
@@ -246,11 +246,13 @@ func runTrain(args []string) error {
 		if *lr > 0 {
 			o.LR = float32(*lr)
 		}
-		if *minLR > 0 {
+		switch {
+		case *minLR > 0 && float32(*minLR) > o.LR:
+			return fmt.Errorf("%w: --min-lr %g is above the peak learning rate %g", errUsage, *minLR, o.LR)
+		case *minLR > 0:
 			o.MinLR = float32(*minLR)
-		}
-		if o.MinLR > o.LR {
-			return fmt.Errorf("%w: --min-lr %g is above the peak learning rate %g", errUsage, o.MinLR, o.LR)
+		case o.MinLR > o.LR: // a peak below the preset's floor: the schedule stays at it
+			o.MinLR = o.LR
 		}
 		if err := applyAblation(&o, *ablate); err != nil {
 			return err
