@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,4 +64,39 @@ func absDiff(a, b float32) float32 {
 		return a - b
 	}
 	return b - a
+}
+
+// TestMinLRNeverAbovePeak: a peak rate below the preset's floor lowers the
+// floor (the schedule never rises); --min-lr sets it.
+func TestMinLRNeverAbovePeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a tiny model")
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want float32
+	}{
+		{[]string{"--lr", "1e-5"}, 1e-5},
+		{[]string{"--lr", "1e-3", "--min-lr", "2e-5"}, 2e-5},
+	} {
+		out := filepath.Join(dir, "run.ckpt")
+		args := append([]string{"--preset", "tiny", "--steps", "1", "--batch", "1", "--quiet", "--out", out}, c.args...)
+		if err := commands["train"].run(args); err != nil {
+			t.Fatal(err)
+		}
+		ck, err := model.Load(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Options struct{ MinLR float32 } `json:"options"`
+		}
+		if err := json.Unmarshal(ck.Train, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Options.MinLR != c.want {
+			t.Errorf("train %v: schedule floor %g, want %g", c.args, st.Options.MinLR, c.want)
+		}
+	}
 }
