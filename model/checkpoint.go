@@ -206,13 +206,13 @@ func (c *Checkpoint) UseAverage() error {
 	if len(c.Optim.EMA) != len(params) {
 		return fmt.Errorf("weight average has %d tensors for %d parameters", len(c.Optim.EMA), len(params))
 	}
+	avg := core.NewParams()
 	for i, p := range params {
-		if !core.SameShape(p, c.Optim.EMA[i]) {
-			return fmt.Errorf("weight average of %s has shape %v, want %v", p.Name(), c.Optim.EMA[i].Dims(), p.Dims())
-		}
+		avg.Add(p.Name(), c.Optim.EMA[i])
 	}
-	for i, p := range params {
-		copy(p.HostData(), c.Optim.EMA[i].HostData())
+	// CopyFrom checks every shape and writes wherever the weights live.
+	if err := c.Model.Params.CopyFrom(avg); err != nil {
+		return fmt.Errorf("weight average: %w", err)
 	}
 	c.Optim = nil
 	return nil
