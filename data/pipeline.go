@@ -57,6 +57,11 @@ type Config struct {
 	// anew for the query is not in its example, and without its
 	// instruction the query has no single answer.
 	HideDeterminedOnly bool `json:",omitempty"`
+	// SharedParams is the probability that a sequence's examples and query
+	// share what the instruction names (tasks.Family.Bind: the same object,
+	// colour, place or amount), so that the example shows the query's own
+	// edit on another scene. Families that are not bindable ignore it.
+	SharedParams float64 `json:",omitempty"`
 	// Examples is the number of in-context examples per sequence.
 	Examples int
 	// Mode lays out sequences with X-Prompt tokens or the causal baseline.
@@ -246,11 +251,15 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 }
 
 // Draw returns the query and in-context examples of one sequence: n+1
-// examples of the same family (and direction).
+// examples of the same family (and direction), bound with probability
+// SharedParams.
 func (p *Pipeline) Draw(rng *rand.Rand) ([]tasks.Example, error) {
 	f, rev, err := p.pickFamily(rng)
 	if err != nil {
 		return nil, err
+	}
+	if p.Cfg.SharedParams > 0 && rng.Float64() < p.Cfg.SharedParams { // no draw at 0: old seeds give the same data
+		f = f.Bind(rng.Uint64())
 	}
 	return SampleExamples(f, rev, p.Cfg.Examples+1, rng, p.Size), nil
 }

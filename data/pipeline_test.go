@@ -240,3 +240,42 @@ func TestFamilyWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedParams checks that with SharedParams 1 every sequence's
+// examples and query make one edit (recolour, in both directions: the same
+// description), that at 0 they do not, and that about half share at ½.
+func TestSharedParams(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shares := func(prob float64) int {
+		dc := DefaultConfig()
+		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
+		dc.Families, dc.Examples, dc.SharedParams = []string{"recolour"}, 2, prob
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng, same := rand.New(rand.NewPCG(3, 4)), 0
+		for i := 0; i < 100; i++ {
+			g, err := p.Draw(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g[0].Description == g[1].Description && g[1].Description == g[2].Description {
+				same++
+			}
+		}
+		return same
+	}
+	if n := shares(1); n != 100 {
+		t.Errorf("shared 1: %d of 100 sequences make one edit", n)
+	}
+	if n := shares(0); n > 5 {
+		t.Errorf("shared 0: %d of 100 sequences make one edit", n)
+	}
+	if n := shares(0.5); n < 35 || n > 65 {
+		t.Errorf("shared ½: %d of 100 sequences make one edit", n)
+	}
+}

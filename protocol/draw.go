@@ -32,6 +32,22 @@ const exampleStream = 0x9e3779b97f4a7c15
 // so the queries do not depend on k: every row of a table that draws the
 // family at a seed sees the same queries.
 func Draw(family string, seed uint64, k, q, size int) (Set, error) {
+	return draw(family, seed, k, q, size, false)
+}
+
+// paramStream is XORed into the seed that binds a family's parameters.
+const paramStream = 0x632be59bd9b4e019
+
+// DrawShared is Draw with the family bound by the seed (tasks.Family.Bind):
+// the examples and the queries share what the instruction names (the
+// object, colour, place or amount), so the example shows the query's own
+// edit on another scene. Families that are not bindable draw as in Draw.
+// The queries differ from Draw's at the same seed.
+func DrawShared(family string, seed uint64, k, q, size int) (Set, error) {
+	return draw(family, seed, k, q, size, true)
+}
+
+func draw(family string, seed uint64, k, q, size int, shared bool) (Set, error) {
 	if k < 0 || q < 0 {
 		return Set{}, fmt.Errorf("protocol: draw %d examples and %d queries", k, q)
 	}
@@ -40,6 +56,9 @@ func Draw(family string, seed uint64, k, q, size int) (Set, error) {
 		return Set{}, err
 	}
 	s := familySeed(seed, f.Name)
+	if shared {
+		f = f.Bind(s ^ paramStream)
+	}
 	return Set{Family: f.Name, Seed: seed,
 		Queries:  sample(f, q, s, size),
 		Examples: sample(f, k, s^exampleStream, size)}, nil

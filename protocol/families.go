@@ -39,15 +39,26 @@ var familyNotes = map[string]string{
 const undeterminedNote = "its instruction names what to change (an object, a colour, an amount, a place) and its example shows another, so without the instruction the query has no single answer: a score of what the example suggests, not of the task"
 
 // familyNote returns the caveat printed next to fam's numbers, "" when none;
-// hidden says the instructions were withheld.
-func familyNote(fam string, hidden bool) string {
-	if hidden {
-		if f, err := tasks.ByName(fam); err == nil && f.Parameterised() {
-			return undeterminedNote
-		}
+// hidden says the instructions were withheld, shared that the examples
+// shared the queries' parameters (Options.SharedParams).
+func familyNote(fam string, hidden, shared bool) string {
+	f, err := tasks.ByName(fam)
+	if err != nil {
+		return familyNotes[fam]
+	}
+	_, bindable := f.Bindable()
+	if hidden && f.Parameterised() && !(shared && bindable) {
+		return undeterminedNote
+	}
+	if shared && f.Parameterised() && !bindable {
+		return unsharedNote
 	}
 	return familyNotes[fam]
 }
+
+// unsharedNote is the caveat of a parameterised family that cannot share its
+// parameters with the examples.
+const unsharedNote = "its examples could not share the query's parameters (the family is not bindable): they show another object, colour, place or amount"
 
 // Groups returns the groups named by spec: "heldout", "seen", "all", or a
 // comma list of family names (one group, "selected").

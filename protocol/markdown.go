@@ -14,6 +14,9 @@ func (t *Table) Markdown() string {
 	if t.HideInstruction {
 		instr = "instructions withheld from queries and examples"
 	}
+	if t.SharedParams {
+		instr += "; each prompt's examples make the queries' own edit (same object, colour, place or amount) on other scenes"
+	}
 	fmt.Fprintf(&b, "Model %s", orDash(t.XPromptModel))
 	if t.has(CausalTrained) {
 		fmt.Fprintf(&b, "; causal-trained model %s", orDash(t.CausalModel))

@@ -56,6 +56,10 @@ type Options struct {
 	// HideInstruction withholds the instructions of the queries and of the
 	// in-context examples: only the example images say what the task is.
 	HideInstruction bool
+	// SharedParams draws each prompt's examples and queries from the family
+	// bound by the prompt's seed (DrawShared): the example makes the
+	// query's own edit (object, colour, place, amount) on another scene.
+	SharedParams bool
 	// Sample is the decoding (zero value: greedy).
 	Sample model.SampleOptions
 	// Progress, if set, is called after each prompt with the prompts done,
@@ -215,7 +219,11 @@ func familiesOf(gs []Group) []string {
 func runPrompt(ctx context.Context, m Models, none *model.CompressedPrompt, o Options, fam string, p int) ([]QueryScore, error) {
 	size := m.XPrompt.ImageSize()
 	seed := o.Split.PromptSeed(o.FirstPrompt + p)
-	set, err := Draw(fam, seed, o.Examples, o.Queries, size)
+	drawSet := Draw
+	if o.SharedParams {
+		drawSet = DrawShared
+	}
+	set, err := drawSet(fam, seed, o.Examples, o.Queries, size)
 	if err != nil {
 		return nil, err
 	}

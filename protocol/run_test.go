@@ -217,3 +217,33 @@ func TestGroupsAndWrongFamilies(t *testing.T) {
 		t.Fatalf("Groups with an unknown family: %v", err)
 	}
 }
+
+// TestRunSharedParams checks that a run with shared parameters scores the
+// bound queries (DrawShared) and says so in its table.
+func TestRunSharedParams(t *testing.T) {
+	o := protocol.Options{Groups: []protocol.Group{{"g", []string{"add_object"}}}, Prompts: 2, Queries: 2, Examples: 1, SharedParams: true}
+	tab, err := protocol.Run(context.Background(), protocol.Models{XPrompt: tinyEngine(t, 1), XPromptName: "x"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for p := 0; p < 2; p++ {
+		set, err := protocol.DrawShared("add_object", protocol.Development.PromptSeed(p), 1, 2, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range set.Queries {
+			v, err := metrics.PSNR(q.Input, q.Output)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum += v / 4
+		}
+	}
+	if got := tab.Rows[0].Cells[protocol.CopyInput].Mean; math.Abs(got-sum) > 1e-9 {
+		t.Fatalf("copy input %v, want the bound queries' %v", got, sum)
+	}
+	if !tab.SharedParams || !strings.Contains(tab.Markdown(), "own edit") {
+		t.Fatalf("the table does not say the examples shared the queries' parameters:\n%s", tab.Markdown())
+	}
+}

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"testing"
 
 	"xprompt/tasks"
@@ -117,5 +118,46 @@ func TestRegionMaskIsInsideTheChange(t *testing.T) {
 	f, _ := tasks.ByName("invert")
 	if isEdit(f.Name) || !isEdit("add_object") {
 		t.Fatal("isEdit: invert is not a local edit, add_object is")
+	}
+}
+
+// addedObject names the object an add_object example adds and its region.
+func addedObject(e tasks.Example) string {
+	for _, o := range e.OutputScene.Objects {
+		if !e.Scene.HasColour(o.Colour) {
+			return fmt.Sprintf("%s in region %d", o.Name(), tasks.RegionOf(o.X, o.Y))
+		}
+	}
+	return "nothing"
+}
+
+func TestDrawSharedBindsExamplesToQueries(t *testing.T) {
+	names := map[string]bool{}
+	for seed := uint64(1); seed <= 4; seed++ {
+		s, err := DrawShared("add_object", seed, 2, 3, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := addedObject(s.Examples[0])
+		for _, e := range append(s.Examples[1:], s.Queries...) {
+			if got := addedObject(e); got != want {
+				t.Fatalf("seed %d: an example adds %s, another %s", seed, want, got)
+			}
+		}
+		names[want] = true
+		// Unshared, the queries of the same seed add different objects.
+		u, _ := Draw("add_object", seed, 1, 3, 32)
+		if addedObject(u.Queries[0]) == addedObject(u.Queries[1]) && addedObject(u.Queries[1]) == addedObject(u.Queries[2]) {
+			t.Fatalf("seed %d: unshared queries all add %s", seed, addedObject(u.Queries[0]))
+		}
+	}
+	if len(names) < 2 {
+		t.Fatalf("four seeds bound one edit: %v", names)
+	}
+	// Families that cannot be bound draw as Draw does.
+	a, _ := Draw("depth", 7, 1, 2, 32)
+	b, _ := DrawShared("depth", 7, 1, 2, 32)
+	if a.Queries[1].Input.Pix[5] != b.Queries[1].Input.Pix[5] || a.Examples[0].Output.Pix[9] != b.Examples[0].Output.Pix[9] {
+		t.Fatal("DrawShared changed the draw of depth, which has nothing to bind")
 	}
 }

@@ -72,6 +72,7 @@ type Table struct {
 	Queries         int               `json:"queries_per_prompt"`
 	Examples        int               `json:"examples_per_prompt"`
 	HideInstruction bool              `json:"hide_instruction"`
+	SharedParams    bool              `json:"shared_params,omitempty"`
 	Decoding        string            `json:"decoding"`
 	Methods         []Method          `json:"methods"`
 	Omitted         map[Method]string `json:"omitted,omitempty"`
@@ -89,7 +90,7 @@ func tabulate(m Models, o Options, methods []Method, omitted map[Method]string, 
 	t := &Table{XPromptModel: m.XPromptName, CausalModel: m.CausalName, Split: o.Split.String(),
 		FirstSeed: o.Split.PromptSeed(o.FirstPrompt), LastSeed: o.Split.PromptSeed(o.FirstPrompt + o.Prompts - 1),
 		Prompts: o.Prompts, Queries: o.Queries, Examples: o.Examples, HideInstruction: o.HideInstruction,
-		Decoding: decoding(o), Methods: methods, Omitted: omitted, Scores: scores}
+		SharedParams: o.SharedParams, Decoding: decoding(o), Methods: methods, Omitted: omitted, Scores: scores}
 	for _, c := range Comparisons {
 		if t.has(c.A) && t.has(c.B) {
 			t.Comparisons = append(t.Comparisons, c.Name)
@@ -107,7 +108,7 @@ func tabulate(m Models, o Options, methods []Method, omitted map[Method]string, 
 				}
 			}
 			r := t.row(g.Name, fam, ScopeImage, qs, func(s QueryScore) map[Method]float64 { return s.PSNR })
-			r.Note = familyNote(fam, o.HideInstruction)
+			r.Note = familyNote(fam, o.HideInstruction, o.SharedParams)
 			image = append(image, r)
 			t.Rows = append(t.Rows, r)
 			if isEdit(fam) {

@@ -42,17 +42,28 @@ func editFamilies() []*Family {
 const editTries = 100
 
 // sampleAdd draws a scene of 1–3 objects and adds an object of a new colour,
-// in front of the others and clear of them (bounding boxes apart).
+// in front of the others and clear of them (bounding boxes apart). Bound, the
+// object and its region are the bound ones, in a scene without its colour.
 func sampleAdd(f *Family, rng *rand.Rand, size int) Example {
 	for try := 0; try < editTries; try++ {
 		s := RandomScene(rng, size, SceneOptions{MinObjects: 1, MaxObjects: 3})
-		o := Object{
-			Shape:  Shapes[rng.IntN(len(Shapes))],
-			Colour: unusedColour(rng, s),
-			Size:   minObjectSize + rng.Float64()*(maxObjectSize-minObjectSize),
-			Depth:  0.05,
+		p := f.params(rng)
+		o := Object{Shape: Shapes[p.IntN(len(Shapes))], Depth: 0.05}
+		if f.bound {
+			if o.Colour = p.IntN(len(Palette)); s.HasColour(o.Colour) {
+				continue
+			}
+		} else {
+			o.Colour = unusedColour(rng, s)
 		}
-		if !placeObject(rng, s, &o, true, -1) {
+		o.Size = minObjectSize + p.Float64()*(maxObjectSize-minObjectSize)
+		placed := false
+		if f.bound {
+			placed = placeInRegion(rng, s, &o, p.IntN(len(Regions)), true, -1)
+		} else {
+			placed = placeObject(rng, s, &o, true, -1)
+		}
+		if !placed {
 			continue
 		}
 		out := s.Clone()
@@ -78,20 +89,35 @@ func unusedColour(rng *rand.Rand, s *Scene) int {
 	panic("tasks: every palette colour is in use")
 }
 
-// sampleRecolour gives one object a colour not in the scene.
+// sampleRecolour gives one object a colour not in the scene. Bound, the
+// object has the bound shape and colour and takes the bound new colour.
 func sampleRecolour(f *Family, rng *rand.Rand, size int) Example {
-	s := RandomScene(rng, size, DefaultSceneOptions)
-	i := rng.IntN(len(s.Objects))
-	out := s.Clone()
-	out.Objects[i].Colour = unusedColour(rng, s)
-	a, b := s.Objects[i], out.Objects[i]
-	from, to := ColourNames[a.Colour], ColourNames[b.Colour]
-	return f.pair(rng, pairSpec{
-		in: Render(s), out: Render(out), scene: s, outScene: out,
-		kv:    []string{"obj", a.Name(), "to", to},
-		revKV: []string{"obj", b.Name(), "to", from},
-		desc:  "the " + a.Name() + " became " + to, revDesc: "the " + b.Name() + " became " + from,
-	})
+	for try := 0; try < editTries; try++ {
+		s := RandomScene(rng, size, DefaultSceneOptions)
+		i := rng.IntN(len(s.Objects))
+		p := f.params(rng)
+		var to int
+		if f.bound {
+			shape, colour := namedObject(p)
+			to = (colour + 1 + p.IntN(len(Palette)-1)) % len(Palette)
+			if !nameObject(s, i, shape, colour, to) {
+				continue
+			}
+		} else {
+			to = unusedColour(rng, s)
+		}
+		out := s.Clone()
+		out.Objects[i].Colour = to
+		a, b := s.Objects[i], out.Objects[i]
+		from, toName := ColourNames[a.Colour], ColourNames[b.Colour]
+		return f.pair(rng, pairSpec{
+			in: Render(s), out: Render(out), scene: s, outScene: out,
+			kv:    []string{"obj", a.Name(), "to", toName},
+			revKV: []string{"obj", b.Name(), "to", from},
+			desc:  "the " + a.Name() + " became " + toName, revDesc: "the " + b.Name() + " became " + from,
+		})
+	}
+	panic(fmt.Sprintf("tasks: recolour found no scene for its object in %d tries", editTries))
 }
 
 // minMove is the least distance, as a fraction of the side, that a moved
@@ -99,14 +125,27 @@ func sampleRecolour(f *Family, rng *rand.Rand, size int) Example {
 const minMove = 0.2
 
 // sampleMove moves one object into another region of the 3×3 grid, at least
-// minMove away.
+// minMove away. Bound, the object has the bound shape and colour and moves
+// to the bound region.
 func sampleMove(f *Family, rng *rand.Rand, size int) Example {
 	for try := 0; try < editTries; try++ {
 		s := RandomScene(rng, size, DefaultSceneOptions)
 		i := rng.IntN(len(s.Objects))
+		var targets []int
+		if f.bound {
+			p := f.params(rng)
+			shape, colour := namedObject(p)
+			targets = []int{p.IntN(len(Regions))}
+			if !nameObject(s, i, shape, colour) {
+				continue
+			}
+		}
 		o := s.Objects[i]
 		from := RegionOf(o.X, o.Y)
-		for _, r := range rng.Perm(len(Regions)) {
+		if targets == nil {
+			targets = rng.Perm(len(Regions))
+		}
+		for _, r := range targets {
 			if r == from || !placeInRegion(rng, s, &o, r, false, i) || math.Hypot(o.X-s.Objects[i].X, o.Y-s.Objects[i].Y) < minMove {
 				continue
 			}
@@ -125,18 +164,25 @@ func sampleMove(f *Family, rng *rand.Rand, size int) Example {
 }
 
 // sampleResize scales one object by 1.4–1.6 or by 0.6–0.7 about its centre,
-// keeping it inside the image and clear of the others.
+// keeping it inside the image and clear of the others. Bound, the object has
+// the bound shape and colour and the bound direction and factor.
 func sampleResize(f *Family, rng *rand.Rand, size int) Example {
 	margin := 1 / float64(size)
 	for try := 0; try < editTries; try++ {
 		s := RandomScene(rng, size, DefaultSceneOptions)
 		i := rng.IntN(len(s.Objects))
+		p := f.params(rng)
+		if f.bound {
+			if shape, colour := namedObject(p); !nameObject(s, i, shape, colour) {
+				continue
+			}
+		}
 		o := s.Objects[i]
-		grow := rng.IntN(2) == 0
+		grow := p.IntN(2) == 0
 		if grow {
-			o.Size *= 1.4 + 0.2*rng.Float64()
+			o.Size *= 1.4 + 0.2*p.Float64()
 		} else {
-			o.Size *= 0.6 + 0.1*rng.Float64()
+			o.Size *= 0.6 + 0.1*p.Float64()
 		}
 		inside := o.X-o.Size >= margin && o.X+o.Size <= 1-margin && o.Y-o.Size >= margin && o.Y+o.Size <= 1-margin
 		if !inside || o.Size*float64(size) < 1.5 || !fits(s, o, false, i) {

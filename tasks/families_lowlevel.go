@@ -66,8 +66,10 @@ func lowLevelFamilies() []*Family {
 // reverseOf returns a sampler that draws an example of the named family and
 // yields its reverse.
 func reverseOf(name string) func(*Family, *rand.Rand, int) Example {
-	return func(_ *Family, rng *rand.Rand, size int) Example {
-		e := mustFamily(name).Sample(rng, size)
+	return func(f *Family, rng *rand.Rand, size int) Example {
+		g := mustFamily(name)
+		g.bound, g.paramSeed = f.bound, f.paramSeed // a bound reverse binds its forward family alike
+		e := g.Sample(rng, size)
 		r, _ := e.Reversed()
 		return r
 	}
@@ -106,10 +108,11 @@ func sampleBlur(f *Family, rng *rand.Rand, size int) Example {
 
 func sampleRain(f *Family, rng *rand.Rand, size int) Example {
 	s, clear := sceneAndImage(rng, size)
-	density := 0.5 + rng.Float64()*0.5
+	p := f.params(rng)
+	density := 0.5 + p.Float64()*0.5
 	count := int(math.Round(density * float64(size*size) / 64))
-	length := int(math.Round((3 + rng.Float64()*3) * float64(size) / 32))
-	slant := (rng.Float64() - 0.5)
+	length := int(math.Round((3 + p.Float64()*3) * float64(size) / 32))
+	slant := (p.Float64() - 0.5)
 	st := strengthWord(density, 0.5, 1)
 	return f.pair(rng, pairSpec{
 		in: AddRain(clear, rng, count, max(length, 2), slant), out: clear, scene: s,
@@ -122,8 +125,9 @@ func sampleRain(f *Family, rng *rand.Rand, size int) Example {
 // stronger than the seen brightness and gamma curves.
 func sampleLowLight(f *Family, rng *rand.Rand, size int) Example {
 	s, day := sceneAndImage(rng, size)
-	k := 0.15 + rng.Float64()*0.2
-	g := 1.2 + rng.Float64()*0.3
+	p := f.params(rng)
+	k := 0.15 + p.Float64()*0.2
+	g := 1.2 + p.Float64()*0.3
 	return f.pair(rng, pairSpec{
 		in: LowLight(day, k, g), out: day, scene: s,
 		desc: "the dark image became bright", revDesc: "the image became very dark",

@@ -34,6 +34,9 @@ type Family struct {
 	Weight    float64 // default sampling weight in a Stream
 
 	sample func(f *Family, rng *rand.Rand, size int) Example
+	// bound and paramSeed fix the parameters of every example (Bind).
+	bound     bool
+	paramSeed uint64
 }
 
 // Example is one task instance. Input is nil for text-to-image; Output is

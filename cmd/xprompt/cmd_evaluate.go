@@ -18,7 +18,7 @@ func init() {
 }
 
 func runEvaluate(args []string) error {
-	fs := newFlags("evaluate", "[--model FILE|default] [--causal-model FILE] [--families heldout|seen|all|F,…] [--prompts 10] [--queries 4] [--reserved] [--json] [--out DIR]")
+	fs := newFlags("evaluate", "[--model FILE|default] [--causal-model FILE] [--families heldout|seen|all|F,…] [--prompts 10] [--queries 4] [--shared-params] [--reserved] [--json] [--out DIR]")
 	modelPath := fs.String("model", "default", "the X-Prompt model: checkpoint file, or default (the embedded model)")
 	causalPath := fs.String("causal-model", "", "a model trained with the causal mask (train --ablate no-xprompt) for the causal in-context row; without it the row is omitted")
 	families := fs.String("families", "heldout", "heldout (the paper's Table 4 families), seen (geometry, colour maps, dense maps, object edits), all, or a comma list")
@@ -28,6 +28,7 @@ func runEvaluate(args []string) error {
 	first := fs.Int("first-prompt", 0, "skip the split's first prompts (fresh development prompts)")
 	reserved := fs.Bool("reserved", false, "draw prompts from the reserved seeds: for final numbers only, never to choose a recipe")
 	hide := fs.Bool("hide-instruction", false, "withhold the instructions of queries and examples: only the example images say what the task is")
+	shared := fs.Bool("shared-params", false, "each prompt's examples make its queries' own edit (the same object, colour, place or amount) on other scenes, for the families that allow it (xprompt tasks: shareable)")
 	asJSON := fs.Bool("json", false, "print the table as JSON (every query's scores included) instead of Markdown")
 	out := fs.String("out", "", "also write evaluation.md and evaluation.json here")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -44,7 +45,7 @@ func runEvaluate(args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	o := protocol.Options{Groups: groups, Prompts: *prompts, Queries: *queries, Examples: *examples, FirstPrompt: *first,
-		HideInstruction: *hide, Sample: model.SampleOptions{Temperature: float32(*temp), TopK: *topK, TopP: float32(*topP),
+		HideInstruction: *hide, SharedParams: *shared, Sample: model.SampleOptions{Temperature: float32(*temp), TopK: *topK, TopP: float32(*topP),
 			ContextGuidance: float32(*ctxGuide), Seed: *sampleSeed}}
 	if *reserved {
 		o.Split = protocol.Reserved

@@ -24,6 +24,9 @@ type familyRecord struct {
 	// Parameterised: the instruction names something drawn per example
 	// (tasks.Family.Parameterised).
 	Parameterised bool `json:"parameterised"`
+	// Shareable: a prompt's examples can make the query's own edit
+	// (tasks.Family.Bindable; evaluate and train --shared-params).
+	Shareable bool `json:"shareable"`
 }
 
 func runTasks(args []string) error {
@@ -47,16 +50,17 @@ func listFamilies(w io.Writer, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		for _, f := range fams {
-			if err := enc.Encode(familyRecord{Name: f.Name, Kind: f.Kind, HeldOut: f.HeldOut, Reverse: f.Reverse, Parameterised: f.Parameterised()}); err != nil {
+			_, shareable := f.Bindable()
+			if err := enc.Encode(familyRecord{Name: f.Name, Kind: f.Kind, HeldOut: f.HeldOut, Reverse: f.Reverse, Parameterised: f.Parameterised(), Shareable: shareable}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKIND\tSPLIT\tREVERSE\tINVERTIBLE\tPARAMETERISED")
+	fmt.Fprintln(tw, "NAME\tKIND\tSPLIT\tREVERSE\tINVERTIBLE\tPARAMETERISED\tSHAREABLE")
 	for _, f := range fams {
-		split, rev, inv, param := "seen", f.Reverse, "", ""
+		split, rev, inv, param, share := "seen", f.Reverse, "", "", ""
 		if f.HeldOut {
 			split = "held-out"
 		}
@@ -69,7 +73,10 @@ func listFamilies(w io.Writer, asJSON bool) error {
 		if f.Parameterised() {
 			param = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Name, f.Kind, split, rev, inv, param)
+		if _, ok := f.Bindable(); ok {
+			share = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Name, f.Kind, split, rev, inv, param, share)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -77,6 +84,8 @@ func listFamilies(w io.Writer, asJSON bool) error {
 	_, err := fmt.Fprintln(w, "\nParameterised: the instruction names something drawn per example (an object, a colour,\n"+
 		"an amount, a place), so an example of the family shows another; without its instruction a\n"+
 		"query of it has no single answer (train --hide-determined-only keeps these instructions).\n"+
+		"Shareable: a prompt's example can make the query's own edit (the same object, colour, place or\n"+
+		"amount) on another scene (evaluate and train --shared-params; tasks show NAME --shared).\n"+
 		"\nExample-only families, a new task per seed (the instruction names only its number):\n"+
 		"palette_perm_SEED and tone_curve_SEED (global), overlay_SEED (low-level), stamp_SEED (edit), each\n"+
 		"with its _inv, and dense_SEED (dense map). Try: xprompt tasks show stamp_7 --out stamp.png")
@@ -84,12 +93,13 @@ func listFamilies(w io.Writer, asJSON bool) error {
 }
 
 func runTasksShow(args []string) error {
-	fs := newFlags("tasks show", "NAME [--out FILE.png] [--n 4] [--seed S] [--size 32]")
+	fs := newFlags("tasks show", "NAME [--out FILE.png] [--n 4] [--seed S] [--size 32] [--shared]")
 	out := fs.String("out", "", "PNG file for the example grid (default NAME.png)")
 	n := fs.Int("n", 4, "number of examples")
 	seed := fs.Uint64("seed", 1, "random seed")
 	size := fs.Int("size", 32, "image side in pixels")
 	scale := fs.Int("scale", 4, "nearest-neighbour upscaling of the grid")
+	shared := fs.Bool("shared", false, "every example makes the same edit (the same object, colour, place or amount) on its own scene, as a prompt does under --shared-params")
 	// Flags may come before or after NAME.
 	if err := parseFlags(fs, args, anyArgs); err != nil {
 		return err
@@ -110,6 +120,12 @@ func runTasksShow(args []string) error {
 	fam, err := tasks.ByName(name)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *shared {
+		if _, ok := fam.Bindable(); !ok {
+			return fmt.Errorf("%w: --shared: %s cannot share its parameters between examples (see the SHAREABLE column of 'xprompt tasks')", errUsage, fam.Name)
+		}
+		fam = fam.Bind(*seed)
 	}
 	if *out == "" {
 		*out = name + ".png"

@@ -130,6 +130,7 @@ func runTrain(args []string) error {
 	initFrom := fs.String("init", "", "start a new run (fresh optimizer and schedule) from the weights and tokenizers of this checkpoint")
 	hide := fs.Float64("hide-instruction", 0, "probability that a query comes without its instruction (the example alone says what to do)")
 	hideDet := fs.Bool("hide-determined-only", false, "withhold query instructions (--hide-instruction) only where the example shows the operation: not for recolour, move, amounts and other tasks whose instruction names a parameter")
+	shared := fs.Float64("shared-params", 0, "probability that a sequence's example makes its query's own edit (the same object, colour, place or amount) on another scene, for the families that allow it (xprompt tasks: shareable)")
 	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
 	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
 	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
@@ -154,7 +155,7 @@ func runTrain(args []string) error {
 	if err := parseFlags(fs, args,
 		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), atLeast("min-lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8), inRange("changed-weight", 0, 100), inRange("ema", 0, 0.999999),
 		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "min-lr", "ablate", "vq", "init",
-			"hide-instruction", "hide-example-instruction", "hide-determined-only", "palette", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights", "ema"),
+			"hide-instruction", "hide-example-instruction", "hide-determined-only", "shared-params", "palette", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights", "ema"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
 	); err != nil {
 		return err
@@ -177,8 +178,8 @@ func runTrain(args []string) error {
 		return fmt.Errorf("%w: --hide-determined-only narrows --hide-instruction, which is 0", errUsage)
 	}
 	prob := func(v float64) bool { return v >= 0 && v <= 1 } // false for NaN
-	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) {
-		return fmt.Errorf("%w: --palette, --curves, --seeded and --hide-instruction(s) are probabilities in [0,1]", errUsage)
+	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) || !prob(*shared) {
+		return fmt.Errorf("%w: --palette, --curves, --seeded, --shared-params and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
 	if from := *resume + *initFrom; from != "" {
@@ -217,6 +218,7 @@ func runTrain(args []string) error {
 		o.Data.HideInstruction = *hide
 		o.Data.HideExampleInstruction = *hideEx
 		o.Data.HideDeterminedOnly = *hideDet
+		o.Data.SharedParams = *shared
 		if *palette >= 0 {
 			o.Data.PaletteWeight = *palette
 		}

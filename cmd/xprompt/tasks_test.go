@@ -21,6 +21,12 @@ func TestTaskListingMarksParameterised(t *testing.T) {
 			t.Fatalf("line %q: %v", line, err)
 		}
 		got[r.Name] = r.Parameterised
+		if want := r.Name == "add_object" || r.Name == "recolour" || r.Name == "lowlight"; want && !r.Shareable {
+			t.Errorf("%s: listed not shareable", r.Name)
+		}
+		if r.Shareable && (r.Name == "hue_shift" || r.Name == "flip_h" || r.Name == "depth") {
+			t.Errorf("%s: listed shareable", r.Name)
+		}
 	}
 	for name, want := range map[string]bool{"recolour": true, "hue_shift": true, "move": true, "flip_h": false, "segmentation": false, "invert": false} {
 		if p, ok := got[name]; !ok || p != want {
@@ -43,7 +49,7 @@ func TestTaskListingMarksParameterised(t *testing.T) {
 			continue
 		}
 		rows++
-		if cell := strings.TrimSpace(line[min(col, len(line)):]); (cell == "yes") != (f[0] == "recolour") {
+		if cell := strings.Fields(line[min(col, len(line)):] + " -")[0]; (cell == "yes") != (f[0] == "recolour") {
 			t.Errorf("table row %q: PARAMETERISED %q", line, cell)
 		}
 	}
