@@ -18,6 +18,15 @@
 // differ, dilated by one pixel, and RegionPSNR scores only those: the
 // whole-image score of an edit is dominated by the unchanged background.
 //
+// Shared parameters (Options.SharedParams, DrawShared). An edit's
+// instruction names what it changes — an object, a colour, a place, an
+// amount — and by default each example and query draws its own, so the
+// example shows another edit of the family than the query asks for. With
+// SharedParams the family is bound by the prompt's seed (tasks.Family.Bind):
+// the example makes the query's own edit on another scene. Families with
+// nothing to bind draw as by default; parameterised ones that cannot be
+// bound are marked in the table.
+//
 // Table (Run). For each family, Options.Prompts prompts of Options.Examples
 // examples and Options.Queries queries each, every query answered by:
 //

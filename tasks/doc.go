@@ -45,6 +45,13 @@
 // rather than named) and dense maps of random class colours over a ramp (the
 // kind of depth). A model trained with them has seen those edits and maps.
 //
+// Bound families. Family.Bind(seed) fixes what a parameterised family's
+// instruction names (the added object and its place, the recoloured object
+// and its new colour, the rain, the darkening curve; Family.Bindable says
+// which families and what): every example of the bound family makes that
+// edit on its own scene, so one can demonstrate exactly what another asks.
+// An unbound family draws exactly as before Bind existed.
+//
 // GenEval. GenEvalPrompts and ScoreGenEval form a synthetic GenEval for
 // text-to-image: prompts of six kinds (single object, two objects, counting,
 // colours, position, colour attribution) are checked on a generated image by
