@@ -27,6 +27,10 @@ type EvalOptions struct {
 	// in-context examples: only the example images say what to do (no
 	// context then leaves the model guessing).
 	HideInstruction bool
+	// SharedParams draws the examples and queries from the family bound by
+	// the seed (protocol.DrawShared): the example makes the queries' own
+	// edit — the same object, colour, place or amount — on another scene.
+	SharedParams bool
 }
 
 // Result is one generated image with its ground truth and scores.
@@ -79,7 +83,11 @@ func (e *Engine) Evaluate(ctx context.Context, family string, o EvalOptions) ([]
 			return nil, fmt.Errorf("evaluate: %s was trained with the %s mask; scoring it under the %s mask would measure a mode it never learned (use a model trained with that mask; causal: xprompt train --ablate no-xprompt)", e.Source, e.Trained, m)
 		}
 	}
-	set, err := protocol.Draw(f.Name, o.Seed, o.Examples, o.Queries, e.ImageSize())
+	drawSet := protocol.Draw
+	if o.SharedParams {
+		drawSet = protocol.DrawShared
+	}
+	set, err := drawSet(f.Name, o.Seed, o.Examples, o.Queries, e.ImageSize())
 	if err != nil {
 		return nil, err
 	}

@@ -113,6 +113,37 @@ func TestEvaluateHideInstruction(t *testing.T) {
 	}
 }
 
+// TestEvaluateSharedParams checks that with SharedParams the queries are
+// the bound draw's (protocol.DrawShared), whose instructions all name one
+// edit, and that without it they are Draw's.
+func TestEvaluateSharedParams(t *testing.T) {
+	e := testEngine(t)
+	for _, shared := range []bool{false, true} {
+		rs, err := e.Evaluate(context.Background(), "recolour", EvalOptions{Examples: 1, Queries: 3, Seed: 4,
+			Modes: []model.Mode{model.ModeNone}, SharedParams: shared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		draw := protocol.Draw
+		if shared {
+			draw = protocol.DrawShared
+		}
+		set, err := draw("recolour", 4, 1, 3, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rs {
+			if q := set.Queries[i]; r.Instruction != q.Instruction || r.Truth.Pix[7] != q.Output.Pix[7] {
+				t.Fatalf("shared %v: query %d is %q, the draw's %q", shared, i, r.Instruction, q.Instruction)
+			}
+		}
+		same := set.Queries[0].Description == set.Queries[1].Description && set.Queries[1].Description == set.Queries[2].Description
+		if same != shared {
+			t.Fatalf("shared %v: the queries' edits %q, %q, %q", shared, set.Queries[0].Description, set.Queries[1].Description, set.Queries[2].Description)
+		}
+	}
+}
+
 func TestEvaluateRefusesUntrainedMasksAndReservedSeeds(t *testing.T) {
 	e := testEngine(t)
 	if rs, err := e.Evaluate(context.Background(), "invert", EvalOptions{Examples: 1, Queries: 1, Seed: 3}); err != nil || len(rs) != 2 || rs[0].Mode != "none" || rs[1].Mode != "xprompt" {

@@ -76,6 +76,7 @@ func runGen(args []string) error {
 	modelPath := fs.String("model", "default", "checkpoint file, or default (the embedded model)")
 	asJSON := fs.Bool("json", false, "print one JSON object per query and mode")
 	hide := fs.Bool("hide-instruction", false, "queries and examples without their instructions: only the example images say what to do")
+	shared := fs.Bool("shared-params", false, "the examples make the queries' own edit (the same object, colour, place or amount) on other scenes, for the families that allow it (xprompt tasks: shareable)")
 	show := fs.Bool("show", false, "draw the results in the terminal (24-bit colour)")
 	sf := addSampleFlags(fs)
 	if err := parseFlags(fs, args, inRange("n", 1, 256), inRange("examples", 0, 8), atLeast("topk", 0)); err != nil {
@@ -100,7 +101,7 @@ func runGen(args []string) error {
 	}
 	ctx, stop := interruptContext()
 	defer stop()
-	rs, err := eng.Evaluate(ctx, *task, infer.EvalOptions{Examples: *examples, Queries: *n, Seed: *sf.seed, Modes: modes, Sample: sf.options(), HideInstruction: *hide})
+	rs, err := eng.Evaluate(ctx, *task, infer.EvalOptions{Examples: *examples, Queries: *n, Seed: *sf.seed, Modes: modes, Sample: sf.options(), HideInstruction: *hide, SharedParams: *shared})
 	if err != nil {
 		return err
 	}

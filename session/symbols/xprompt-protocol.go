@@ -28,6 +28,7 @@ func init() {
 		"Development":          reflect.ValueOf(protocol.Development),
 		"DevelopmentSeedBase":  reflect.ValueOf(protocol.DevelopmentSeedBase),
 		"Draw":                 reflect.ValueOf(protocol.Draw),
+		"DrawShared":           reflect.ValueOf(protocol.DrawShared),
 		"Groups":               reflect.ValueOf(protocol.Groups),
 		"HeldOutGroups":        reflect.ValueOf(&protocol.HeldOutGroups).Elem(),
 		"InputTokenized":       reflect.ValueOf(protocol.InputTokenized),
