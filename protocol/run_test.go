@@ -71,23 +71,9 @@ func TestRunProducesEveryColumn(t *testing.T) {
 	// The copy-input baseline is the mean of metrics.PSNR(input, truth)
 	// over the queries, drawn here independently of Run.
 	for ri, fam := range []string{"invert", "add_object"} {
-		sum, n := 0.0, 0
-		for p := 0; p < 2; p++ {
-			set, err := protocol.Draw(fam, protocol.Development.PromptSeed(p), 1, 2, 32)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range set.Queries {
-				v, err := metrics.PSNR(q.Input, q.Output)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sum += v
-				n++
-			}
-		}
-		if got := tab.Rows[ri].Cells[protocol.CopyInput].Mean; math.Abs(got-sum/float64(n)) > 1e-9 {
-			t.Fatalf("%s: copy input %v, want mean metrics.PSNR %v", fam, got, sum/float64(n))
+		want := copyInputMean(t, protocol.Draw, fam, 2, 2)
+		if got := tab.Rows[ri].Cells[protocol.CopyInput].Mean; math.Abs(got-want) > 1e-9 {
+			t.Fatalf("%s: copy input %v, want mean metrics.PSNR %v", fam, got, want)
 		}
 	}
 	// The prompt KV sizes are the means over the four prompts of the caches
@@ -226,9 +212,22 @@ func TestRunSharedParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := 0.0
-	for p := 0; p < 2; p++ {
-		set, err := protocol.DrawShared("add_object", protocol.Development.PromptSeed(p), 1, 2, 32)
+	if got, want := tab.Rows[0].Cells[protocol.CopyInput].Mean, copyInputMean(t, protocol.DrawShared, "add_object", 2, 2); math.Abs(got-want) > 1e-9 {
+		t.Fatalf("copy input %v, want the bound queries' %v", got, want)
+	}
+	if !tab.SharedParams || !strings.Contains(tab.Markdown(), "own edit") {
+		t.Fatalf("the table does not say the examples shared the queries' parameters:\n%s", tab.Markdown())
+	}
+}
+
+// copyInputMean is the mean of metrics.PSNR(input, truth) over the queries
+// of the family's first development prompts, drawn by draw independently of
+// Run.
+func copyInputMean(t *testing.T, draw func(string, uint64, int, int, int) (protocol.Set, error), fam string, prompts, queries int) float64 {
+	t.Helper()
+	sum, n := 0.0, 0
+	for p := 0; p < prompts; p++ {
+		set, err := draw(fam, protocol.Development.PromptSeed(p), 1, queries, 32)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,13 +236,9 @@ func TestRunSharedParams(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum += v / 4
+			sum += v
+			n++
 		}
 	}
-	if got := tab.Rows[0].Cells[protocol.CopyInput].Mean; math.Abs(got-sum) > 1e-9 {
-		t.Fatalf("copy input %v, want the bound queries' %v", got, sum)
-	}
-	if !tab.SharedParams || !strings.Contains(tab.Markdown(), "own edit") {
-		t.Fatalf("the table does not say the examples shared the queries' parameters:\n%s", tab.Markdown())
-	}
+	return sum / float64(n)
 }
