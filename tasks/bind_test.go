@@ -124,3 +124,18 @@ func TestBindOtherFamilies(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundFamiliesAlwaysDraw checks that a bound family finds a scene for
+// its edit under many seeds (a bound edit redraws scenes that cannot take it,
+// and would panic after editTries), at 32 pixels and at the smallest size,
+// where a large object added in the middle leaves room for no other.
+func TestBoundFamiliesAlwaysDraw(t *testing.T) {
+	for name := range bindable {
+		f := mustFamily(name)
+		for seed := uint64(0); seed < 300; seed++ {
+			e := f.Bind(seed).Sample(NewRand(seed), 32)
+			checkExample(t, name+" bound", f, e, 32)
+			f.Bind(seed).Sample(NewRand(seed), MinSize) // a panic fails the test
+		}
+	}
+}

@@ -43,40 +43,74 @@ const editTries = 100
 
 // sampleAdd draws a scene of 1–3 objects and adds an object of a new colour,
 // in front of the others and clear of them (bounding boxes apart). Bound, the
-// object and its region are the bound ones, in a scene without its colour.
+// object and its region are the bound ones, in a scene without its colour;
+// where no scene leaves room in that region (a large object in the middle at
+// 16 pixels), a second round clears the way (makeRoom).
 func sampleAdd(f *Family, rng *rand.Rand, size int) Example {
-	for try := 0; try < editTries; try++ {
-		s := RandomScene(rng, size, SceneOptions{MinObjects: 1, MaxObjects: 3})
-		p := f.params(rng)
-		o := Object{Shape: Shapes[p.IntN(len(Shapes))], Depth: 0.05}
-		if f.bound {
-			if o.Colour = p.IntN(len(Palette)); s.HasColour(o.Colour) {
-				continue
+	for _, clear := range []bool{false, true} {
+		if clear && !f.bound {
+			break
+		}
+		for try := 0; try < editTries; try++ {
+			if e, ok := tryAdd(f, rng, size, clear); ok {
+				return e
 			}
-		} else {
-			o.Colour = unusedColour(rng, s)
 		}
-		o.Size = minObjectSize + p.Float64()*(maxObjectSize-minObjectSize)
-		placed := false
-		if f.bound {
-			placed = placeInRegion(rng, s, &o, p.IntN(len(Regions)), true, -1)
-		} else {
-			placed = placeObject(rng, s, &o, true, -1)
-		}
-		if !placed {
-			continue
-		}
-		out := s.Clone()
-		out.Objects = append(out.Objects, o)
-		r := RegionOf(o.X, o.Y)
-		kv := []string{"a_obj", withArticle(o.Name()), "obj", o.Name(), "region", Regions[r], "where", regionPhrase(r)}
-		return f.pair(rng, pairSpec{
-			in: Render(s), out: Render(out), scene: s, outScene: out, kv: kv, revKV: kv,
-			desc:    withArticle(o.Name()) + " was added " + regionPhrase(r),
-			revDesc: "the " + o.Name() + " was removed",
-		})
 	}
 	panic(fmt.Sprintf("tasks: add_object found no room in %d scenes of size %d", editTries, size))
+}
+
+// tryAdd draws one scene and the object to add, and reports false when the
+// object does not fit (clear: drop the objects in its way instead).
+func tryAdd(f *Family, rng *rand.Rand, size int, clear bool) (Example, bool) {
+	s := RandomScene(rng, size, SceneOptions{MinObjects: 1, MaxObjects: 3})
+	p := f.params(rng)
+	o := Object{Shape: Shapes[p.IntN(len(Shapes))], Depth: 0.05}
+	if f.bound {
+		if o.Colour = p.IntN(len(Palette)); s.HasColour(o.Colour) {
+			return Example{}, false
+		}
+	} else {
+		o.Colour = unusedColour(rng, s)
+	}
+	o.Size = minObjectSize + p.Float64()*(maxObjectSize-minObjectSize)
+	switch {
+	case f.bound && clear:
+		if !placeInRegion(rng, &Scene{Size: size}, &o, p.IntN(len(Regions)), true, -1) {
+			return Example{}, false
+		}
+		makeRoom(s, o)
+	case f.bound:
+		if !placeInRegion(rng, s, &o, p.IntN(len(Regions)), true, -1) {
+			return Example{}, false
+		}
+	default:
+		if !placeObject(rng, s, &o, true, -1) {
+			return Example{}, false
+		}
+	}
+	out := s.Clone()
+	out.Objects = append(out.Objects, o)
+	r := RegionOf(o.X, o.Y)
+	kv := []string{"a_obj", withArticle(o.Name()), "obj", o.Name(), "region", Regions[r], "where", regionPhrase(r)}
+	return f.pair(rng, pairSpec{
+		in: Render(s), out: Render(out), scene: s, outScene: out, kv: kv, revKV: kv,
+		desc:    withArticle(o.Name()) + " was added " + regionPhrase(r),
+		revDesc: "the " + o.Name() + " was removed",
+	}), true
+}
+
+// makeRoom drops the objects of s that do not keep clear of o (bounding
+// boxes apart); the scene may then hold none.
+func makeRoom(s *Scene, o Object) {
+	alone := &Scene{Size: s.Size, Objects: []Object{o}}
+	kept := s.Objects[:0]
+	for _, q := range s.Objects {
+		if fits(alone, q, true, -1) {
+			kept = append(kept, q)
+		}
+	}
+	s.Objects = kept
 }
 
 // unusedColour returns a random palette colour that no object of s has.
