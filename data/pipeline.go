@@ -62,6 +62,13 @@ type Config struct {
 	// colour, place or amount), so that the example shows the query's own
 	// edit on another scene. Families that are not bindable ignore it.
 	SharedParams float64 `json:",omitempty"`
+	// ForeignInstruction is the probability that a sequence whose example
+	// shows its query's operation (see Determined) carries, on every
+	// example and the query, the instructions of another seen family, so
+	// that the words point elsewhere and only the example's images say what
+	// to do: as for a held-out task, whose instruction reads like a seen
+	// one ("put a magenta triangle on the left" reads like a move).
+	ForeignInstruction float64 `json:",omitempty"`
 	// Examples is the number of in-context examples per sequence.
 	Examples int
 	// Mode lays out sequences with X-Prompt tokens or the causal baseline.
@@ -261,7 +268,51 @@ func (p *Pipeline) Draw(rng *rand.Rand) ([]tasks.Example, error) {
 	if p.Cfg.SharedParams > 0 && rng.Float64() < p.Cfg.SharedParams { // no draw at 0: old seeds give the same data
 		f = f.Bind(rng.Uint64())
 	}
-	return SampleExamples(f, rev, p.Cfg.Examples+1, rng, p.Size), nil
+	exs := SampleExamples(f, rev, p.Cfg.Examples+1, rng, p.Size)
+	if p.Cfg.ForeignInstruction > 0 && Determined(f, rev) && rng.Float64() < p.Cfg.ForeignInstruction { // no draw at 0
+		p.foreignInstructions(exs, f, rng)
+	}
+	return exs, nil
+}
+
+// Determined reports whether an example of image family f (reversed if
+// rev) shows exactly what another example's instruction asks: the
+// direction's instruction names nothing drawn per example, or f is bound
+// (tasks.Family.Bind) and the direction is bindable.
+func Determined(f *tasks.Family, rev bool) bool {
+	if f.Kind == tasks.KindText {
+		return false
+	}
+	d := f
+	if rev && f.Reverse != "" {
+		r, err := tasks.ByName(f.Reverse)
+		if err != nil {
+			return false
+		}
+		d = r
+	}
+	_, bindable := d.Bindable()
+	return !d.Parameterised() || (f.Bound() && bindable)
+}
+
+// foreignInstructions gives the examples exs of family f the instructions
+// of examples of another image family of the stream (either direction), one
+// per example; with no other family it leaves them.
+func (p *Pipeline) foreignInstructions(exs []tasks.Example, f *tasks.Family, rng *rand.Rand) {
+	var others []*tasks.Family
+	for _, g := range p.primaries {
+		if g.Name != f.Name && g.Name != f.Reverse && g.Reverse != f.Name {
+			others = append(others, g)
+		}
+	}
+	if len(others) == 0 {
+		return
+	}
+	g := others[rng.IntN(len(others))]
+	rev := g.Reverse != "" && rng.IntN(2) == 0
+	for i, e := range SampleExamples(g, rev, len(exs), rng, p.Size) {
+		exs[i].Instruction = e.Instruction
+	}
 }
 
 // SampleExamples draws n examples of family f (reversed if rev).

@@ -279,3 +279,99 @@ func TestSharedParams(t *testing.T) {
 		t.Errorf("shared ½: %d of 100 sequences make one edit", n)
 	}
 }
+
+func TestDetermined(t *testing.T) {
+	fam := func(name string) *tasks.Family {
+		f, err := tasks.ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	cases := []struct {
+		f    *tasks.Family
+		rev  bool
+		want bool
+	}{
+		{fam("flip_h"), false, true},
+		{fam("denoise"), false, true},
+		{fam("denoise"), true, false}, // add_noise names its amount
+		{fam("recolour"), false, false},
+		{fam("recolour").Bind(3), false, true},
+		{fam("add_object").Bind(3), true, true}, // remove_object, bound
+		{fam("add_noise").Bind(3), false, false}, // not bindable
+		{fam("caption"), false, false},
+		{tasks.StampFamily(7), true, true},
+	}
+	for _, c := range cases {
+		if got := Determined(c.f, c.rev); got != c.want {
+			t.Errorf("Determined(%s bound=%v, rev=%v) = %v, want %v", c.f.Name, c.f.Bound(), c.rev, got, c.want)
+		}
+	}
+}
+
+func TestForeignInstruction(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates := map[string]string{} // literal instruction → family
+	for _, n := range []string{"flip_h", "invert"} {
+		f, err := tasks.ByName(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tm := range f.Templates {
+			templates[tm] = n
+		}
+	}
+	// count draws 200 sequences of flip_h, invert and recolour and returns,
+	// per family, how many carry another family's instructions.
+	count := func(prob, shared float64) map[string]int {
+		dc := DefaultConfig()
+		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
+		dc.Families, dc.Examples = []string{"flip_h", "invert", "recolour"}, 2
+		dc.ForeignInstruction, dc.SharedParams = prob, shared
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng, foreign := rand.New(rand.NewPCG(5, 6)), map[string]int{}
+		for i := 0; i < 200; i++ {
+			g, err := p.Draw(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from := make([]string, len(g)) // the family each instruction belongs to ("recolour": none of the literal ones)
+			for j, e := range g {
+				if from[j] = templates[e.Instruction]; from[j] == "" {
+					from[j] = "recolour"
+				}
+				if from[j] != from[0] {
+					t.Fatalf("sequence %d mixes instructions of %s and %s: %q", i, from[0], from[j], e.Instruction)
+				}
+			}
+			if from[0] != g[0].Family {
+				foreign[g[0].Family]++
+			}
+		}
+		return foreign
+	}
+	if n := count(0, 0); len(n) != 0 {
+		t.Errorf("foreign 0: sequences with another family's instructions: %v", n)
+	}
+	all := count(1, 0)
+	if all["recolour"] != 0 {
+		t.Errorf("foreign 1, unbound: %d recolour sequences lost the instruction that names their edit", all["recolour"])
+	}
+	if all["flip_h"] < 50 || all["invert"] < 50 {
+		t.Errorf("foreign 1: flip_h %d, invert %d sequences (of about 67 each) with another family's instructions", all["flip_h"], all["invert"])
+	}
+	if bound := count(1, 1); bound["recolour"] < 50 {
+		t.Errorf("foreign 1, bound: %d of about 67 recolour sequences with another family's instructions", bound["recolour"])
+	}
+	half := count(0.5, 0)
+	if n := half["flip_h"] + half["invert"]; n < 45 || n > 90 {
+		t.Errorf("foreign ½: %d of about 133 determined sequences with another family's instructions", n)
+	}
+}

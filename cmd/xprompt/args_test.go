@@ -30,6 +30,8 @@ func TestBadArgumentsAreUsageErrors(t *testing.T) {
 		{"export", "--ema", "only-one"},
 		{"train", "--shared-params", "1.5", "--out", out},
 		{"train", "--resume", out, "--shared-params", "0.5"},
+		{"train", "--foreign-instruction", "NaN", "--out", out},
+		{"train", "--resume", out, "--foreign-instruction", "0.3"},
 		{"tasks", "show", "flip_h", "--shared", "--out", filepath.Join(dir, "f.png")},
 		{"train", "--resume", out, "--preset", "tiny"},
 		{"train", "--resume", out, "--batch", "4"},
