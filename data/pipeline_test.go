@@ -298,7 +298,7 @@ func TestDetermined(t *testing.T) {
 		{fam("denoise"), true, false}, // add_noise names its amount
 		{fam("recolour"), false, false},
 		{fam("recolour").Bind(3), false, true},
-		{fam("add_object").Bind(3), true, true}, // remove_object, bound
+		{fam("add_object").Bind(3), true, true},  // remove_object, bound
 		{fam("add_noise").Bind(3), false, false}, // not bindable
 		{fam("caption"), false, false},
 		{tasks.StampFamily(7), true, true},
