@@ -15,6 +15,7 @@ func init() {
 	Symbols["xprompt/data/data"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"DefaultConfig":    reflect.ValueOf(data.DefaultConfig),
+		"Determined":       reflect.ValueOf(data.Determined),
 		"NewPipeline":      reflect.ValueOf(data.NewPipeline),
 		"NewTextTokenizer": reflect.ValueOf(data.NewTextTokenizer),
 		"SampleExamples":   reflect.ValueOf(data.SampleExamples),
