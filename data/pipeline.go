@@ -64,7 +64,8 @@ type Config struct {
 	SharedParams float64 `json:",omitempty"`
 	// ForeignInstruction is the probability that a sequence whose example
 	// shows its query's operation (see Determined) carries, on every
-	// example and the query, the instructions of another seen family, so
+	// example and the query, the instructions of a seen family of another
+	// kind (geometry gets an edit's words, an edit a dense map's), so
 	// that the words point elsewhere and only the example's images say what
 	// to do: as for a held-out task, whose instruction reads like a seen
 	// one ("put a magenta triangle on the left" reads like a move).
@@ -296,12 +297,15 @@ func Determined(f *tasks.Family, rev bool) bool {
 }
 
 // foreignInstructions gives the examples exs of family f the instructions
-// of examples of another image family of the stream (either direction), one
-// per example; with no other family it leaves them.
+// of examples of an image family of the stream of another kind (either
+// direction), one per example; with no such family it leaves them. Another
+// kind, because within one the words would also mislead where the example
+// cannot settle them: trained with flip_v's instructions on flips half the
+// time, a model no longer tells flip_h from flip_v by their words.
 func (p *Pipeline) foreignInstructions(exs []tasks.Example, f *tasks.Family, rng *rand.Rand) {
 	var others []*tasks.Family
 	for _, g := range p.primaries {
-		if g.Name != f.Name && g.Name != f.Reverse && g.Reverse != f.Name {
+		if g.Kind != f.Kind {
 			others = append(others, g)
 		}
 	}

@@ -325,8 +325,9 @@ func TestForeignInstruction(t *testing.T) {
 			templates[tm] = n
 		}
 	}
-	// count draws 200 sequences of flip_h, invert and recolour and returns,
-	// per family, how many carry another family's instructions.
+	// count draws 200 sequences of flip_h, invert (global) and recolour
+	// (an edit) and returns, per family, how many carry another family's
+	// instructions, which must be of another kind.
 	count := func(prob, shared float64) map[string]int {
 		dc := DefaultConfig()
 		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
@@ -353,6 +354,9 @@ func TestForeignInstruction(t *testing.T) {
 			}
 			if from[0] != g[0].Family {
 				foreign[g[0].Family]++
+				if from[0] != "recolour" && g[0].Family != "recolour" {
+					t.Fatalf("sequence %d: %s carries the instructions of %s, of its own kind", i, g[0].Family, from[0])
+				}
 			}
 		}
 		return foreign
