@@ -52,10 +52,11 @@ type Config struct {
 	// whose instruction words mean nothing to the model).
 	HideExampleInstruction float64
 	// HideDeterminedOnly withholds query instructions (HideInstruction)
-	// only for families whose example shows the query's operation
-	// (tasks.Family.Parameterised false): a recolour, move or amount drawn
-	// anew for the query is not in its example, and without its
-	// instruction the query has no single answer.
+	// only for sequences whose example shows the query's operation
+	// (Determined: tasks.Family.Parameterised false, or bound by
+	// SharedParams): a recolour, move or amount drawn anew for the query is
+	// not in its example, and without its instruction the query has no
+	// single answer.
 	HideDeterminedOnly bool `json:",omitempty"`
 	// SharedParams is the probability that a sequence's examples and query
 	// share what the instruction names (tasks.Family.Bind: the same object,
@@ -262,18 +263,26 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 // examples of the same family (and direction), bound with probability
 // SharedParams.
 func (p *Pipeline) Draw(rng *rand.Rand) ([]tasks.Example, error) {
+	exs, _, err := p.draw(rng)
+	return exs, err
+}
+
+// draw is Draw, also reporting whether the examples show the query's
+// operation (Determined).
+func (p *Pipeline) draw(rng *rand.Rand) ([]tasks.Example, bool, error) {
 	f, rev, err := p.pickFamily(rng)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if p.Cfg.SharedParams > 0 && rng.Float64() < p.Cfg.SharedParams { // no draw at 0: old seeds give the same data
 		f = f.Bind(rng.Uint64())
 	}
 	exs := SampleExamples(f, rev, p.Cfg.Examples+1, rng, p.Size)
-	if p.Cfg.ForeignInstruction > 0 && Determined(f, rev) && rng.Float64() < p.Cfg.ForeignInstruction { // no draw at 0
+	determined := Determined(f, rev)
+	if p.Cfg.ForeignInstruction > 0 && determined && rng.Float64() < p.Cfg.ForeignInstruction { // no draw at 0
 		p.foreignInstructions(exs, f, rng)
 	}
-	return exs, nil
+	return exs, determined, nil
 }
 
 // Determined reports whether an example of image family f (reversed if
@@ -374,12 +383,14 @@ func (p *Pipeline) Pairs(exs []tasks.Example) ([]model.Pair, error) {
 func (p *Pipeline) Sequences(rng *rand.Rand, n int) ([]*model.Sequence, error) {
 	var groups [][]tasks.Example
 	var flat []tasks.Example
+	var determined []bool
 	for i := 0; i < n; i++ {
-		g, err := p.Draw(rng)
+		g, det, err := p.draw(rng)
 		if err != nil {
 			return nil, err
 		}
 		groups = append(groups, g)
+		determined = append(determined, det)
 		flat = append(flat, g...)
 	}
 	pairs, err := p.Pairs(flat)
@@ -393,15 +404,7 @@ func (p *Pipeline) Sequences(rng *rand.Rand, n int) ([]*model.Sequence, error) {
 		if p.Cfg.HideInstruction > 0 && len(ps) > 1 && !ps[0].TextTarget && rng.Float64() < p.Cfg.HideInstruction {
 			// The draw above is made with or without HideDeterminedOnly, so
 			// one seed gives the same sequences either way (a paired control).
-			hide := true
-			if p.Cfg.HideDeterminedOnly {
-				f, err := tasks.ByName(g[0].Family)
-				if err != nil {
-					return nil, err
-				}
-				hide = !f.Parameterised()
-			}
-			if hide {
+			if !p.Cfg.HideDeterminedOnly || determined[i] {
 				ps[0].Instruction = ""
 			}
 		}

@@ -77,19 +77,21 @@ func TestHideInstruction(t *testing.T) {
 
 // TestHideDeterminedOnly checks that with HideDeterminedOnly a query keeps
 // its instruction where its example cannot show it (recolour, posterize)
-// and loses it where the example shows the operation (flips, palettes).
+// and loses it where the example shows the operation (flips, palettes, a
+// bound recolour).
 func TestHideDeterminedOnly(t *testing.T) {
 	cfg, err := model.Preset("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		families []string
-		palette  float64
-		keep     bool
-	}{{[]string{"recolour", "posterize"}, 0, true}, {[]string{"flip_h", "segmentation"}, 0, false}, {[]string{"recolour"}, 1, false}} {
+		families        []string
+		palette, shared float64
+		keep            bool
+	}{{[]string{"recolour", "posterize"}, 0, 0, true}, {[]string{"flip_h", "segmentation"}, 0, 0, false}, {[]string{"recolour"}, 1, 0, false},
+		{[]string{"recolour"}, 0, 1, false}} { // a bound recolour's example makes the query's own edit
 		dc := DefaultConfig()
-		dc.Families, dc.PaletteWeight = c.families, c.palette
+		dc.Families, dc.PaletteWeight, dc.SharedParams = c.families, c.palette, c.shared
 		dc.HideInstruction, dc.HideDeterminedOnly = 1, true
 		for i, s := range imageSequences(t, dc, cfg) {
 			if n := instructionTokens(t, s, cfg.Vocab, core.SegTD); (n > 0) != c.keep {

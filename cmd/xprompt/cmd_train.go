@@ -129,7 +129,7 @@ func runTrain(args []string) error {
 	resume := fs.String("resume", "", "continue the run saved in this checkpoint")
 	initFrom := fs.String("init", "", "start a new run (fresh optimizer and schedule) from the weights and tokenizers of this checkpoint")
 	hide := fs.Float64("hide-instruction", 0, "probability that a query comes without its instruction (the example alone says what to do)")
-	hideDet := fs.Bool("hide-determined-only", false, "withhold query instructions (--hide-instruction) only where the example shows the operation: not for recolour, move, amounts and other tasks whose instruction names a parameter")
+	hideDet := fs.Bool("hide-determined-only", false, "withhold query instructions (--hide-instruction) only where the example shows the operation: not for recolour, move, amounts and other tasks whose instruction names a parameter, unless --shared-params bound the sequence")
 	shared := fs.Float64("shared-params", 0, "probability that a sequence's example makes its query's own edit (the same object, colour, place or amount) on another scene, for the families that allow it (xprompt tasks: shareable)")
 	foreign := fs.Float64("foreign-instruction", 0, "probability that a sequence whose example shows its query's operation carries another family's instructions, so only the example says what to do (as for a held-out task whose words read like a seen one)")
 	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
