@@ -261,7 +261,8 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 
 // Draw returns the query and in-context examples of one sequence: n+1
 // examples of the same family (and direction), bound with probability
-// SharedParams.
+// SharedParams, and, where the example shows the query's operation, with
+// another kind's instructions with probability ForeignInstruction.
 func (p *Pipeline) Draw(rng *rand.Rand) ([]tasks.Example, error) {
 	exs, _, err := p.draw(rng)
 	return exs, err
