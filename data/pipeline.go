@@ -71,6 +71,15 @@ type Config struct {
 	// to do: as for a held-out task, whose instruction reads like a seen
 	// one ("put a magenta triangle on the left" reads like a move).
 	ForeignInstruction float64 `json:",omitempty"`
+	// ExampleOnlyForeign is the probability that a sequence of an
+	// example-only task (a palette permutation, tone curve or seeded
+	// family, whose own words name nothing the model could know) carries,
+	// on every example and the query, the instructions of a seen family of
+	// any kind. Unlike ForeignInstruction the seen families keep their
+	// words: the words stay true where the example agrees with them, and
+	// only an example that shows something else (as a held-out task's does)
+	// overrules them.
+	ExampleOnlyForeign float64 `json:",omitempty"`
 	// Examples is the number of in-context examples per sequence.
 	Examples int
 	// Mode lays out sequences with X-Prompt tokens or the causal baseline.
@@ -225,8 +234,10 @@ func (p *Pipeline) pickPrimary(rng *rand.Rand) *tasks.Family {
 	return p.primaries[i]
 }
 
-// pickFamily draws the family of the next sequence and whether to reverse it.
-func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
+// pickFamily draws the family of the next sequence, whether to reverse it
+// and whether it is an example-only task (palette permutation, tone curve,
+// seeded family).
+func (p *Pipeline) pickFamily(rng *rand.Rand) (f *tasks.Family, rev, exampleOnly bool, err error) {
 	c := p.Cfg
 	total := c.ImageWeight + c.CaptionWeight + c.DifferenceWeight + c.TextToImageWeight
 	r := rng.Float64() * total
@@ -235,19 +246,19 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 	case r < c.ImageWeight:
 		if rng.Float64() < c.PaletteWeight {
 			f := tasks.PalettePermutation(uint64(rng.IntN(paletteSeedLimit)))
-			return f, c.Reverse && rng.IntN(2) == 0, nil
+			return f, c.Reverse && rng.IntN(2) == 0, true, nil
 		}
 		if c.CurveWeight > 0 && rng.Float64() < c.CurveWeight {
 			f := tasks.ToneCurveFamily(uint64(rng.IntN(paletteSeedLimit)))
-			return f, c.Reverse && rng.IntN(2) == 0, nil
+			return f, c.Reverse && rng.IntN(2) == 0, true, nil
 		}
 		if c.SeededWeight > 0 && rng.Float64() < c.SeededWeight {
 			seed := uint64(rng.IntN(paletteSeedLimit))
 			f := p.seeded[rng.IntN(len(p.seeded))](seed)
-			return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, nil
+			return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, true, nil
 		}
 		f := p.pickPrimary(rng)
-		return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, nil
+		return f, c.Reverse && f.Reverse != "" && rng.IntN(2) == 0, false, nil
 	case r < c.ImageWeight+c.CaptionWeight:
 		name = "caption"
 	case r < c.ImageWeight+c.CaptionWeight+c.DifferenceWeight:
@@ -255,14 +266,15 @@ func (p *Pipeline) pickFamily(rng *rand.Rand) (*tasks.Family, bool, error) {
 	default:
 		name = "text_to_image"
 	}
-	f, err := tasks.ByName(name)
-	return f, false, err
+	f, err = tasks.ByName(name)
+	return f, false, false, err
 }
 
 // Draw returns the query and in-context examples of one sequence: n+1
 // examples of the same family (and direction), bound with probability
 // SharedParams, and, where the example shows the query's operation, with
-// another kind's instructions with probability ForeignInstruction.
+// another kind's instructions with probability ForeignInstruction (an
+// example-only task: a seen family's, with probability ExampleOnlyForeign).
 func (p *Pipeline) Draw(rng *rand.Rand) ([]tasks.Example, error) {
 	exs, _, err := p.draw(rng)
 	return exs, err
@@ -271,7 +283,7 @@ func (p *Pipeline) Draw(rng *rand.Rand) ([]tasks.Example, error) {
 // draw is Draw, also reporting whether the examples show the query's
 // operation (Determined).
 func (p *Pipeline) draw(rng *rand.Rand) ([]tasks.Example, bool, error) {
-	f, rev, err := p.pickFamily(rng)
+	f, rev, exampleOnly, err := p.pickFamily(rng)
 	if err != nil {
 		return nil, false, err
 	}
@@ -281,7 +293,10 @@ func (p *Pipeline) draw(rng *rand.Rand) ([]tasks.Example, bool, error) {
 	exs := SampleExamples(f, rev, p.Cfg.Examples+1, rng, p.Size)
 	determined := Determined(f, rev)
 	if p.Cfg.ForeignInstruction > 0 && determined && rng.Float64() < p.Cfg.ForeignInstruction { // no draw at 0
-		p.foreignInstructions(exs, f, rng)
+		p.foreignInstructions(exs, rng, func(g *tasks.Family) bool { return g.Kind != f.Kind })
+	}
+	if p.Cfg.ExampleOnlyForeign > 0 && exampleOnly && rng.Float64() < p.Cfg.ExampleOnlyForeign { // no draw at 0
+		p.foreignInstructions(exs, rng, func(*tasks.Family) bool { return true })
 	}
 	return exs, determined, nil
 }
@@ -306,16 +321,17 @@ func Determined(f *tasks.Family, rev bool) bool {
 	return !d.Parameterised() || (f.Bound() && bindable)
 }
 
-// foreignInstructions gives the examples exs of family f the instructions
-// of examples of an image family of the stream of another kind (either
-// direction), one per example; with no such family it leaves them. Another
-// kind, because within one the words would also mislead where the example
-// cannot settle them: trained with flip_v's instructions on flips half the
-// time, a model no longer tells flip_h from flip_v by their words.
-func (p *Pipeline) foreignInstructions(exs []tasks.Example, f *tasks.Family, rng *rand.Rand) {
+// foreignInstructions gives the examples exs the instructions of examples
+// of an image family of the stream that ok accepts (either direction), one
+// per example; with no such family it leaves them. ForeignInstruction
+// accepts only another kind than the sequence's, because within one the
+// words would also mislead where the example cannot settle them: trained
+// with flip_v's instructions on flips half the time, a model no longer
+// tells flip_h from flip_v by their words.
+func (p *Pipeline) foreignInstructions(exs []tasks.Example, rng *rand.Rand, ok func(*tasks.Family) bool) {
 	var others []*tasks.Family
 	for _, g := range p.primaries {
-		if g.Kind != f.Kind {
+		if ok(g) {
 			others = append(others, g)
 		}
 	}

@@ -132,7 +132,7 @@ func drawKinds(t *testing.T, dc Config, prefixes ...string) (map[string]int, int
 	const n = 400
 	kinds := map[string]int{}
 	for i := 0; i < n; i++ {
-		f, _, err := p.pickFamily(rng)
+		f, _, _, err := p.pickFamily(rng)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +221,7 @@ func TestFamilyWeights(t *testing.T) {
 	const n = 20000
 	count := map[string]int{}
 	for range n {
-		f, _, err := p.pickFamily(rng)
+		f, _, _, err := p.pickFamily(rng)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -379,5 +379,79 @@ func TestForeignInstruction(t *testing.T) {
 	half := count(0.5, 0)
 	if n := half["flip_h"] + half["invert"]; n < 45 || n > 90 {
 		t.Errorf("foreign ½: %d of about 133 determined sequences with another family's instructions", n)
+	}
+}
+
+func TestExampleOnlyForeign(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates := map[string]string{} // literal instruction → family
+	for _, n := range []string{"flip_h", "invert"} {
+		f, err := tasks.ByName(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tm := range f.Templates {
+			templates[tm] = n
+		}
+	}
+	// draw returns 300 sequences of flip_h, invert and palette permutations
+	// (half the image sequences), as family and instruction per example.
+	draw := func(prob float64) [][2][]string {
+		dc := DefaultConfig()
+		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0.5
+		dc.Families, dc.Examples, dc.ExampleOnlyForeign = []string{"flip_h", "invert"}, 2, prob
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(7, 8))
+		var out [][2][]string
+		for i := 0; i < 300; i++ {
+			g, err := p.Draw(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s [2][]string
+			for _, e := range g {
+				s[0], s[1] = append(s[0], e.Family), append(s[1], e.Instruction)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	// foreign counts the palette sequences whose instructions all belong to
+	// one seen family, failing on a seen family given other words.
+	foreign := func(seqs [][2][]string) (palettes, n int) {
+		for i, s := range seqs {
+			from := templates[s[1][0]]
+			for j := range s[1] {
+				if templates[s[1][j]] != from {
+					t.Fatalf("sequence %d (%s) mixes instructions %q", i, s[0][0], s[1])
+				}
+			}
+			if !strings.HasPrefix(s[0][0], "palette_perm_") {
+				if from != s[0][0] {
+					t.Fatalf("sequence %d: seen family %s carries instructions %q", i, s[0][0], s[1])
+				}
+				continue
+			}
+			palettes++
+			if from != "" {
+				n++
+			}
+		}
+		return palettes, n
+	}
+	if palettes, n := foreign(draw(0)); n != 0 || palettes < 100 {
+		t.Errorf("at 0: %d of %d palette sequences with a seen family's words, want none of about 150", n, palettes)
+	}
+	if palettes, n := foreign(draw(1)); n != palettes {
+		t.Errorf("at 1: %d of %d palette sequences with a seen family's words, want all", n, palettes)
+	}
+	if palettes, n := foreign(draw(0.5)); n < palettes/4 || n > 3*palettes/4 {
+		t.Errorf("at ½: %d of %d palette sequences with a seen family's words, want about half", n, palettes)
 	}
 }

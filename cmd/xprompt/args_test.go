@@ -32,6 +32,8 @@ func TestBadArgumentsAreUsageErrors(t *testing.T) {
 		{"train", "--resume", out, "--shared-params", "0.5"},
 		{"train", "--foreign-instruction", "NaN", "--out", out},
 		{"train", "--resume", out, "--foreign-instruction", "0.3"},
+		{"train", "--example-only-foreign", "-0.1", "--out", out},
+		{"train", "--resume", out, "--example-only-foreign", "0.5"},
 		{"tasks", "show", "flip_h", "--shared", "--out", filepath.Join(dir, "f.png")},
 		{"train", "--resume", out, "--preset", "tiny"},
 		{"train", "--resume", out, "--batch", "4"},
