@@ -312,13 +312,16 @@ func TestDetermined(t *testing.T) {
 	}
 }
 
-func TestForeignInstruction(t *testing.T) {
+// tinyWithTemplates returns the tiny preset and a map from each literal
+// instruction of the named (unparameterised) families to its family.
+func tinyWithTemplates(t *testing.T, names ...string) (model.Config, map[string]string) {
+	t.Helper()
 	cfg, err := model.Preset("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
-	templates := map[string]string{} // literal instruction → family
-	for _, n := range []string{"flip_h", "invert"} {
+	templates := map[string]string{}
+	for _, n := range names {
 		f, err := tasks.ByName(n)
 		if err != nil {
 			t.Fatal(err)
@@ -327,6 +330,11 @@ func TestForeignInstruction(t *testing.T) {
 			templates[tm] = n
 		}
 	}
+	return cfg, templates
+}
+
+func TestForeignInstruction(t *testing.T) {
+	cfg, templates := tinyWithTemplates(t, "flip_h", "invert")
 	// count draws 200 sequences of flip_h, invert (global) and recolour
 	// (an edit) and returns, per family, how many carry another family's
 	// instructions, which must be of another kind.
@@ -383,20 +391,7 @@ func TestForeignInstruction(t *testing.T) {
 }
 
 func TestExampleOnlyForeign(t *testing.T) {
-	cfg, err := model.Preset("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	templates := map[string]string{} // literal instruction → family
-	for _, n := range []string{"flip_h", "invert"} {
-		f, err := tasks.ByName(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tm := range f.Templates {
-			templates[tm] = n
-		}
-	}
+	cfg, templates := tinyWithTemplates(t, "flip_h", "invert")
 	// draw returns 300 sequences of flip_h, invert and palette permutations
 	// (half the image sequences), as family and instruction per example.
 	draw := func(prob float64) [][2][]string {
