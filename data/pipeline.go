@@ -78,7 +78,8 @@ type Config struct {
 	// any kind. Unlike ForeignInstruction the seen families keep their
 	// words: the words stay true where the example agrees with them, and
 	// only an example that shows something else (as a held-out task's does)
-	// overrules them.
+	// overrules them. Where above 0, it alone decides the words of the
+	// example-only tasks (ForeignInstruction then leaves them).
 	ExampleOnlyForeign float64 `json:",omitempty"`
 	// Examples is the number of in-context examples per sequence.
 	Examples int
@@ -292,11 +293,15 @@ func (p *Pipeline) draw(rng *rand.Rand) ([]tasks.Example, bool, error) {
 	}
 	exs := SampleExamples(f, rev, p.Cfg.Examples+1, rng, p.Size)
 	determined := Determined(f, rev)
-	if p.Cfg.ForeignInstruction > 0 && determined && rng.Float64() < p.Cfg.ForeignInstruction { // no draw at 0
-		p.foreignInstructions(exs, rng, func(g *tasks.Family) bool { return g.Kind != f.Kind })
-	}
-	if p.Cfg.ExampleOnlyForeign > 0 && exampleOnly && rng.Float64() < p.Cfg.ExampleOnlyForeign { // no draw at 0
-		p.foreignInstructions(exs, rng, func(*tasks.Family) bool { return true })
+	switch { // no draw at 0: old seeds give the same data
+	case p.Cfg.ExampleOnlyForeign > 0 && exampleOnly:
+		if rng.Float64() < p.Cfg.ExampleOnlyForeign {
+			p.foreignInstructions(exs, rng, func(*tasks.Family) bool { return true })
+		}
+	case p.Cfg.ForeignInstruction > 0 && determined:
+		if rng.Float64() < p.Cfg.ForeignInstruction {
+			p.foreignInstructions(exs, rng, func(g *tasks.Family) bool { return g.Kind != f.Kind })
+		}
 	}
 	return exs, determined, nil
 }
