@@ -63,6 +63,11 @@ type Config struct {
 	// colour, place or amount), so that the example shows the query's own
 	// edit on another scene. Families that are not bindable ignore it.
 	SharedParams float64 `json:",omitempty"`
+	// PaletteShared is the probability that a palette permutation's
+	// examples and query hold objects of the same colours (tasks.Family.Bind),
+	// so that the example shows where every colour of the query goes; drawn
+	// independently, an example shows the mapping of a third of them.
+	PaletteShared float64 `json:",omitempty"`
 	// ForeignInstruction is the probability that a sequence whose example
 	// shows its query's operation (see Determined) carries, on every
 	// example and the query, the instructions of a seen family of another
@@ -289,7 +294,14 @@ func (p *Pipeline) draw(rng *rand.Rand) ([]tasks.Example, bool, error) {
 		return nil, false, err
 	}
 	if p.Cfg.SharedParams > 0 && rng.Float64() < p.Cfg.SharedParams { // no draw at 0: old seeds give the same data
-		f = f.Bind(rng.Uint64())
+		if seed := rng.Uint64(); !exampleOnly { // palette permutations bind under PaletteShared alone
+			f = f.Bind(seed)
+		}
+	}
+	if _, bindable := f.Bindable(); p.Cfg.PaletteShared > 0 && exampleOnly && bindable {
+		if rng.Float64() < p.Cfg.PaletteShared {
+			f = f.Bind(rng.Uint64())
+		}
 	}
 	exs := SampleExamples(f, rev, p.Cfg.Examples+1, rng, p.Size)
 	determined := Determined(f, rev)

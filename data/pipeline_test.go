@@ -1,8 +1,10 @@
 package data
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -279,6 +281,71 @@ func TestSharedParams(t *testing.T) {
 	}
 	if n := shares(0.5); n < 35 || n > 65 {
 		t.Errorf("shared ½: %d of 100 sequences make one edit", n)
+	}
+}
+
+// TestPaletteShared checks that with PaletteShared 1 every palette
+// permutation's examples and query hold objects of the same colours, that
+// at 0 most do not — and not under SharedParams either, which leaves the
+// example-only tasks as they were — and that recolours still bind under
+// SharedParams.
+func TestPaletteShared(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	colours := func(e tasks.Example) string {
+		var c []int
+		for _, o := range e.Scene.Objects {
+			c = append(c, o.Colour)
+		}
+		slices.Sort(c)
+		return fmt.Sprint(c)
+	}
+	// shares returns the palette sequences of 200 and those whose examples
+	// all hold the query's colours, and the recolour sequences that make one edit.
+	shares := func(palette, params float64) (palettes, same, recolours int) {
+		dc := DefaultConfig()
+		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0.5
+		dc.Families, dc.Examples, dc.PaletteShared, dc.SharedParams = []string{"recolour"}, 2, palette, params
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		for i := 0; i < 200; i++ {
+			g, err := p.Draw(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(g[0].Family, "palette_perm_") {
+				if g[0].Description == g[1].Description && g[1].Description == g[2].Description {
+					recolours++
+				}
+				continue
+			}
+			palettes++
+			if colours(g[0]) == colours(g[1]) && colours(g[1]) == colours(g[2]) {
+				same++
+			}
+		}
+		return palettes, same, recolours
+	}
+	if palettes, same, _ := shares(1, 0); palettes < 60 || same != palettes {
+		t.Errorf("palette shared 1: %d of %d palette sequences hold one set of colours, want all", same, palettes)
+	}
+	if palettes, same, _ := shares(0, 0); same > palettes/4 {
+		t.Errorf("palette shared 0: %d of %d palette sequences hold one set of colours", same, palettes)
+	}
+	palettes, same, recolours := shares(0, 1)
+	if same > palettes/4 {
+		t.Errorf("shared params 1: %d of %d palette sequences hold one set of colours: SharedParams binds palettes", same, palettes)
+	}
+	if recolours != 200-palettes {
+		t.Errorf("shared params 1: %d of %d recolour sequences make one edit", recolours, 200-palettes)
+	}
+	if palettes, same, _ := shares(0.5, 0); same < palettes/4 || same > 3*palettes/4 {
+		t.Errorf("palette shared ½: %d of %d palette sequences hold one set of colours, want about half", same, palettes)
 	}
 }
 

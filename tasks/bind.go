@@ -29,6 +29,9 @@ var bindable = map[string]string{
 // Bindable reports whether Bind fixes the parameters of f's examples, and
 // says which.
 func (f *Family) Bindable() (what string, ok bool) {
+	if f.bindsColours {
+		return "the objects' colours (each example shows where every colour of the others goes)", true
+	}
 	what, ok = bindable[f.Name]
 	return what, ok
 }

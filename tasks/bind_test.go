@@ -3,6 +3,7 @@ package tasks
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -136,6 +137,63 @@ func TestBoundFamiliesAlwaysDraw(t *testing.T) {
 			e := f.Bind(seed).Sample(NewRand(seed), 32)
 			checkExample(t, name+" bound", f, e, 32)
 			f.Bind(seed).Sample(NewRand(seed), MinSize) // a panic fails the test
+		}
+	}
+}
+
+// sceneColours lists the palette colours of s's objects, sorted, as a key.
+func sceneColours(s *Scene) string {
+	var c []int
+	for _, o := range s.Objects {
+		c = append(c, o.Colour)
+	}
+	slices.Sort(c)
+	return fmt.Sprint(c)
+}
+
+// TestBindPaletteColours checks that a bound palette permutation (either
+// direction) gives every example objects of the same colours on another
+// scene — so an example shows where each colour of the query goes — and
+// that the unbound family's examples differ in them, while the mapping
+// itself stays the family's.
+func TestBindPaletteColours(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		perm []int
+	}{
+		{"palette_perm_5", PaletteDerangement(5)},
+		{"palette_perm_5_inv", invertPerm(PaletteDerangement(5))},
+		{"palette_perm_812", PaletteDerangement(812)},
+	} {
+		name, perm := c.name, c.perm
+		f := mustFamily(name)
+		if what, ok := f.Bindable(); !ok || what == "" {
+			t.Fatalf("%s: not bindable", name)
+		}
+		for _, seed := range []uint64{1, 2, 3} {
+			bound, rng := f.Bind(seed), NewRand(seed+50)
+			first := bound.Sample(rng, 32)
+			want := sceneColours(first.Scene)
+			for i := 0; i < 12; i++ {
+				e := bound.Sample(rng, 32)
+				checkExample(t, name+" bound", bound, e, 32)
+				if got := sceneColours(e.Scene); got != want {
+					t.Fatalf("%s bound by %d: example %d holds colours %s, the first %s", name, seed, i+1, got, want)
+				}
+				if sameImage(e.Input, first.Input) {
+					t.Fatalf("%s bound by %d: example %d has the first one's input", name, seed, i+1)
+				}
+				if !sameImage(e.Output, PermutePalette(e.Input, perm)) {
+					t.Fatalf("%s bound by %d: example %d is not the family's permutation", name, seed, i+1)
+				}
+			}
+		}
+		rng, distinct := NewRand(5), map[string]bool{}
+		for i := 0; i < 12; i++ {
+			distinct[sceneColours(f.Sample(rng, 32).Scene)] = true
+		}
+		if len(distinct) < 2 {
+			t.Errorf("%s: 12 unbound examples all hold colours %v: the check cannot tell bound from unbound", name, distinct)
 		}
 	}
 }

@@ -50,7 +50,9 @@
 // and its new colour, the rain, the darkening curve; Family.Bindable says
 // which families and what): every example of the bound family makes that
 // edit on its own scene, so one can demonstrate exactly what another asks.
-// An unbound family draws exactly as before Bind existed.
+// A palette permutation binds its objects' colours instead: every example
+// holds the same ones, so an example shows where each colour of another
+// goes. An unbound family draws exactly as before Bind existed.
 //
 // GenEval. GenEvalPrompts and ScoreGenEval form a synthetic GenEval for
 // text-to-image: prompts of six kinds (single object, two objects, counting,

@@ -237,7 +237,7 @@ func paletteFamily(seed uint64, inverse bool) *Family {
 	id := strconv.FormatUint(seed, 10)
 	f := &Family{
 		Name: "palette_perm_" + id, Kind: KindGlobal, Reverse: "palette_perm_" + id + "_inv",
-		Invertible: true, Weight: 0.5,
+		Invertible: true, Weight: 0.5, bindsColours: true,
 		Templates: []string{"apply palette " + id, "recolour with colour mapping " + id, "swap the colours with scheme " + id},
 	}
 	if inverse {
@@ -250,7 +250,19 @@ func paletteFamily(seed uint64, inverse bool) *Family {
 		perm, inv = inv, perm
 	}
 	f.sample = func(f *Family, rng *rand.Rand, size int) Example {
-		s, m := sceneAndImage(rng, size)
+		var s *Scene
+		if f.bound { // every example holds the same colours: each shows the others' mapping
+			p := f.params(rng)
+			opt := SceneOptions{Colours: p.Perm(len(Palette))[:1+p.IntN(4)]}
+			for try := 0; try < editTries; try++ { // a full image keeps fewer objects: redraw it
+				if s = RandomScene(rng, size, opt); len(s.Objects) == len(opt.Colours) {
+					break
+				}
+			}
+		} else {
+			s = RandomScene(rng, size, DefaultSceneOptions)
+		}
+		m := Render(s)
 		op := func(x *img.Image) *img.Image { return PermutePalette(x, perm) }
 		undo := func(x *img.Image) *img.Image { return PermutePalette(x, inv) }
 		out := s.Clone()

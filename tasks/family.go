@@ -37,6 +37,9 @@ type Family struct {
 	// bound and paramSeed fix the parameters of every example (Bind).
 	bound     bool
 	paramSeed uint64
+	// bindsColours says that Bind gives every example the same object
+	// colours (palette permutations).
+	bindsColours bool
 }
 
 // Example is one task instance. Input is nil for text-to-image; Output is

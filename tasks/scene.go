@@ -87,6 +87,10 @@ func (s *Scene) HasColour(c int) bool {
 type SceneOptions struct {
 	MinObjects, MaxObjects int  // number of objects, inclusive range within [0,4]
 	Separated              bool // bounding boxes kept apart (no occlusion) when true; mild overlap allowed when false
+	// Colours, when set, are the objects' palette colours in order (at most
+	// four, distinct): the scene holds one object of each that fits, and
+	// MinObjects and MaxObjects are ignored.
+	Colours []int
 }
 
 // DefaultSceneOptions gives 1–4 objects with mild overlap allowed.
@@ -105,12 +109,18 @@ func RandomScene(rng *rand.Rand, size int, opt SceneOptions) *Scene {
 	if size < 8 {
 		panic(fmt.Sprintf("tasks.RandomScene: size %d < 8", size))
 	}
-	if opt.MinObjects < 0 || opt.MaxObjects > 4 || opt.MinObjects > opt.MaxObjects {
+	if opt.Colours == nil && (opt.MinObjects < 0 || opt.MaxObjects > 4 || opt.MinObjects > opt.MaxObjects) {
 		panic(fmt.Sprintf("tasks.RandomScene: bad object range [%d,%d]", opt.MinObjects, opt.MaxObjects))
 	}
+	if len(opt.Colours) > 4 {
+		panic(fmt.Sprintf("tasks.RandomScene: %d colours, at most 4", len(opt.Colours)))
+	}
 	s := &Scene{Size: size, Background: RandomBackground(rng)}
-	n := opt.MinObjects + rng.IntN(opt.MaxObjects-opt.MinObjects+1)
-	colours := rng.Perm(len(Palette))
+	n, colours := len(opt.Colours), opt.Colours
+	if colours == nil {
+		n = opt.MinObjects + rng.IntN(opt.MaxObjects-opt.MinObjects+1)
+		colours = rng.Perm(len(Palette))
+	}
 	depths := rng.Perm(9)
 	for i := 0; i < n; i++ {
 		o := Object{

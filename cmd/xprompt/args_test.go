@@ -34,6 +34,8 @@ func TestBadArgumentsAreUsageErrors(t *testing.T) {
 		{"train", "--resume", out, "--foreign-instruction", "0.3"},
 		{"train", "--example-only-foreign", "-0.1", "--out", out},
 		{"train", "--resume", out, "--example-only-foreign", "0.5"},
+		{"train", "--palette-shared", "1.5", "--out", out},
+		{"train", "--resume", out, "--palette-shared", "0.5"},
 		{"tasks", "show", "flip_h", "--shared", "--out", filepath.Join(dir, "f.png")},
 		{"train", "--resume", out, "--preset", "tiny"},
 		{"train", "--resume", out, "--batch", "4"},

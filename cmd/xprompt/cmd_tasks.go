@@ -85,7 +85,8 @@ func listFamilies(w io.Writer, asJSON bool) error {
 		"an amount, a place), so an example of the family shows another; without its instruction a\n"+
 		"query of it has no single answer (train --hide-determined-only keeps these instructions).\n"+
 		"Shareable: a prompt's example can make the query's own edit (the same object, colour, place or\n"+
-		"amount) on another scene (evaluate and train --shared-params; tasks show NAME --shared).\n"+
+		"amount) on another scene (evaluate and train --shared-params; tasks show NAME --shared); a\n"+
+		"palette permutation's example holds the query's colours (train --palette-shared).\n"+
 		"\nExample-only families, a new task per seed (the instruction names only its number):\n"+
 		"palette_perm_SEED and tone_curve_SEED (global), overlay_SEED (low-level), stamp_SEED (edit), each\n"+
 		"with its _inv, and dense_SEED (dense map). Try: xprompt tasks show stamp_7 --out stamp.png")

@@ -133,6 +133,7 @@ func runTrain(args []string) error {
 	shared := fs.Float64("shared-params", 0, "probability that a sequence's example makes its query's own edit (the same object, colour, place or amount) on another scene, for the families that allow it (xprompt tasks: shareable)")
 	foreign := fs.Float64("foreign-instruction", 0, "probability that a sequence whose example shows its query's operation carries another family's instructions, so only the example says what to do (as for a held-out task whose words read like a seen one)")
 	foreignEO := fs.Float64("example-only-foreign", 0, "probability that an example-only task (palette permutation, tone curve, --seeded family) carries a seen family's instructions: the seen families keep their words, and only an example that shows something else overrules them")
+	paletteShared := fs.Float64("palette-shared", 0, "probability that a palette permutation's example holds the query's colours, so it shows where each of them goes (drawn apart, an example shows about a third)")
 	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
 	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
 	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
@@ -157,7 +158,7 @@ func runTrain(args []string) error {
 	if err := parseFlags(fs, args,
 		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), atLeast("min-lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8), inRange("changed-weight", 0, 100), inRange("ema", 0, 0.999999),
 		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "min-lr", "ablate", "vq", "init",
-			"hide-instruction", "hide-example-instruction", "hide-determined-only", "shared-params", "foreign-instruction", "example-only-foreign", "palette", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights", "ema"),
+			"hide-instruction", "hide-example-instruction", "hide-determined-only", "shared-params", "foreign-instruction", "example-only-foreign", "palette", "palette-shared", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights", "ema"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
 	); err != nil {
 		return err
@@ -180,8 +181,8 @@ func runTrain(args []string) error {
 		return fmt.Errorf("%w: --hide-determined-only narrows --hide-instruction, which is 0", errUsage)
 	}
 	prob := func(v float64) bool { return v >= 0 && v <= 1 } // false for NaN
-	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) || !prob(*shared) || !prob(*foreign) || !prob(*foreignEO) {
-		return fmt.Errorf("%w: --palette, --curves, --seeded, --shared-params, --foreign-instruction, --example-only-foreign and --hide-instruction(s) are probabilities in [0,1]", errUsage)
+	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) || !prob(*shared) || !prob(*foreign) || !prob(*foreignEO) || !prob(*paletteShared) {
+		return fmt.Errorf("%w: --palette, --palette-shared, --curves, --seeded, --shared-params, --foreign-instruction, --example-only-foreign and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
 	if from := *resume + *initFrom; from != "" {
@@ -223,6 +224,7 @@ func runTrain(args []string) error {
 		o.Data.SharedParams = *shared
 		o.Data.ForeignInstruction = *foreign
 		o.Data.ExampleOnlyForeign = *foreignEO
+		o.Data.PaletteShared = *paletteShared
 		if *palette >= 0 {
 			o.Data.PaletteWeight = *palette
 		}
