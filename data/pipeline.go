@@ -298,8 +298,8 @@ func (p *Pipeline) draw(rng *rand.Rand) ([]tasks.Example, bool, error) {
 			f = f.Bind(seed)
 		}
 	}
-	if _, bindable := f.Bindable(); p.Cfg.PaletteShared > 0 && exampleOnly && bindable {
-		if rng.Float64() < p.Cfg.PaletteShared {
+	if p.Cfg.PaletteShared > 0 && exampleOnly {
+		if _, bindable := f.Bindable(); bindable && rng.Float64() < p.Cfg.PaletteShared {
 			f = f.Bind(rng.Uint64())
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -114,6 +115,11 @@ func RandomScene(rng *rand.Rand, size int, opt SceneOptions) *Scene {
 	}
 	if len(opt.Colours) > 4 {
 		panic(fmt.Sprintf("tasks.RandomScene: %d colours, at most 4", len(opt.Colours)))
+	}
+	for i, c := range opt.Colours {
+		if c < 0 || c >= len(Palette) || slices.Contains(opt.Colours[:i], c) {
+			panic(fmt.Sprintf("tasks.RandomScene: colours %v are not distinct palette indices", opt.Colours))
+		}
 	}
 	s := &Scene{Size: size, Background: RandomBackground(rng)}
 	n, colours := len(opt.Colours), opt.Colours

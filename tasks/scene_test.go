@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -162,3 +163,31 @@ func TestBackgroundsFarFromPalette(t *testing.T) {
 }
 
 func sq(v float32) float64 { return float64(v) * float64(v) }
+
+// TestRandomSceneColours checks that a scene drawn with fixed colours holds
+// one object of each, and that colours outside the palette, repeated or
+// more than four are refused with a panic that names them.
+func TestRandomSceneColours(t *testing.T) {
+	for seed := uint64(0); seed < 50; seed++ {
+		want := []int{6, 1, 3}
+		s := RandomScene(NewRand(seed), 32, SceneOptions{Colours: want})
+		if len(s.Objects) > len(want) {
+			t.Fatalf("seed %d: %d objects for %d colours", seed, len(s.Objects), len(want))
+		}
+		for i, o := range s.Objects {
+			if o.Colour != want[i] {
+				t.Fatalf("seed %d: object %d has colour %d, want %d", seed, i, o.Colour, want[i])
+			}
+		}
+	}
+	for _, bad := range [][]int{{0, 0}, {len(Palette)}, {-1}, {0, 1, 2, 3, 4}} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "tasks.RandomScene") {
+					t.Errorf("colours %v: recovered %v, want a RandomScene panic", bad, r)
+				}
+			}()
+			RandomScene(NewRand(1), 32, SceneOptions{Colours: bad})
+		}()
+	}
+}
