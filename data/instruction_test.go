@@ -177,3 +177,52 @@ func TestExampleOnlyForeign(t *testing.T) {
 		t.Errorf("at ½: %d of %d palette sequences with a seen family's words, want about half", n, palettes)
 	}
 }
+
+// TestStampShared checks that StampShared puts a stamp's examples and query
+// in one region (all at 1, none bound at 0), and that PaletteShared leaves
+// stamps drawn apart.
+func TestStampShared(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sameRegion returns the stamp sequences of 100 whose stamps all lie in
+	// one region.
+	sameRegion := func(stamp, palette float64) int {
+		dc := DefaultConfig()
+		dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight, dc.PaletteWeight = 0, 0, 0, 0
+		dc.Examples, dc.SeededWeight, dc.SeededKinds = 2, 1, []string{"stamp"}
+		dc.StampShared, dc.PaletteShared = stamp, palette
+		p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(8, 9))
+		same := 0
+		for i := 0; i < 100; i++ {
+			g, err := p.Draw(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			region := map[int]bool{}
+			for _, e := range g {
+				added := e.OutputScene
+				if strings.HasSuffix(e.Family, "_inv") {
+					added = e.Scene
+				}
+				o := added.Objects[len(added.Objects)-1]
+				region[tasks.RegionOf(o.X, o.Y)] = true
+			}
+			if len(region) == 1 {
+				same++
+			}
+		}
+		return same
+	}
+	if n := sameRegion(1, 0); n != 100 {
+		t.Errorf("stamp shared 1: %d of 100 sequences in one region, want all", n)
+	}
+	if n := sameRegion(0, 1); n > 30 {
+		t.Errorf("palette shared 1, stamp shared 0: %d of 100 stamp sequences in one region: PaletteShared binds stamps", n)
+	}
+}

@@ -68,6 +68,10 @@ type Config struct {
 	// so that the example shows where every colour of the query goes; drawn
 	// independently, an example shows the mapping of a third of them.
 	PaletteShared float64 `json:",omitempty"`
+	// StampShared is the probability that a stamp's examples and query put
+	// it in the same region (tasks.Family.Bind), so that the example shows
+	// where the query's goes; drawn apart, it shows only what the stamp is.
+	StampShared float64 `json:",omitempty"`
 	// ForeignInstruction is the probability that a sequence whose example
 	// shows its query's operation (see Determined) carries, on every
 	// example and the query, the instructions of a seen family of another
@@ -298,8 +302,11 @@ func (p *Pipeline) draw(rng *rand.Rand) ([]tasks.Example, bool, error) {
 			f = f.Bind(seed)
 		}
 	}
-	if p.Cfg.PaletteShared > 0 && exampleOnly {
-		if _, bindable := f.Bindable(); bindable && rng.Float64() < p.Cfg.PaletteShared {
+	if share := p.Cfg.PaletteShared; exampleOnly {
+		if f.BindsPlace() {
+			share = p.Cfg.StampShared
+		}
+		if _, bindable := f.Bindable(); share > 0 && bindable && rng.Float64() < share {
 			f = f.Bind(rng.Uint64())
 		}
 	}

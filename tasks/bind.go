@@ -32,6 +32,9 @@ func (f *Family) Bindable() (what string, ok bool) {
 	if f.bindsColours {
 		return "the objects' colours (each example shows where every colour of the others goes)", true
 	}
+	if f.bindsPlace {
+		return "the stamp's region (each example adds it where the query's goes)", true
+	}
 	what, ok = bindable[f.Name]
 	return what, ok
 }
@@ -44,6 +47,10 @@ func (f *Family) Bind(seed uint64) *Family {
 	c.bound, c.paramSeed = true, seed
 	return &c
 }
+
+// BindsPlace reports whether f is a stamp family, whose Bind fixes the
+// region each example adds (or removes) its stamp in.
+func (f *Family) BindsPlace() bool { return f.bindsPlace }
 
 // Bound reports whether f was made by Bind.
 func (f *Family) Bound() bool { return f.bound }

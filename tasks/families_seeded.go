@@ -23,6 +23,8 @@ import (
 //     This is add_object (and its reverse remove_object) with the object
 //     named by the example instead of the instruction: a model trained with
 //     stamps has learnt the edit, though never that family or its words.
+//     Bound (Family.Bind), every example adds the stamp in the same region,
+//     so the example shows where the query's goes as well as what it is.
 //   - dense_SEED (dense map, no reverse): each shape drawn flat in a colour
 //     the seed gives its class, the background a two-colour ramp in a
 //     direction the seed fixes. Segmentation (seen) colours by class too, and
@@ -135,20 +137,53 @@ func stampFamily(seed uint64, inverse bool) *Family {
 	f := seededFamily("stamp_", id, KindEdit, inverse,
 		[]string{"add stamp " + id, "put sticker " + id + " in the picture", "place mark " + id},
 		[]string{"remove stamp " + id, "peel sticker " + id + " off the picture", "erase mark " + id})
+	f.bindsPlace = true
 	f.sample = func(f *Family, rng *rand.Rand, size int) Example {
-		for try := 0; try < editTries; try++ {
-			s := RandomScene(rng, size, SceneOptions{MinObjects: 1, MaxObjects: 3})
-			o := StampObject(seed)
-			if s.HasColour(o.Colour) || !placeObject(rng, s, &o, true, -1) {
-				continue
+		for _, clear := range []bool{false, true} {
+			if clear && !f.bound {
+				break
 			}
-			out := s.Clone()
-			out.Objects = append(out.Objects, o)
-			return seededPair(f, rng, s, out, Render(s), Render(out), inverse, "stamp "+id+" was added", "stamp "+id+" was removed")
+			for try := 0; try < editTries; try++ {
+				if e, ok := tryStamp(f, rng, size, seed, clear, inverse); ok {
+					return e
+				}
+			}
 		}
 		panic("tasks: stamp found no room in " + strconv.Itoa(editTries) + " scenes")
 	}
 	return f
+}
+
+// tryStamp draws one scene and places stamp seed in it, and reports false
+// when it does not fit. Unbound, the stamp goes to any free place; bound
+// (Bind), to the region drawn from the bound seed, so every example adds it
+// where the query's goes (clear: drop the objects in its way instead, as
+// add_object does).
+func tryStamp(f *Family, rng *rand.Rand, size int, seed uint64, clear, inverse bool) (Example, bool) {
+	s := RandomScene(rng, size, SceneOptions{MinObjects: 1, MaxObjects: 3})
+	o := StampObject(seed)
+	if s.HasColour(o.Colour) {
+		return Example{}, false
+	}
+	switch {
+	case f.bound && clear:
+		if !placeInRegion(rng, &Scene{Size: size}, &o, f.params(rng).IntN(len(Regions)), true, -1) {
+			return Example{}, false
+		}
+		makeRoom(s, o)
+	case f.bound:
+		if !placeInRegion(rng, s, &o, f.params(rng).IntN(len(Regions)), true, -1) {
+			return Example{}, false
+		}
+	default:
+		if !placeObject(rng, s, &o, true, -1) {
+			return Example{}, false
+		}
+	}
+	out := s.Clone()
+	out.Objects = append(out.Objects, o)
+	id := strconv.FormatUint(seed, 10)
+	return seededPair(f, rng, s, out, Render(s), Render(out), inverse, "stamp "+id+" was added", "stamp "+id+" was removed"), true
 }
 
 // DenseParams are the class colours (index: the shape's class) and the

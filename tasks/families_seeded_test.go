@@ -110,3 +110,63 @@ func TestDenseFamily(t *testing.T) {
 		t.Error("dense_3_inv named a family: dense maps have no reverse")
 	}
 }
+
+// TestStampBound: bound, every example of a stamp (either direction) adds
+// the seed's object in one region, the same for every example; unbound, the
+// place is free, and drawn exactly as before binding existed (a scene, then
+// any free place: replayed here on the same source).
+func TestStampBound(t *testing.T) {
+	const seed = 7
+	want := StampObject(seed)
+	stampOf := func(e Example, f *Family) Object {
+		with := e.OutputScene
+		if f.Name != "stamp_7" {
+			with = e.Scene
+		}
+		o := with.Objects[len(with.Objects)-1]
+		if o.Shape != want.Shape || o.Colour != want.Colour || o.Size != want.Size {
+			t.Fatalf("%s: last object %+v, want the stamp %+v", f.Name, o, want)
+		}
+		return o
+	}
+	for _, f := range []*Family{StampFamily(seed), mustFamily("stamp_7_inv")} {
+		for bind := uint64(0); bind < 4; bind++ {
+			b := f.Bind(bind)
+			if _, ok := b.Bindable(); !ok || !b.BindsPlace() {
+				t.Fatalf("%s: not bindable by place", f.Name)
+			}
+			rng := NewRand(bind + 50)
+			region := -1
+			for i := 0; i < 12; i++ {
+				o := stampOf(b.Sample(rng, 32), f)
+				if r := RegionOf(o.X, o.Y); region < 0 {
+					region = r
+				} else if r != region {
+					t.Fatalf("%s bound by %d: example %d in region %d, the first in %d", f.Name, bind, i, r, region)
+				}
+			}
+		}
+		regions := map[int]bool{}
+		rng := NewRand(99)
+		for i := 0; i < 30; i++ {
+			o := stampOf(f.Sample(rng, 32), f)
+			regions[RegionOf(o.X, o.Y)] = true
+		}
+		if len(regions) < 4 {
+			t.Errorf("%s unbound: stamps in %d regions over 30 examples, want them spread", f.Name, len(regions))
+		}
+	}
+	got := StampFamily(seed).Sample(NewRand(3), 32)
+	rng := NewRand(3)
+	for {
+		s := RandomScene(rng, 32, SceneOptions{MinObjects: 1, MaxObjects: 3})
+		o := StampObject(seed)
+		if s.HasColour(o.Colour) || !placeObject(rng, s, &o, true, -1) {
+			continue
+		}
+		if g := got.OutputScene.Objects[len(got.OutputScene.Objects)-1]; g != o || len(got.Scene.Objects) != len(s.Objects) {
+			t.Errorf("unbound stamp drew %+v in a scene of %d, the old draw %+v in %d", g, len(got.Scene.Objects), o, len(s.Objects))
+		}
+		break
+	}
+}

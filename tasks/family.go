@@ -40,6 +40,9 @@ type Family struct {
 	// bindsColours says that Bind gives every example the same object
 	// colours (palette permutations).
 	bindsColours bool
+	// bindsPlace says that Bind gives every example the same region for
+	// its stamp (stamp families).
+	bindsPlace bool
 }
 
 // Example is one task instance. Input is nil for text-to-image; Output is

@@ -134,6 +134,7 @@ func runTrain(args []string) error {
 	foreign := fs.Float64("foreign-instruction", 0, "probability that a sequence whose example shows its query's operation carries another family's instructions, so only the example says what to do (as for a held-out task whose words read like a seen one)")
 	foreignEO := fs.Float64("example-only-foreign", 0, "probability that an example-only task (palette permutation, tone curve, --seeded family) carries a seen family's instructions: the seen families keep their words, and only an example that shows something else overrules them")
 	paletteShared := fs.Float64("palette-shared", 0, "probability that a palette permutation's example holds the query's colours, so it shows where each of them goes (drawn apart, an example shows about a third)")
+	stampShared := fs.Float64("stamp-shared", 0, "probability that a stamp's example adds it in the region the query's goes (--seeded), so it shows where as well as what (drawn apart, only what)")
 	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
 	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
 	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
@@ -181,8 +182,8 @@ func runTrain(args []string) error {
 		return fmt.Errorf("%w: --hide-determined-only narrows --hide-instruction, which is 0", errUsage)
 	}
 	prob := func(v float64) bool { return v >= 0 && v <= 1 } // false for NaN
-	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) || !prob(*shared) || !prob(*foreign) || !prob(*foreignEO) || !prob(*paletteShared) {
-		return fmt.Errorf("%w: --palette, --palette-shared, --curves, --seeded, --shared-params, --foreign-instruction, --example-only-foreign and --hide-instruction(s) are probabilities in [0,1]", errUsage)
+	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) || !prob(*shared) || !prob(*foreign) || !prob(*foreignEO) || !prob(*paletteShared) || !prob(*stampShared) {
+		return fmt.Errorf("%w: --palette, --palette-shared, --stamp-shared, --curves, --seeded, --shared-params, --foreign-instruction, --example-only-foreign and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
 	if from := *resume + *initFrom; from != "" {
@@ -225,6 +226,7 @@ func runTrain(args []string) error {
 		o.Data.ForeignInstruction = *foreign
 		o.Data.ExampleOnlyForeign = *foreignEO
 		o.Data.PaletteShared = *paletteShared
+		o.Data.StampShared = *stampShared
 		if *palette >= 0 {
 			o.Data.PaletteWeight = *palette
 		}
