@@ -74,20 +74,12 @@ func tryAdd(f *Family, rng *rand.Rand, size int, clear bool) (Example, bool) {
 		o.Colour = unusedColour(rng, s)
 	}
 	o.Size = minObjectSize + p.Float64()*(maxObjectSize-minObjectSize)
-	switch {
-	case f.bound && clear:
-		if !placeInRegion(rng, &Scene{Size: size}, &o, p.IntN(len(Regions)), true, -1) {
-			return Example{}, false
-		}
-		makeRoom(s, o)
-	case f.bound:
-		if !placeInRegion(rng, s, &o, p.IntN(len(Regions)), true, -1) {
-			return Example{}, false
-		}
-	default:
-		if !placeObject(rng, s, &o, true, -1) {
-			return Example{}, false
-		}
+	region := -1 // any free place
+	if f.bound {
+		region = p.IntN(len(Regions))
+	}
+	if !placeAdded(rng, s, &o, region, clear) {
+		return Example{}, false
 	}
 	out := s.Clone()
 	out.Objects = append(out.Objects, o)
@@ -98,6 +90,25 @@ func tryAdd(f *Family, rng *rand.Rand, size int, clear bool) (Example, bool) {
 		desc:    withArticle(o.Name()) + " was added " + regionPhrase(r),
 		revDesc: "the " + o.Name() + " was removed",
 	}), true
+}
+
+// placeAdded places o, an object an edit adds to s, clear of the others: in
+// Regions[region] (clear: there in an empty scene, then dropping the objects
+// of s in its way), or at any free place when region is negative. It reports
+// false when o does not fit.
+func placeAdded(rng *rand.Rand, s *Scene, o *Object, region int, clear bool) bool {
+	switch {
+	case region >= 0 && clear:
+		if !placeInRegion(rng, &Scene{Size: s.Size}, o, region, true, -1) {
+			return false
+		}
+		makeRoom(s, *o)
+		return true
+	case region >= 0:
+		return placeInRegion(rng, s, o, region, true, -1)
+	default:
+		return placeObject(rng, s, o, true, -1)
+	}
 }
 
 // makeRoom drops the objects of s that do not keep clear of o (bounding

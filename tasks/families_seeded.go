@@ -165,20 +165,12 @@ func tryStamp(f *Family, rng *rand.Rand, size int, seed uint64, clear, inverse b
 	if s.HasColour(o.Colour) {
 		return Example{}, false
 	}
-	switch {
-	case f.bound && clear:
-		if !placeInRegion(rng, &Scene{Size: size}, &o, f.params(rng).IntN(len(Regions)), true, -1) {
-			return Example{}, false
-		}
-		makeRoom(s, o)
-	case f.bound:
-		if !placeInRegion(rng, s, &o, f.params(rng).IntN(len(Regions)), true, -1) {
-			return Example{}, false
-		}
-	default:
-		if !placeObject(rng, s, &o, true, -1) {
-			return Example{}, false
-		}
+	region := -1 // any free place
+	if f.bound {
+		region = f.params(rng).IntN(len(Regions))
+	}
+	if !placeAdded(rng, s, &o, region, clear) {
+		return Example{}, false
 	}
 	out := s.Clone()
 	out.Objects = append(out.Objects, o)
