@@ -47,17 +47,28 @@ const editTries = 100
 // where no scene leaves room in that region (a large object in the middle at
 // 16 pixels), a second round clears the way (makeRoom).
 func sampleAdd(f *Family, rng *rand.Rand, size int) Example {
+	if e, ok := retryAdd(f, func(clear bool) (Example, bool) { return tryAdd(f, rng, size, clear) }); ok {
+		return e
+	}
+	panic(fmt.Sprintf("tasks: add_object found no room in %d scenes of size %d", editTries, size))
+}
+
+// retryAdd calls try, which draws one example of an edit that adds an object
+// to a scene, up to editTries times until the object fits; for a bound f a
+// second round asks try to clear the way (clear true). It reports false when
+// every try failed.
+func retryAdd(f *Family, try func(clear bool) (Example, bool)) (Example, bool) {
 	for _, clear := range []bool{false, true} {
 		if clear && !f.bound {
 			break
 		}
-		for try := 0; try < editTries; try++ {
-			if e, ok := tryAdd(f, rng, size, clear); ok {
-				return e
+		for range editTries {
+			if e, ok := try(clear); ok {
+				return e, true
 			}
 		}
 	}
-	panic(fmt.Sprintf("tasks: add_object found no room in %d scenes of size %d", editTries, size))
+	return Example{}, false
 }
 
 // tryAdd draws one scene and the object to add, and reports false when the

@@ -139,15 +139,8 @@ func stampFamily(seed uint64, inverse bool) *Family {
 		[]string{"remove stamp " + id, "peel sticker " + id + " off the picture", "erase mark " + id})
 	f.bindsPlace = true
 	f.sample = func(f *Family, rng *rand.Rand, size int) Example {
-		for _, clear := range []bool{false, true} {
-			if clear && !f.bound {
-				break
-			}
-			for try := 0; try < editTries; try++ {
-				if e, ok := tryStamp(f, rng, size, seed, clear, inverse); ok {
-					return e
-				}
-			}
+		if e, ok := retryAdd(f, func(clear bool) (Example, bool) { return tryStamp(f, rng, size, seed, clear, inverse) }); ok {
+			return e
 		}
 		panic("tasks: stamp found no room in " + strconv.Itoa(editTries) + " scenes")
 	}
