@@ -36,7 +36,8 @@ type Options struct {
 	EMA  float32 `json:",omitempty"`
 	Data data.Config
 	// XP overrides the preset's number of X-Prompt tokens S when positive
-	// (the compression sweep).
+	// (the compression sweep); with InitFrom it resizes the model's
+	// (model.Model.WithXP).
 	XP int
 	// ImagePos2D gives the model learned row and column embeddings for
 	// image tokens (model.Config.ImagePos2D); with InitFrom it adds them,
@@ -321,7 +322,13 @@ func InitFrom(o Options, ck *model.Checkpoint, codec data.ImageCodec, vqBlob []b
 			return nil, err
 		}
 	}
-	return NewRunFrom(o, ck.Model, tok, codec, vqBlob)
+	m := ck.Model
+	if o.XP > 0 && o.XP != m.Cfg.XP {
+		if m, err = m.WithXP(o.XP); err != nil {
+			return nil, err
+		}
+	}
+	return NewRunFrom(o, m, tok, codec, vqBlob)
 }
 
 // checkpointText decodes a checkpoint's text tokenizer.

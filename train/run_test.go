@@ -108,7 +108,8 @@ func TestInterruptAndNonFinite(t *testing.T) {
 }
 
 // InitFrom starts at step 0 with the checkpoint's weights and tokenizer and
-// the new options; a checkpoint whose tokenizer is corrupt is an error.
+// the new options (another X-Prompt count resizes the model); a checkpoint
+// whose tokenizer is corrupt is an error.
 func TestInitFrom(t *testing.T) {
 	src := tinyRun(t)
 	if err := src.Train(context.Background(), 2, nil); err != nil {
@@ -146,6 +147,17 @@ func TestInitFrom(t *testing.T) {
 	}
 	if err := r.Train(context.Background(), 2, nil); err != nil {
 		t.Fatal(err)
+	}
+	o.XP = 2*ck.Model.Cfg.XP + 1
+	rx, err := InitFrom(o, ck, data.PatchCodec{F: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rx.Model.Cfg.XP != o.XP || rx.Model == ck.Model {
+		t.Fatalf("InitFrom with XP %d gave a model with %d X-Prompt tokens (a copy: %v)", o.XP, rx.Model.Cfg.XP, rx.Model != ck.Model)
+	}
+	if err := rx.Train(context.Background(), 2, nil); err != nil {
+		t.Fatalf("training with %d X-Prompt tokens: %v", o.XP, err)
 	}
 	ck.Text = []byte("not a tokenizer")
 	if _, err := InitFrom(o, ck, data.PatchCodec{F: 4}, nil); err == nil {
