@@ -32,6 +32,9 @@ func TestRecipeReachesEveryVariant(t *testing.T) {
 			t.Errorf("%s: mode %v", v, d.Mode)
 		}
 		cmd := trainCommand(o, defaults)
+		if (v == "xp4") != strings.Contains(cmd, "--xp 4") {
+			t.Errorf("%s: command %q and its X-Prompt tokens (%d)", v, cmd, o.XP)
+		}
 		for _, flag := range []string{"--hide-instruction 0.6", "--hide-example-instruction 0.5", "--palette 0.3", "--curves 0.25", "--pos2d"} {
 			if !strings.Contains(cmd, flag) {
 				t.Errorf("%s: command %q lacks %s", v, cmd, flag)

@@ -71,11 +71,11 @@ func trainCommand(o TrainOptions, d TrainOptions) string {
 	case !o.Data.Reverse:
 		s += " --ablate no-reverse"
 	}
+	if o.XP > 0 {
+		s += fmt.Sprintf(" --xp %d", o.XP)
+	}
 	if len(o.Data.Include) > 0 {
 		s += " # with held-out families " + strings.Join(o.Data.Include, ",")
-	}
-	if o.XP > 0 {
-		s += fmt.Sprintf(" # with %d X-Prompt tokens", o.XP)
 	}
 	return s
 }
