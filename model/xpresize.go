@@ -8,21 +8,21 @@ import "fmt"
 // old count, so the new tokens begin as the learned ones (their positions
 // tell them apart). The model itself is not changed.
 func (m *Model) WithXP(n int) (*Model, error) {
+	if m.Cfg.XP < 1 && n > 0 {
+		return nil, fmt.Errorf("resize X-Prompt tokens: the model has none to start the new ones from")
+	}
 	cfg := m.Cfg
 	cfg.XP = n
 	out, err := New(cfg, 1)
 	if err != nil {
 		return nil, fmt.Errorf("resize X-Prompt tokens: %w", err)
 	}
-	if m.Cfg.XP < 1 && n > 0 {
-		return nil, fmt.Errorf("resize X-Prompt tokens: the model has none to start the new ones from")
-	}
 	for _, name := range out.Params.Names() {
 		dst, src := out.Params.Get(name), m.Params.Get(name)
 		if src == nil {
 			return nil, fmt.Errorf("resize X-Prompt tokens: the model has no parameter %q", name)
 		}
-		if name == "xp_emb" {
+		if dst == out.xpEmb {
 			old, d := src.HostData(), m.Cfg.D
 			for i := 0; i < max(n, 1); i++ {
 				j := i % max(m.Cfg.XP, 1)
