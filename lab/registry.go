@@ -74,6 +74,9 @@ func trainCommand(o TrainOptions, d TrainOptions) string {
 	if o.XP > 0 {
 		s += fmt.Sprintf(" --xp %d", o.XP)
 	}
+	if o.Layers > 0 {
+		s += fmt.Sprintf(" --layers %d", o.Layers)
+	}
 	if len(o.Data.Include) > 0 {
 		s += " # with held-out families " + strings.Join(o.Data.Include, ",")
 	}

@@ -34,6 +34,8 @@ type TrainOptions struct {
 	Data data.Config
 	// XP overrides the preset's number of X-Prompt tokens S when positive.
 	XP int
+	// Layers overrides the preset's depth when positive.
+	Layers int `json:",omitempty"`
 	// ImagePos2D gives the model learned row and column embeddings for
 	// image tokens (model.Config.ImagePos2D).
 	ImagePos2D bool

@@ -39,6 +39,9 @@ type Options struct {
 	// (the compression sweep); with InitFrom it resizes the model's
 	// (model.Model.WithXP).
 	XP int
+	// Layers overrides the preset's depth when positive; with InitFrom it
+	// adds layers to the model's (model.Model.WithLayers), at zero output.
+	Layers int `json:",omitempty"`
 	// ImagePos2D gives the model learned row and column embeddings for
 	// image tokens (model.Config.ImagePos2D); with InitFrom it adds them,
 	// at zero, to a model that has none.
@@ -95,6 +98,9 @@ func NewRun(o Options, tok *text.Tokenizer, codec data.ImageCodec, vqBlob []byte
 	}
 	if o.XP > 0 {
 		cfg.XP = o.XP
+	}
+	if o.Layers > 0 {
+		cfg.Layers = o.Layers
 	}
 	cfg.ImagePos2D = o.ImagePos2D
 	m, err := model.New(cfg, o.Seed)
@@ -325,6 +331,11 @@ func InitFrom(o Options, ck *model.Checkpoint, codec data.ImageCodec, vqBlob []b
 	m := ck.Model
 	if o.XP > 0 && o.XP != m.Cfg.XP {
 		if m, err = m.WithXP(o.XP); err != nil {
+			return nil, err
+		}
+	}
+	if o.Layers > 0 && o.Layers != m.Cfg.Layers {
+		if m, err = m.WithLayers(o.Layers); err != nil {
 			return nil, err
 		}
 	}

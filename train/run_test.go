@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"xprompt/data"
@@ -158,6 +159,35 @@ func TestInitFrom(t *testing.T) {
 	}
 	if err := rx.Train(context.Background(), 2, nil); err != nil {
 		t.Fatalf("training with %d X-Prompt tokens: %v", o.XP, err)
+	}
+	o.XP, o.Layers = 0, ck.Model.Cfg.Layers+1
+	rl, err := InitFrom(o, ck, data.PatchCodec{F: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeroOutputs := func() (n int) {
+		for _, name := range rl.Model.Params.Names() {
+			if !strings.HasSuffix(name, ".wo") {
+				continue
+			}
+			zero := true
+			for _, v := range rl.Model.Params.Get(name).Data {
+				zero = zero && v == 0
+			}
+			if zero {
+				n++
+			}
+		}
+		return n
+	}
+	if rl.Model.Cfg.Layers != o.Layers || zeroOutputs() != 1 {
+		t.Fatalf("InitFrom with %d layers gave %d, %d of them at zero output (want 1)", o.Layers, rl.Model.Cfg.Layers, zeroOutputs())
+	}
+	if err := rl.Train(context.Background(), 2, nil); err != nil {
+		t.Fatalf("training with an added layer: %v", err)
+	}
+	if n := zeroOutputs(); n != 0 {
+		t.Fatalf("training left %d added layers at zero output: no gradient reached them", n)
 	}
 	ck.Text = []byte("not a tokenizer")
 	if _, err := InitFrom(o, ck, data.PatchCodec{F: 4}, nil); err == nil {

@@ -151,6 +151,7 @@ func runTrain(args []string) error {
 	every := fs.Int("checkpoint-every", 100, "save a checkpoint every N steps")
 	examples := fs.Int("examples", 1, "in-context examples per training sequence")
 	xp := fs.Int("xp", 0, "X-Prompt tokens S (default: the preset's; with --init: the checkpoint's, and another count starts the new tokens from the learned ones)")
+	layers := fs.Int("layers", 0, "transformer layers (default: the preset's; with --init: the checkpoint's, and more add layers that start as copies of their neighbours with zero output, so the model begins where it was)")
 	pos2d := fs.Bool("pos2d", false, "learned row and column embeddings for image tokens (with --init: added at zero)")
 	families := fs.String("families", "", "comma-separated image families to train on (default: every seen family)")
 	familyWeights := fs.String("family-weights", "", "weights of image families in the draw, NAME=W,… (either direction names a reverse pair; others weigh 1)")
@@ -158,7 +159,7 @@ func runTrain(args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	const resumeWhy = "continues the run as saved (its preset, seed, data mix, batch, learning rate and tokenizers)"
 	if err := parseFlags(fs, args,
-		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), atLeast("min-lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8), inRange("xp", 0, 256), inRange("changed-weight", 0, 100), inRange("ema", 0, 0.999999),
+		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), atLeast("min-lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8), inRange("xp", 0, 256), inRange("layers", 0, 64), inRange("changed-weight", 0, 100), inRange("ema", 0, 0.999999),
 		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "min-lr", "ablate", "vq", "init",
 			"hide-instruction", "hide-example-instruction", "hide-determined-only", "shared-params", "foreign-instruction", "example-only-foreign", "palette", "palette-shared", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights", "ema"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
@@ -172,8 +173,8 @@ func runTrain(args []string) error {
 	if *resume != "" && *initFrom != "" {
 		return fmt.Errorf("%w: --resume and --init exclude each other", errUsage)
 	}
-	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0 || *seeded != 0 || *pos2d || *xp != 0 || *families != "") {
-		return fmt.Errorf("%w: --resume continues the run's own data mix and model; --hide-instruction(s), --palette, --curves, --seeded, --families, --pos2d and --xp start a new run (--init)", errUsage)
+	if *resume != "" && (*hide != 0 || *hideEx != 0 || *palette >= 0 || *curves != 0 || *seeded != 0 || *pos2d || *xp != 0 || *layers != 0 || *families != "") {
+		return fmt.Errorf("%w: --resume continues the run's own data mix and model; --hide-instruction(s), --palette, --curves, --seeded, --families, --pos2d, --xp and --layers start a new run (--init)", errUsage)
 	}
 	weights, err := parseFamilyWeights(*familyWeights)
 	if err != nil {
@@ -245,6 +246,7 @@ func runTrain(args []string) error {
 		}
 		o.ImagePos2D = *pos2d
 		o.XP = *xp
+		o.Layers = *layers
 		if *families != "" {
 			o.Data.Families = strings.Split(*families, ",")
 		}
