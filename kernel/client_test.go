@@ -108,29 +108,41 @@ func (h *harness) dial() *client {
 
 func dialClient(t *testing.T, info ConnectionInfo) *client {
 	t.Helper()
+	c := dialRequests(t, info)
+	c.subscribe()
+	return c
+}
+
+// dialRequests connects a client's shell and control channels only; its
+// IOPub subscription is left to subscribe.
+func dialRequests(t *testing.T, info ConnectionInfo) *client {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &client{
 		t: t, info: info, signer: newSigner(info.Key), session: newID(), ctx: ctx, cancel: cancel,
 		shellIn: make(chan *message, 256), controlIn: make(chan *message, 64), iopubIn: make(chan *message, 1024),
 	}
-	ep := func(port int) string { return fmt.Sprintf("tcp://%s:%d", info.IP, port) }
 	c.shell = zmq4.NewDealer(ctx, zmq4.WithDialerRetry(20*time.Millisecond))
 	c.control = zmq4.NewDealer(ctx, zmq4.WithDialerRetry(20*time.Millisecond))
 	c.iopub = zmq4.NewSub(ctx, zmq4.WithDialerRetry(20*time.Millisecond))
-	for _, d := range []struct {
-		s    zmq4.Socket
-		port int
-	}{{c.shell, info.ShellPort}, {c.control, info.ControlPort}, {c.iopub, info.IOPubPort}} {
-		dialWithin(t, d.s, ep(d.port))
-	}
-	if err := c.iopub.SetOption(zmq4.OptionSubscribe, ""); err != nil {
-		t.Fatalf("subscribe: %v", err)
-	}
+	dialWithin(t, c.shell, c.endpoint(info.ShellPort))
+	dialWithin(t, c.control, c.endpoint(info.ControlPort))
 	go c.read(c.shell, c.shellIn)
 	go c.read(c.control, c.controlIn)
-	go c.read(c.iopub, c.iopubIn)
 	t.Cleanup(c.close)
 	return c
+}
+
+func (c *client) endpoint(port int) string { return fmt.Sprintf("tcp://%s:%d", c.info.IP, port) }
+
+// subscribe connects the client's IOPub channel and subscribes to everything.
+func (c *client) subscribe() {
+	c.t.Helper()
+	dialWithin(c.t, c.iopub, c.endpoint(c.info.IOPubPort))
+	if err := c.iopub.SetOption(zmq4.OptionSubscribe, ""); err != nil {
+		c.t.Fatalf("subscribe: %v", err)
+	}
+	go c.read(c.iopub, c.iopubIn)
 }
 
 // dialWithin dials ep, failing the test if the connection (TCP and ZMTP

@@ -111,3 +111,23 @@ func TestStalledSubscriber(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstRequestWaitsForSubscriber: a client that starts the kernel
+// connects every channel at once, and its IOPub subscription may reach the
+// kernel after its first request. The kernel holds that request until the
+// subscription is in, so the request's busy and idle statuses (which
+// jupyter console waits for) are not published to nobody.
+func TestFirstRequestWaitsForSubscriber(t *testing.T) {
+	h := startKernel(t)
+	c := dialRequests(t, h.k.Info())
+	id := c.send(c.shell, "execute_request", map[string]any{"code": "out late", "silent": false, "store_history": true,
+		"user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": true})
+	time.Sleep(300 * time.Millisecond) // the subscription arrives late
+	c.subscribe()
+	if got := msgTypes(c.iopubUntilIdle(id)); got != "status:busy execute_input stream status:idle" {
+		t.Fatalf("IOPub of the first request: %s", got)
+	}
+	if decodeContent(t, c.recvReply(c.shellIn, id))["status"] != "ok" {
+		t.Error("the first request did not succeed")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/go-zeromq/zmq4"
 	"io"
 	"log"
 	"os"
@@ -33,6 +34,7 @@ type options struct {
 	insecure         bool
 	output           OutputLimits
 	maxConns         int
+	subscriberWait   time.Duration
 }
 
 func defaultOptions() options {
@@ -46,6 +48,7 @@ func defaultOptions() options {
 		linger:           100 * time.Millisecond,
 		output:           DefaultOutputLimits,
 		maxConns:         defaultMaxConns,
+		subscriberWait:   2 * time.Second,
 	}
 }
 
@@ -110,8 +113,9 @@ type Kernel struct {
 	served   atomic.Bool
 
 	// Owned by the worker goroutine.
-	count int
-	hist  history
+	count        int
+	hist         history
+	subscriberIn bool // awaitSubscriber has returned once
 }
 
 // New validates cfg and binds the kernel's five sockets. Ports given as 0
@@ -242,6 +246,29 @@ func (k *Kernel) Interrupt() bool {
 	return true
 }
 
+// awaitSubscriber holds the first shell request until a client has
+// subscribed to IOPub, for at most subscriberWait. A client that starts the
+// kernel connects every channel at once, and its subscription can reach the
+// kernel after its first requests (zmq's slow joiner): the busy and idle
+// statuses of those requests would go to nobody, and jupyter console, which
+// waits for the idle, would wait forever. Later clients check IOPub
+// themselves (jupyter_client's wait_for_ready), so only the first request
+// waits.
+func (k *Kernel) awaitSubscriber() {
+	if k.subscriberIn {
+		return
+	}
+	k.subscriberIn = true
+	t, ok := k.socks.iopub.(zmq4.Topics)
+	if !ok {
+		return
+	}
+	deadline := time.Now().Add(k.opt.subscriberWait)
+	for len(t.Topics()) == 0 && time.Now().Before(deadline) && k.runCtx.Err() == nil {
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // requestStop makes Serve return.
 func (k *Kernel) requestStop() { k.stopOnce.Do(func() { close(k.stop) }) }
 
@@ -255,6 +282,7 @@ func (k *Kernel) work() {
 		case <-k.runCtx.Done():
 			return
 		case req := <-k.shellQ:
+			k.awaitSubscriber()
 			if req.Header.MsgType == "execute_request" && k.aborting.shouldAbort(req.Header.Date, time.Now()) {
 				k.replyAborted(req)
 				continue
