@@ -6,11 +6,9 @@ import (
 	"xprompt/core"
 )
 
-// TestWithXP checks that resizing the X-Prompt tokens keeps every other
-// weight, starts token i as the old token i mod S, and computes the old
-// logits exactly when the count is unchanged and on sequences without
-// X-Prompt tokens.
-func TestWithXP(t *testing.T) {
+// resizeFixture returns a test model, an example and a query, and the
+// X-Prompt sequence built from them.
+func resizeFixture() (Config, *Model, Pair, Pair, *Sequence) {
 	cfg := testConfig()
 	m, _ := New(cfg, 7)
 	rng := core.NewRNG(3)
@@ -18,6 +16,16 @@ func TestWithXP(t *testing.T) {
 	q := randomPair(rng, cfg.ImageSide, 32, "flip")
 	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
 	sx, _ := b.Build([]Pair{ex}, q, ModeXPrompt)
+	return cfg, m, ex, q, sx
+}
+
+// TestWithXP checks that resizing the X-Prompt tokens keeps every other
+// weight, starts token i as the old token i mod S, and computes the old
+// logits exactly when the count is unchanged and on sequences without
+// X-Prompt tokens.
+func TestWithXP(t *testing.T) {
+	cfg, m, ex, q, sx := resizeFixture()
+	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
 	sn, _ := b.Build(nil, q, ModeNone)
 
 	same, err := m.WithXP(cfg.XP)
@@ -61,13 +69,7 @@ func TestWithXP(t *testing.T) {
 // output projections, so the deeper model computes the same logits, that
 // every old layer keeps its weights in order, and that shrinking is refused.
 func TestWithLayers(t *testing.T) {
-	cfg := testConfig()
-	m, _ := New(cfg, 7)
-	rng := core.NewRNG(3)
-	ex := randomPair(rng, cfg.ImageSide, 32, "flip")
-	q := randomPair(rng, cfg.ImageSide, 32, "flip")
-	b := &Builder{Vocab: cfg.Vocab, Text: byteCodec{}, XP: cfg.XP}
-	sx, _ := b.Build([]Pair{ex}, q, ModeXPrompt)
+	cfg, m, _, _, sx := resizeFixture()
 
 	old := cfg.Layers
 	n := 2*old + 1
