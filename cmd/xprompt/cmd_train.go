@@ -286,12 +286,15 @@ func runTrain(args []string) error {
 		if err != nil {
 			return err
 		}
-		from := ""
+		cfg, from := run.Model.Cfg, ""
 		if ck != nil {
 			from = " from " + *initFrom
+			if old := ck.Model.Cfg; old.Layers != cfg.Layers || old.XP != cfg.XP {
+				from += fmt.Sprintf(", resized from %d layers and %d X-Prompt tokens", old.Layers, old.XP)
+			}
 		}
-		fmt.Fprintf(os.Stderr, "training %s%s (%d parameters) for %d steps, batch %d, ablation %q\n",
-			*preset, from, run.Model.Params.Count(), o.Steps, o.Batch, *ablate)
+		fmt.Fprintf(os.Stderr, "training %s%s (%d layers, %d X-Prompt tokens, %d parameters) for %d steps, batch %d, ablation %q\n",
+			cfg.Preset, from, cfg.Layers, cfg.XP, run.Model.Params.Count(), o.Steps, o.Batch, *ablate)
 	}
 	if dev != core.CPU {
 		if err := run.MoveTo(dev); err != nil {
