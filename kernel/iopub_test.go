@@ -131,3 +131,31 @@ func TestFirstRequestWaitsForSubscriber(t *testing.T) {
 		t.Error("the first request did not succeed")
 	}
 }
+
+// TestTrace: WithTrace logs each message received, replied and published,
+// with the ids that tie them together.
+func TestTrace(t *testing.T) {
+	h := startKernel(t, WithTrace())
+	c := h.dial()
+	pub, rep := c.execute("out traced", nil)
+	id := parentID(rep)
+	log := h.log.String()
+	for _, want := range []string{
+		"trace: received execute_request on shell (id " + id + ")",
+		"trace: replied execute_reply on shell (parent " + id + ")",
+		"trace: published status (parent " + id + ")",
+		"trace: published stream (parent " + id + ")",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+	if len(pub) != 4 {
+		t.Errorf("IOPub: %s", msgTypes(pub))
+	}
+	quiet := startKernel(t)
+	quiet.dial().execute("out quiet", nil)
+	if strings.Contains(quiet.log.String(), "trace:") {
+		t.Errorf("a kernel without WithTrace traces:\n%s", quiet.log.String())
+	}
+}

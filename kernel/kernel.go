@@ -35,6 +35,7 @@ type options struct {
 	output           OutputLimits
 	maxConns         int
 	subscriberWait   time.Duration
+	trace            bool
 }
 
 func defaultOptions() options {
@@ -72,6 +73,11 @@ func WithTimeouts(handshake, write time.Duration) Option {
 // WithMaxConnections sets how many connections each socket accepts at once
 // (128 by default); more are closed as they come.
 func WithMaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
+
+// WithTrace logs every message the kernel receives, replies and publishes
+// (type, channel, message and parent ids; no content), for finding what a
+// front end waits for.
+func WithTrace() Option { return func(o *options) { o.trace = true } }
 
 // WithInsecure allows a connection file with an empty key (messages not
 // signed), but only on a loopback address or an ipc socket; the kernel says
@@ -175,7 +181,7 @@ func New(cfg ConnectionInfo, ev display.Evaluator, opts ...Option) (*Kernel, err
 		return nil, err
 	}
 	k.budget = newOutputBudget(o.output)
-	k.pub = &publisher{sock: k.socks.iopub, signer: k.signer, session: k.session, logf: k.logf}
+	k.pub = &publisher{sock: k.socks.iopub, signer: k.signer, session: k.session, logf: k.logf, trace: k.opt.trace}
 	return k, nil
 }
 

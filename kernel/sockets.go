@@ -93,6 +93,9 @@ func (k *Kernel) recvLoop(sock zmq4.Socket, channel string, handle func(*request
 			k.logf("kernel: dropped a message on %s (%d frames): %v", channel, len(zm.Frames), err)
 			continue
 		}
+		if k.opt.trace {
+			k.logf("kernel: trace: received %s on %s (id %s)", m.Header.MsgType, channel, m.Header.MsgID)
+		}
 		handle(&request{message: m, sock: sock, channel: channel})
 	}
 }
@@ -167,6 +170,9 @@ func (k *Kernel) reply(req *request, msgType string, content any) {
 		k.logf("kernel: encoding %s: %v", msgType, err)
 		return
 	}
+	if k.opt.trace {
+		k.logf("kernel: trace: replied %s on %s (parent %s)", msgType, req.channel, req.Header.MsgID)
+	}
 	if err := req.sock.Send(zmq4.NewMsgFrom(frames...)); err != nil {
 		k.logf("kernel: sending %s on %s: %v", msgType, req.channel, err)
 	}
@@ -180,6 +186,7 @@ type publisher struct {
 	signer  *signer
 	session string
 	logf    func(format string, args ...any)
+	trace   bool // log each message published (Kernel WithTrace)
 }
 
 // publish sends one IOPub message whose parent header is parent (the raw
@@ -193,6 +200,9 @@ func (p *publisher) publish(parent json.RawMessage, msgType string, content any)
 		p.logf("kernel: encoding %s: %v", msgType, err)
 		return
 	}
+	if p.trace {
+		p.logf("kernel: trace: published %s (parent %s)", msgType, rawParentID(parent))
+	}
 	if err := p.sock.Send(zmq4.NewMsgFrom(frames...)); err != nil {
 		p.logf("kernel: publishing %s: %v", msgType, err)
 	}
@@ -203,4 +213,15 @@ func (p *publisher) status(parent json.RawMessage, state string) {
 	p.publish(parent, "status", struct {
 		ExecutionState string `json:"execution_state"`
 	}{state})
+}
+
+// rawParentID returns the msg_id of a raw parent header, or "none".
+func rawParentID(raw json.RawMessage) string {
+	var h struct {
+		MsgID string `json:"msg_id"`
+	}
+	if json.Unmarshal(raw, &h) != nil || h.MsgID == "" {
+		return "none"
+	}
+	return h.MsgID
 }

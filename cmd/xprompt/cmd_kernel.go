@@ -24,6 +24,7 @@ func runKernel(args []string, newEvaluator func() (display.Evaluator, error)) er
 	fs := newFlags("kernel", "--connection-file FILE | install [--user | --prefix DIR] [--name NAME]")
 	connFile := fs.String("connection-file", "", "the connection file Jupyter writes for the kernel (required)")
 	insecure := fs.Bool("insecure", false, "accept a connection file with an empty key (unsigned messages), on a loopback address only")
+	trace := fs.Bool("trace", os.Getenv("XPROMPT_KERNEL_TRACE") != "", "log every message received, replied and published (type, channel, ids) to stderr; default: set when $XPROMPT_KERNEL_TRACE is")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -40,6 +41,9 @@ func runKernel(args []string, newEvaluator func() (display.Evaluator, error)) er
 	var opts []kernel.Option
 	if *insecure {
 		opts = append(opts, kernel.WithInsecure())
+	}
+	if *trace {
+		opts = append(opts, kernel.WithTrace())
 	}
 	return kernel.Run(context.Background(), *connFile, ev, os.Stderr, opts...)
 }

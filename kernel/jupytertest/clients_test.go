@@ -172,12 +172,14 @@ func testScript(t *testing.T, e *Env, name string, checks int) {
 
 // testConsole pipes three cells into jupyter console: a declaration, a
 // print and an expression. The console shows the printed line and the
-// value as Out[3], and shuts the kernel down at end of input.
+// value as Out[3], and shuts the kernel down at end of input. The kernel
+// traces its messages into the output, shown if the test fails.
 func testConsole(t *testing.T, e *Env) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := e.Command(ctx, "-m", "jupyter_console", "--kernel", KernelName, "--simple-prompt")
 	cmd.Stdin = strings.NewReader("x := 20\nfmt.Println(\"printed\", x+1)\nx * 2\n")
+	cmd.Env = append(cmd.Env, "XPROMPT_KERNEL_TRACE=1") // on failure, the output shows what the kernel sent
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	t.Logf("jupyter console: %.1fs", time.Since(start).Seconds())
