@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/go-zeromq/zmq4"
 	"io"
 	"log"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"xprompt/display"
+
+	"github.com/go-zeromq/zmq4"
 )
 
 // ImplementationVersion is reported in kernel_info_reply.
