@@ -50,4 +50,10 @@
 // prompts (metrics.ClusterMean), and differences between rows (X-Prompt −
 // no context, …) are paired per query and clustered the same way. Means
 // over families take √(Σ SE²)/K.
+//
+// Comparing models. Two tables of the same draw (the same seeds, prompts,
+// queries and settings) answer the same queries, so two models, or one
+// model under two settings, compare paired per query: Compare (`xprompt
+// compare A B`) gives B − A per family and group, clustered by prompt, with
+// how many queries rose and fell, and refuses tables drawn differently.
 package protocol

@@ -55,6 +55,8 @@ func TestBadArgumentsAreUsageErrors(t *testing.T) {
 		{"demo", "stray"},
 		{"eval", "--queries", "-5"},
 		{"export", "only-one"},
+		{"compare", "only-one"},
+		{"compare", dir, dir, "--method", "bogus"},
 		{"bench", "gemm", "--threads", "0"},
 		{"bench", "attention", "--iters", "0"},
 		{"bench", "gen", "--threads", "0"},
