@@ -22,6 +22,7 @@ func init() {
 		"CausalTrained":        reflect.ValueOf(protocol.CausalTrained),
 		"Ceiling":              reflect.ValueOf(protocol.Ceiling),
 		"CheckDevelopmentSeed": reflect.ValueOf(protocol.CheckDevelopmentSeed),
+		"Compare":              reflect.ValueOf(protocol.Compare),
 		"Comparisons":          reflect.ValueOf(&protocol.Comparisons).Elem(),
 		"CopyInput":            reflect.ValueOf(protocol.CopyInput),
 		"DefaultOptions":       reflect.ValueOf(protocol.DefaultOptions),
@@ -36,6 +37,7 @@ func init() {
 		"MinPrompts":           reflect.ValueOf(constant.MakeFromLiteral("10", token.INT, 0)),
 		"NoContext":            reflect.ValueOf(protocol.NoContext),
 		"PSNRCap":              reflect.ValueOf(constant.MakeFromLiteral("100", token.INT, 0)),
+		"ReadTable":            reflect.ValueOf(protocol.ReadTable),
 		"RegionMask":           reflect.ValueOf(protocol.RegionMask),
 		"RegionPSNR":           reflect.ValueOf(protocol.RegionPSNR),
 		"Reserved":             reflect.ValueOf(protocol.Reserved),
@@ -65,6 +67,8 @@ func init() {
 		"Split":        reflect.ValueOf((*protocol.Split)(nil)),
 		"Table":        reflect.ValueOf((*protocol.Table)(nil)),
 		"TrainedModer": reflect.ValueOf((*protocol.TrainedModer)(nil)),
+		"Versus":       reflect.ValueOf((*protocol.Versus)(nil)),
+		"VersusRow":    reflect.ValueOf((*protocol.VersusRow)(nil)),
 
 		// interface wrapper definitions
 		"_Generator":    reflect.ValueOf((*_xprompt_protocol_Generator)(nil)),
