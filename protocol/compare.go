@@ -90,6 +90,15 @@ func Compare(a, b *Table, m Method) (*Versus, error) {
 		if !ok || t.Seed != s.Seed {
 			return nil, fmt.Errorf("compare: %s prompt %d query %d (seed %d) has no match in the second table", s.Family, s.Prompt, s.Query, s.Seed)
 		}
+		_, okA := s.PSNR[m]
+		_, okB := t.PSNR[m]
+		if !okA || !okB {
+			which := "first"
+			if okA {
+				which = "second"
+			}
+			return nil, fmt.Errorf("compare: %s prompt %d query %d has no %s score in the %s table", s.Family, s.Prompt, s.Query, m, which)
+		}
 		pairs[s.Family] = append(pairs[s.Family], [2]QueryScore{s, t})
 	}
 	if len(a.Scores) != len(b.Scores) {
@@ -108,6 +117,9 @@ func Compare(a, b *Table, m Method) (*Versus, error) {
 		image, region = nil, nil
 	}
 	for _, fam := range families {
+		if len(pairs[fam]) == 0 {
+			return nil, fmt.Errorf("compare: family %s has a row but no queries", fam)
+		}
 		if groupOf[fam] != group {
 			flush()
 			group = groupOf[fam]

@@ -140,12 +140,21 @@ func TestCompareRefusesDifferentDraws(t *testing.T) {
 		"query seed":   func(b *Table) { b.Scores[3].Seed = 99 },
 		"extra query":  func(b *Table) { b.Scores = append(b.Scores, b.Scores[0]) },
 		"method":       func(b *Table) { b.Methods = []Method{CopyInput, NoContext} },
+		"no score":     func(b *Table) { delete(b.Scores[2].PSNR, XPrompt) },
 	} {
 		a, b := versusTables(same)
 		spoil(b)
 		if _, err := Compare(a, b, XPrompt); err == nil {
 			t.Errorf("%s: two tables drawn differently were compared", name)
 		}
+	}
+	// A family row without queries (a hand-edited table) is an error, not a panic.
+	a, b := versusTables(same)
+	for _, x := range []*Table{a, b} {
+		x.Rows = append(x.Rows, Row{Group: "g2", Family: "f4", Scope: ScopeImage})
+	}
+	if _, err := Compare(a, b, XPrompt); err == nil || !strings.Contains(err.Error(), "f4") {
+		t.Errorf("a family without queries: %v", err)
 	}
 }
 
