@@ -289,14 +289,7 @@ func (v *Versus) Markdown() string {
 		"gain = X-Prompt − no context within each table.\n\n", orDash(v.A), orDash(v.B), v.Setup, v.Method.Title())
 	b.WriteString("| family | A | B | B − A | B higher / lower | gain A | gain B |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range v.Rows {
-		label := r.Family
-		if label == "" {
-			label = "**" + r.Group + " mean**"
-		}
-		if r.Scope == ScopeRegion {
-			label += " (changed region)"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d / %d of %d | %s | %s |\n", label, r.A, r.B, signed(r.Diff), r.Diff.Higher, r.Lower, r.A.N,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d / %d of %d | %s | %s |\n", rowLabel(r.Group, r.Family, r.Scope), r.A, r.B, signed(r.Diff), r.Diff.Higher, r.Lower, r.A.N,
 			gainString(r.GainA), gainString(r.GainB))
 	}
 	return b.String()

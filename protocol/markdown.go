@@ -48,13 +48,7 @@ func (t *Table) Markdown() string {
 	b.WriteString("\n")
 	notes := map[string]string{}
 	for _, r := range t.Rows {
-		label := r.Family
-		if label == "" {
-			label = "**" + r.Group + " mean**"
-		}
-		if r.Scope == ScopeRegion {
-			label += " (changed region)"
-		}
+		label := rowLabel(r.Group, r.Family, r.Scope)
 		if r.Note != "" && r.Scope == ScopeImage {
 			label += " †"
 			notes[r.Family] = r.Note
@@ -99,6 +93,19 @@ func comparison(name string) Comparison {
 		}
 	}
 	panic("protocol: unknown comparison " + name)
+}
+
+// rowLabel names a table row: the family, or the group's mean in bold, with
+// the scope when it is the changed region.
+func rowLabel(group, family, scope string) string {
+	label := family
+	if label == "" {
+		label = "**" + group + " mean**"
+	}
+	if scope == ScopeRegion {
+		label += " (changed region)"
+	}
+	return label
 }
 
 // signed formats a difference with its sign.
