@@ -120,3 +120,24 @@ func excludes(name, why string, others ...string) argRule {
 		return nil
 	}
 }
+
+// parseInterspersed parses flags that may come before, between or after the
+// positional arguments (file names), returning the positional ones in order ("--" ends
+// flag parsing).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args, anyArgs); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args)-len(rest) > 0 && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

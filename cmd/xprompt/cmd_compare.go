@@ -19,7 +19,7 @@ func runCompare(args []string) error {
 	fs := newFlags("compare", "A B [--method xprompt] [--json]   (A, B: xprompt evaluate --out folders)")
 	method := fs.String("method", string(protocol.XPrompt), "the method compared (a column of both tables: xprompt, no_context, causal_trained, …)")
 	asJSON := fs.Bool("json", false, "print the comparison as JSON")
-	paths, err := parseMetricsArgs(fs, args)
+	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}

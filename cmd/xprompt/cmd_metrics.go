@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 
@@ -18,7 +17,7 @@ func init() {
 func runMetrics(args []string) error {
 	fs := newFlags("metrics", "A.png B.png [--json]")
 	asJSON := fs.Bool("json", false, `print {"psnr":…,"ssim":…,"rmse":…} (psnr null for identical images)`)
-	files, err := parseMetricsArgs(fs, args)
+	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
@@ -50,25 +49,4 @@ func runMetrics(args []string) error {
 	}
 	fmt.Fprintln(os.Stdout, s)
 	return nil
-}
-
-// parseMetricsArgs parses the metrics flags, which may come before, between
-// or after the file arguments, returning the positional ones in order ("--" ends
-// flag parsing).
-func parseMetricsArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args, anyArgs); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args)-len(rest) > 0 && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
