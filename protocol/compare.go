@@ -76,7 +76,7 @@ func Compare(a, b *Table, m Method) (*Versus, error) {
 		return nil, err
 	}
 	if !a.has(m) || !b.has(m) {
-		return nil, fmt.Errorf("compare: method %q is not in both tables (%v; %v)", m, a.Methods, b.Methods)
+		return nil, fmt.Errorf("method %q is not in both tables (%v; %v)", m, a.Methods, b.Methods)
 	}
 	byKey := map[queryKey]QueryScore{}
 	for _, s := range b.Scores {
@@ -88,7 +88,7 @@ func Compare(a, b *Table, m Method) (*Versus, error) {
 	for _, s := range a.Scores {
 		t, ok := byKey[queryKey{s.Family, s.Prompt, s.Query}]
 		if !ok || t.Seed != s.Seed {
-			return nil, fmt.Errorf("compare: %s prompt %d query %d (seed %d) has no match in the second table", s.Family, s.Prompt, s.Query, s.Seed)
+			return nil, fmt.Errorf("%s prompt %d query %d (seed %d) has no match in the second table", s.Family, s.Prompt, s.Query, s.Seed)
 		}
 		_, okA := s.PSNR[m]
 		_, okB := t.PSNR[m]
@@ -97,12 +97,12 @@ func Compare(a, b *Table, m Method) (*Versus, error) {
 			if okA {
 				which = "second"
 			}
-			return nil, fmt.Errorf("compare: %s prompt %d query %d has no %s score in the %s table", s.Family, s.Prompt, s.Query, m, which)
+			return nil, fmt.Errorf("%s prompt %d query %d has no %s score in the %s table", s.Family, s.Prompt, s.Query, m, which)
 		}
 		pairs[s.Family] = append(pairs[s.Family], [2]QueryScore{s, t})
 	}
 	if len(a.Scores) != len(b.Scores) {
-		return nil, fmt.Errorf("compare: %d queries against %d", len(a.Scores), len(b.Scores))
+		return nil, fmt.Errorf("%d queries against %d", len(a.Scores), len(b.Scores))
 	}
 	var group string
 	var image, region, all []VersusRow
@@ -118,7 +118,7 @@ func Compare(a, b *Table, m Method) (*Versus, error) {
 	}
 	for _, fam := range families {
 		if len(pairs[fam]) == 0 {
-			return nil, fmt.Errorf("compare: family %s has a row but no queries", fam)
+			return nil, fmt.Errorf("family %s has a row but no queries", fam)
 		}
 		if groupOf[fam] != group {
 			flush()
@@ -168,12 +168,12 @@ func sameDraw(a, b *Table) error {
 	da := draw{a.Split, a.FirstSeed, a.LastSeed, a.Prompts, a.Queries, a.Examples, a.HideInstruction, a.SharedParams}
 	db := draw{b.Split, b.FirstSeed, b.LastSeed, b.Prompts, b.Queries, b.Examples, b.HideInstruction, b.SharedParams}
 	if da != db {
-		return fmt.Errorf("compare: the tables drew different queries: %s against %s", setup(a), setup(b))
+		return fmt.Errorf("the tables drew different queries: %s against %s", setup(a), setup(b))
 	}
 	fa, _ := a.families()
 	fb, _ := b.families()
 	if strings.Join(fa, ",") != strings.Join(fb, ",") {
-		return fmt.Errorf("compare: different families: %s against %s", strings.Join(fa, ","), strings.Join(fb, ","))
+		return fmt.Errorf("different families: %s against %s", strings.Join(fa, ","), strings.Join(fb, ","))
 	}
 	return nil
 }
