@@ -83,6 +83,6 @@ func TestTerminalModelMagics(t *testing.T) {
 	pos = scr.waitFor(t, pos, "error: panic: %attn: ")
 	pos = scr.waitFor(t, pos, Prompt)
 	typeIn("m.Model.Cfg.Preset\r")
-	scr.waitFor(t, pos, "\n\"tiny\"\n") // a string result is shown quoted
-	term.exit()
+	pos = scr.waitFor(t, pos, "\n\"tiny\"\n") // a string result is shown quoted
+	term.exit(pos)
 }

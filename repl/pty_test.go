@@ -135,10 +135,14 @@ func (term *terminal) typeIn(s string) {
 	}
 }
 
-// exit types Ctrl-D and waits for the REPL to exit with status 0.
-func (term *terminal) exit() {
+// exit waits for the prompt after screen position pos, types Ctrl-D and
+// waits for the REPL to exit with status 0. The prompt is drawn once
+// readline has the terminal in raw mode; a Ctrl-D typed before that, while
+// the terminal is still in cooked mode, can be taken by the line discipline.
+func (term *terminal) exit(pos int) {
 	t := term.t
 	t.Helper()
+	term.scr.waitFor(t, pos, Prompt)
 	term.typeIn("\x04")
 	select {
 	case err := <-term.done:
@@ -205,5 +209,5 @@ func TestTerminal(t *testing.T) {
 		t.Errorf("the cleared line ran")
 	}
 	// Ctrl-D exits with status 0.
-	term.exit()
+	term.exit(pos)
 }
