@@ -222,7 +222,7 @@ func checkSumTo(c *checker) {
 			}
 			out := c.dev(out0, tc.out...)
 			c.be.SumTo(c.dev(x, tc.x...), out, tc.accumulate)
-			c.near("out", tc.out, c.host(out), refSumTo(f64(x), tc.x, tc.out, init))
+			c.nearWithin("out", tc.out, c.host(out), refSumTo(f64(x), tc.x, tc.out, init), sumRounding(f64(x), tc.x, tc.out, init))
 		})
 	}
 }

@@ -128,6 +128,27 @@ func refRMSNormBackward(x, w, rstd, g, gx0, gw0 []float64) (gx, gw []float64) {
 	return gx, gw
 }
 
+// rmsNormBackwardRounding returns, per element of refRMSNormBackward's gx,
+// the float32 rounding of its terms: 8u times gx0, rstd·g·w and
+// rstd³·x·Σ|g·w·x|/d in magnitude (the order of the roundings of one
+// element, each relative to the term it rounds). Where rstd is large the
+// terms dwarf their difference.
+func rmsNormBackwardRounding(x, w, rstd, g, gx0 []float64) []float64 {
+	d := len(w)
+	out := make([]float64, len(x))
+	for r, rs := range rstd {
+		var dot float64
+		for i := 0; i < d; i++ {
+			dot += math.Abs(g[r*d+i] * w[i] * x[r*d+i])
+		}
+		for i := 0; i < d; i++ {
+			j := r*d + i
+			out[j] = 8 * unitRoundoff * (math.Abs(gx0[j]) + rs*math.Abs(g[j]*w[i]) + rs*rs*rs*math.Abs(x[j])*dot/float64(d))
+		}
+	}
+	return out
+}
+
 // refLayerNorm returns y = (x − μ)·r·w + b, μ and r = 1/√(var + eps) per row
 // (biased variance); nil w means 1 and nil b means 0.
 func refLayerNorm(x, w, b []float64, d int, eps float64) (y, mean, rstd []float64) {
@@ -193,6 +214,52 @@ func refLayerNormBackward(x, w, mean, rstd, g, gx0, gw0, gb0 []float64, d int) (
 		}
 	}
 	return gx, gw, gb
+}
+
+// layerNormRounding returns, per element of refLayerNorm's y, the float32
+// rounding of x − mean carried into y: 4u·rstd·(|x| + |mean|), times |w|
+// where there is a weight. Inputs far from zero (offset 3) make x − mean a
+// difference of larger terms.
+func layerNormRounding(x, w, mean, rstd []float64, d int) []float64 {
+	out := make([]float64, len(x))
+	for j, v := range x {
+		r := j / d
+		out[j] = 4 * unitRoundoff * rstd[r] * (math.Abs(v) + math.Abs(mean[r]))
+		if w != nil {
+			out[j] *= math.Abs(w[j%d])
+		}
+	}
+	return out
+}
+
+// layerNormBackwardRounding returns, per element of refLayerNormBackward's
+// gx, the float32 rounding of its terms: 8u times gx0 and rstd times gh, the
+// row mean of |gh| and (|x̂| plus the rounding of x − mean, amplified by
+// rstd) times the row mean of |gh·x̂|, in magnitude. Where rstd is large
+// (small inputs, small eps) the terms dwarf their difference.
+func layerNormBackwardRounding(x, w, mean, rstd, g, gx0 []float64, d int) []float64 {
+	out := make([]float64, len(x))
+	for r, rs := range rstd {
+		var mg, mgx float64
+		for i := 0; i < d; i++ {
+			gh := math.Abs(g[r*d+i])
+			if w != nil {
+				gh *= w[i]
+			}
+			mg += gh / float64(d)
+			mgx += gh * math.Abs(x[r*d+i]-mean[r]) * rs / float64(d)
+		}
+		for i := 0; i < d; i++ {
+			j := r*d + i
+			gh := math.Abs(g[j])
+			if w != nil {
+				gh *= w[i]
+			}
+			xh := math.Abs(x[j]-mean[r])*rs + rs*(math.Abs(x[j])+math.Abs(mean[r]))
+			out[j] = 8 * unitRoundoff * (math.Abs(gx0[j]) + rs*(gh+mg+xh*mgx))
+		}
+	}
+	return out
 }
 
 // refSwiGLU returns silu(a)·b for rows x = [a | b] of width 2h.

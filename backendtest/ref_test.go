@@ -220,3 +220,16 @@ func TestReferenceAttentionGradients(t *testing.T) {
 	closeTo(t, "gk", gk, numGrad(k, g, func(k []float64) []float64 { return out(q, k, v) }), fdTol)
 	closeTo(t, "gv", gv, numGrad(v, g, func(v []float64) []float64 { return out(q, k, v) }), fdTol)
 }
+
+// TestSumRounding checks the rounding allowance of a sum on values worked by
+// hand: x of shape [2 2] summed over its rows, so output 0 adds 1 and 2 to
+// init 0.5 (partial sums 1.5, 3.5) and output 1 adds −1 and 0 to 0 (−1, −1).
+func TestSumRounding(t *testing.T) {
+	got := sumRounding([]float64{1, -1, 2, 0}, []int{2, 2}, []int{2}, []float64{0.5, 0})
+	want := []float64{4 * unitRoundoff * math.Sqrt(1.5*1.5+3.5*3.5), 4 * unitRoundoff * math.Sqrt(2)}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12*want[i] {
+			t.Errorf("sumRounding output %d = %g, want %g", i, got[i], want[i])
+		}
+	}
+}

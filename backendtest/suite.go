@@ -290,6 +290,14 @@ func (c *checker) ints(n, hi int) []int32 {
 // near reports the elements of got (an output of the given shape) that
 // differ from want by more than the primitive's tolerance for output.
 func (c *checker) near(output string, shape []int, got []float32, want []float64) {
+	c.nearWithin(output, shape, got, want, nil)
+}
+
+// nearWithin is near with the bound of element i widened by rounding[i]:
+// the float32 rounding that no summation order avoids where an output is a
+// long sum or a difference of terms much larger than itself (see doc.go).
+// A nil rounding widens nothing.
+func (c *checker) nearWithin(output string, shape []int, got []float32, want, rounding []float64) {
 	tl := tolFor(c.prim, output)
 	if len(got) != len(want) {
 		c.failf("%s has %d values, want %d", output, len(got), len(want))
@@ -298,11 +306,15 @@ func (c *checker) near(output string, shape []int, got []float32, want []float64
 	bad := 0
 	for i, w := range want {
 		g := float64(got[i])
-		c.record(g, w, tl.bound(w))
-		if ok, d := tl.accepts(g, w); !ok {
+		et := tl
+		if rounding != nil {
+			et.Atol += rounding[i]
+		}
+		c.record(g, w, et.bound(w))
+		if ok, d := et.accepts(g, w); !ok {
 			if bad < maxReports {
-				c.failf("%s%v = %.9g, want %.9g (|diff| %.3g > tol %.3g = %g + %g·|ref|)",
-					output, unravel(i, shape), g, w, d, tl.bound(w), tl.Atol, tl.Rtol)
+				c.failf("%s%v = %.9g, want %.9g (|diff| %.3g > tol %.3g = %g + %g·|ref|%s)",
+					output, unravel(i, shape), g, w, d, et.bound(w), tl.Atol, tl.Rtol, roundingNote(rounding, i))
 			}
 			bad++
 		}
@@ -310,6 +322,14 @@ func (c *checker) near(output string, shape []int, got []float32, want []float64
 	if bad > maxReports {
 		c.failf("%s: %d of %d values out of tolerance in all", output, bad, len(want))
 	}
+}
+
+// roundingNote names the rounding allowance of element i in a mismatch.
+func roundingNote(rounding []float64, i int) string {
+	if rounding == nil {
+		return ""
+	}
+	return fmt.Sprintf(" + rounding %.3g", rounding[i])
 }
 
 // nearScalar reports a scalar output outside tolerance.

@@ -1,6 +1,7 @@
 package backendtest
 
 import (
+	"math"
 	"os"
 	"reflect"
 	"regexp"
@@ -71,6 +72,37 @@ type sumToOverwrites struct{ core.Backend }
 
 func (b sumToOverwrites) SumTo(x, out *core.Tensor, _ bool) { b.Backend.SumTo(x, out, false) }
 
+// The outputs whose bound adds their rounding (see doc.go) must still
+// reject reduced precision: these round them to bfloat16 (8 significant
+// bits), as a kernel accumulating in it would.
+
+func toBFloat16(t *core.Tensor) {
+	for i, v := range t.Data {
+		t.Data[i] = math.Float32frombits(math.Float32bits(v) &^ 0xffff)
+	}
+}
+
+type sumToBFloat16 struct{ core.Backend }
+
+func (b sumToBFloat16) SumTo(x, out *core.Tensor, acc bool) {
+	b.Backend.SumTo(x, out, acc)
+	toBFloat16(out)
+}
+
+type rmsNormBackwardBFloat16 struct{ core.Backend }
+
+func (b rmsNormBackwardBFloat16) RMSNormBackward(x, w, rstd, gy, gx, gw *core.Tensor) {
+	b.Backend.RMSNormBackward(x, w, rstd, gy, gx, gw)
+	toBFloat16(gx)
+}
+
+type layerNormBFloat16 struct{ core.Backend }
+
+func (b layerNormBFloat16) LayerNorm(x, w, bias, y, mean, rstd *core.Tensor, eps float32) {
+	b.Backend.LayerNorm(x, w, bias, y, mean, rstd, eps)
+	toBFloat16(y)
+}
+
 type layerNormBackwardNoBias struct{ core.Backend }
 
 func (b layerNormBackwardNoBias) LayerNormBackward(x, w, mean, rstd, gy, gx, gw, _ *core.Tensor) {
@@ -115,6 +147,9 @@ func TestBrokenBackendsFail(t *testing.T) {
 		{crossEntropyNoWeights{ops.CPU}, "CrossEntropy", "Softmax", "loss ="},
 		{gemmIgnoresBeta{ops.CPU}, "Gemm", "SumTo", "alpha beta"},
 		{sumToOverwrites{ops.CPU}, "SumTo", "Gemm", "accumulate=true"},
+		{sumToBFloat16{ops.CPU}, "SumTo", "SumSquares", `case "[100 64]→[] accumulate=true": out[]`},
+		{rmsNormBackwardBFloat16{ops.CPU}, "RMSNormBackward", "RMSNorm", "gx["},
+		{layerNormBFloat16{ops.CPU}, "LayerNorm", "LayerNormBackward", "y["},
 		{layerNormBackwardNoBias{ops.CPU}, "LayerNormBackward", "LayerNorm", "gb["},
 		{adamWNoBiasCorrection{ops.CPU}, "AdamW", "SumSquares", "p["},
 		{nearestFirstCode{ops.CPU}, "NearestCodes", "GatherRows", "is nearer"},
