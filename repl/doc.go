@@ -3,8 +3,9 @@
 // (github.com/chzyer/readline).
 //
 // On a terminal it shows ">>> " and, while a cell is incomplete (an open
-// brace, a trailing operator), "... ". Ctrl-C interrupts a running cell (its context is cancelled) or
-// clears the line being typed; Ctrl-D on an empty line exits. History is
+// brace, a trailing operator), "... ". Ctrl-C interrupts a running cell (its
+// context is cancelled) or clears the line being typed; Ctrl-D on an empty
+// line exits, and a Ctrl-D typed while a cell runs is ignored. History is
 // kept in $XDG_STATE_HOME/xprompt/history, or ~/.xprompt_history.
 //
 // Results and displays print as text; images are drawn inline with 24-bit

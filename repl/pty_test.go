@@ -211,3 +211,24 @@ func TestTerminal(t *testing.T) {
 	// Ctrl-D exits with status 0.
 	term.exit(pos)
 }
+
+// TestTerminalCtrlDDuringCell types Ctrl-D while a cell runs (the terminal
+// in cooked mode) and Ctrl-Space at the prompt: both are ignored, the next
+// cells run, and a Ctrl-D at the prompt still exits.
+func TestTerminalCtrlDDuringCell(t *testing.T) {
+	term := startTerminal(t)
+	scr, typeIn := term.scr, term.typeIn
+	pos := scr.waitFor(t, 0, Prompt)
+	typeIn("time.Sleep(time.Second); 6 * 7\r")
+	time.Sleep(300 * time.Millisecond)
+	typeIn("\x04")
+	pos = scr.waitFor(t, pos, "\n42\n")
+	pos = scr.waitFor(t, pos, Prompt)
+	typeIn("1 + 2\r")
+	pos = scr.waitFor(t, pos, "\n3\n")
+	pos = scr.waitFor(t, pos, Prompt)
+	typeIn("\x00")
+	typeIn("2 + 3\r")
+	pos = scr.waitFor(t, pos, "\n5\n")
+	term.exit(pos)
+}

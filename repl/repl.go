@@ -254,8 +254,8 @@ func (r *loop) terminal() error {
 		Stdout:          r.opts.Out,
 		Stderr:          r.opts.Err,
 	}
+	cfg.Stdin = readline.NewCancelableStdin(&ttyInput{r: r.opts.In})
 	if f, ok := r.opts.In.(*os.File); ok && f != os.Stdin {
-		cfg.Stdin = f
 		fd := int(f.Fd())
 		var state *readline.State
 		cfg.FuncIsTerminal = func() bool { return readline.IsTerminal(fd) }
