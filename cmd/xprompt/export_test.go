@@ -100,3 +100,46 @@ func TestMinLRNeverAbovePeak(t *testing.T) {
 		}
 	}
 }
+
+// TestAverageCommand: average writes (1−W)·A + W·B of two tiny models, one
+// trained on from the other, and refuses a missing file and two models with
+// different tokenizers.
+func TestAverageCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two tiny models")
+	}
+	dir := t.TempDir()
+	pa, pb, out := filepath.Join(dir, "a.ckpt"), filepath.Join(dir, "b.ckpt"), filepath.Join(dir, "avg.xpm")
+	// b is trained on from a, so the two share their tokenizers.
+	if err := commands["train"].run([]string{"--preset", "tiny", "--steps", "2", "--batch", "1", "--quiet", "--out", pa}); err != nil {
+		t.Fatal(err)
+	}
+	if err := commands["train"].run([]string{"--init", pa, "--steps", "2", "--batch", "1", "--seed", "2", "--quiet", "--out", pb}); err != nil {
+		t.Fatal(err)
+	}
+	if err := commands["average"].run([]string{"--weight", "0.25", pa, filepath.Join(dir, "missing.ckpt"), out}); err == nil {
+		t.Fatal("average with a missing model succeeded")
+	}
+	if err := commands["average"].run([]string{"--weight", "0.25", pa, pb, out}); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.ckpt") // from scratch, another seed: its own text tokenizer
+	if err := commands["train"].run([]string{"--preset", "tiny", "--steps", "1", "--batch", "1", "--seed", "5", "--quiet", "--out", other}); err != nil {
+		t.Fatal(err)
+	}
+	if err := commands["average"].run([]string{pa, other, filepath.Join(dir, "x.xpm")}); err == nil || !strings.Contains(err.Error(), "different tokenizers") {
+		t.Fatalf("average of models with different tokenizers: %v, want an error naming them", err)
+	}
+	var vals []float32
+	for _, p := range []string{pa, pb, out} {
+		ck, err := model.Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, ck.Model.Params.List()[0].Data[0])
+	}
+	want := 0.75*vals[0] + 0.25*vals[1]
+	if absDiff(vals[2], want) > 1e-3*(1+absDiff(want, 0)) || vals[0] == vals[1] {
+		t.Fatalf("average wrote %g from %g and %g, want %g", vals[2], vals[0], vals[1], want)
+	}
+}

@@ -15,6 +15,7 @@ import (
 func init() {
 	Symbols["xprompt/model/model"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Average":            reflect.ValueOf(model.Average),
 		"BOI":                reflect.ValueOf(model.BOI),
 		"BOS":                reflect.ValueOf(model.BOS),
 		"BenchDecode":        reflect.ValueOf(model.BenchDecode),
