@@ -201,6 +201,26 @@ func refSumTo(x []float64, xs []int, os []int, init []float64) []float64 {
 	return out
 }
 
+// sumRounding returns, per output of refSumTo's reduction, the rounding a
+// float32 sum may carry: 4u·√(Σ s²) over the partial sums s of adding init
+// and then x in order. Each addition rounds its partial sum by up to u·|s|,
+// with random sign on random inputs; these add like a random walk of
+// standard deviation u·√(Σ s²/3), and 4u·√(Σ s²) is about seven of them.
+// Orders that add in a tree have smaller partial sums and so less rounding.
+func sumRounding(x []float64, xs, os []int, init []float64) []float64 {
+	partial, squares := make([]float64, size(os)), make([]float64, size(os))
+	copy(partial, init)
+	for i, v := range x {
+		o := broadcastIndex(unravel(i, xs), os)
+		partial[o] += v
+		squares[o] += partial[o] * partial[o]
+	}
+	for o := range squares {
+		squares[o] = 4 * unitRoundoff * math.Sqrt(squares[o])
+	}
+	return squares
+}
+
 // refPermute returns init (or zeros) plus x (shape xs) with axes reordered:
 // out axis i is x axis perm[i].
 func refPermute(x []float64, xs []int, perm []int, init []float64) ([]float64, []int) {

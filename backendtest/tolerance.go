@@ -69,26 +69,6 @@ var tolerances = map[string]tol{
 // by at most this fraction of itself.
 const unitRoundoff = 0x1p-24
 
-// sumRounding returns, per output of refSumTo's reduction, the rounding a
-// float32 sum may carry: 4u·√(Σ s²) over the partial sums s of adding init
-// and then x in order. Each addition rounds its partial sum by up to u·|s|,
-// with random sign on random inputs; these add like a random walk of
-// standard deviation u·√(Σ s²/3), and 4u·√(Σ s²) is about seven of them.
-// Orders that add in a tree have smaller partial sums and so less rounding.
-func sumRounding(x []float64, xs, os []int, init []float64) []float64 {
-	partial, squares := make([]float64, size(os)), make([]float64, size(os))
-	copy(partial, init)
-	for i, v := range x {
-		o := broadcastIndex(unravel(i, xs), os)
-		partial[o] += v
-		squares[o] += partial[o] * partial[o]
-	}
-	for o := range squares {
-		squares[o] = 4 * unitRoundoff * math.Sqrt(squares[o])
-	}
-	return squares
-}
-
 // tolFor returns the bound of one output of a primitive.
 func tolFor(prim, output string) tol {
 	if t, ok := tolerances[prim+"."+output]; ok {
