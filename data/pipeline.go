@@ -72,6 +72,11 @@ type Config struct {
 	// it in the same region (tasks.Family.Bind), so that the example shows
 	// where the query's goes; drawn apart, it shows only what the stamp is.
 	StampShared float64 `json:",omitempty"`
+	// DropWords is the probability that each instruction token is laid out
+	// as model.UnknownText instead (word dropout): the model learns to read
+	// what an instruction's other words and the example say when a word is
+	// one it does not know, as held-out instructions hold (model.Builder.Known).
+	DropWords float64 `json:",omitempty"`
 	// ForeignInstruction is the probability that a sequence whose example
 	// shows its query's operation (see Determined) carries, on every
 	// example and the query, the instructions of a seen family of another
@@ -454,7 +459,13 @@ func (p *Pipeline) Sequences(rng *rand.Rand, n int) ([]*model.Sequence, error) {
 				ps[j].Instruction = ""
 			}
 		}
-		s, err := p.Builder.Build(ps[1:], ps[0], p.Cfg.Mode)
+		b := p.Builder
+		if p.Cfg.DropWords > 0 { // no draw at 0: old seeds give the same data
+			drop := *p.Builder
+			drop.DropWord = func() bool { return rng.Float64() < p.Cfg.DropWords }
+			b = &drop
+		}
+		s, err := b.Build(ps[1:], ps[0], p.Cfg.Mode)
 		if err != nil {
 			return nil, fmt.Errorf("family %s: %w", g[0].Family, err)
 		}

@@ -348,3 +348,76 @@ func TestPaletteShared(t *testing.T) {
 		t.Errorf("palette shared ½: %d of %d palette sequences hold one set of colours, want about half", same, palettes)
 	}
 }
+
+// TestDropWords: at 0 the sequences are the default's token for token; at 1
+// every instruction token is the unknown word and nothing else changes; at
+// 0.3 about 30 % of them are.
+func TestDropWords(t *testing.T) {
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inInstruction := func(s *model.Sequence) []bool {
+		inst, in, out := cfg.Vocab.Tok(model.Inst), cfg.Vocab.Tok(model.In), cfg.Vocab.Tok(model.Out)
+		mark, on := make([]bool, len(s.Tokens)), false
+		for i, tok := range s.Tokens {
+			switch tok {
+			case inst:
+				on = true
+			case in, out:
+				on = false
+			default:
+				mark[i] = on
+			}
+		}
+		return mark
+	}
+	base := imageSequences(t, DefaultConfig(), cfg)
+	for _, rate := range []float64{0, 1} {
+		dc := DefaultConfig()
+		dc.DropWords = rate
+		for i, s := range imageSequences(t, dc, cfg) {
+			b := base[i]
+			if !slices.Equal(s.Seg, b.Seg) {
+				t.Fatalf("drop %v: sequence %d has another layout", rate, i)
+			}
+			mark := inInstruction(b)
+			for j, tok := range s.Tokens {
+				switch {
+				case !mark[j] && tok != b.Tokens[j]:
+					t.Fatalf("drop %v: sequence %d token %d outside an instruction changed", rate, i, j)
+				case mark[j] && rate == 1 && tok != model.UnknownText:
+					t.Fatalf("drop 1: sequence %d instruction token %d is %s", i, j, cfg.Vocab.Name(tok))
+				case mark[j] && rate == 0 && tok != b.Tokens[j]:
+					t.Fatalf("drop 0: sequence %d instruction token %d changed", i, j)
+				}
+			}
+		}
+	}
+	dc := DefaultConfig()
+	dc.DropWords = 0.3
+	p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs, err := p.Sequences(rand.New(rand.NewPCG(5, 6)), 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped, words := 0, 0
+	for _, s := range seqs {
+		for j, on := range inInstruction(s) {
+			if on {
+				words++
+				if s.Tokens[j] == model.UnknownText {
+					dropped++
+				}
+			}
+		}
+	}
+	// Binomial: 30 % within 5 standard deviations of the share.
+	share, sd := float64(dropped)/float64(words), math.Sqrt(0.3*0.7/float64(words))
+	if math.Abs(share-0.3) > 5*sd {
+		t.Fatalf("drop 0.3: %d of %d instruction tokens dropped (%.3f)", dropped, words, share)
+	}
+}

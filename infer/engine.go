@@ -56,8 +56,14 @@ func FromCheckpoint(ck *model.Checkpoint, source string) (*Engine, error) {
 		return nil, err
 	}
 	e.Trained, e.TrainedKnown = trainedMode(ck)
+	e.pipe.Builder.Known = ck.Known
 	return e, nil
 }
+
+// Known returns the text ids the model read in training, as its checkpoint
+// said (model.Checkpoint.Known), or nil; instruction tokens outside it are
+// laid out as model.UnknownText.
+func (e *Engine) Known() []bool { return e.pipe.Builder.Known }
 
 // trainedMode reads the mask a checkpoint's model was trained with from its
 // training state (the training loop's JSON, {"options":{"Data":{"Mode":…}}}),

@@ -127,6 +127,15 @@ type Builder struct {
 	// no change), so that an edit of a few codes is not drowned by the
 	// codes a copy of the input gets right.
 	ChangedWeight float32
+	// Known, when not nil, holds the text ids the model read in training
+	// (Checkpoint.Known): an instruction token outside it is laid out as
+	// UnknownText, so a word the model never read carries no meaning it
+	// was never taught. Nil keeps every token.
+	Known []bool
+	// DropWord, when not nil, is asked for every instruction token and
+	// replaces it by UnknownText when it returns true: word dropout in
+	// training, which teaches the model what UnknownText means.
+	DropWord func() bool
 }
 
 // Build lays out [BOS][IE][XP][TD] (per mode) for the examples and the query.
@@ -206,6 +215,17 @@ func (b *Builder) text(s *Sequence, txt string, seg int32, w float32) {
 	}
 }
 
+// instruction appends the tokens of an instruction, each token outside
+// Known or chosen by DropWord replaced by UnknownText.
+func (b *Builder) instruction(s *Sequence, txt string, seg int32) {
+	for _, id := range b.Text.Encode(txt) {
+		if (b.Known != nil && (id >= len(b.Known) || !b.Known[id])) || (b.DropWord != nil && b.DropWord()) {
+			id = int(UnknownText)
+		}
+		s.push(int32(id), seg)
+	}
+}
+
 // image appends <boi> <sizeN> rows… <eoi>; with w > 0 every token after
 // <boi> is a target.
 func (b *Builder) image(s *Sequence, codes []int32, side int, seg int32, w float32) error {
@@ -238,7 +258,7 @@ func (b *Builder) image(s *Sequence, codes []int32, side int, seg int32, w float
 // <boi> (image targets) or <out> <txt> (text targets).
 func (b *Builder) pair(s *Sequence, p Pair, seg int32, w float32, withTarget bool) error {
 	s.push(b.Vocab.Tok(Inst), seg)
-	b.text(s, p.Instruction, seg, 0)
+	b.instruction(s, p.Instruction, seg)
 	if p.Input != nil {
 		s.push(b.Vocab.Tok(In), seg)
 		if err := b.image(s, p.Input, p.Side, seg, 0); err != nil {

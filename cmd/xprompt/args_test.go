@@ -39,6 +39,8 @@ func TestBadArgumentsAreUsageErrors(t *testing.T) {
 		{"train", "--resume", out, "--example-only-foreign", "0.5"},
 		{"train", "--palette-shared", "1.5", "--out", out},
 		{"train", "--resume", out, "--palette-shared", "0.5"},
+		{"train", "--drop-words", "1.5", "--out", out},
+		{"train", "--resume", out, "--drop-words", "0.2"},
 		{"train", "--xp", "-1", "--out", out},
 		{"train", "--xp", "300", "--out", out},
 		{"train", "--resume", out, "--xp", "16"},

@@ -135,6 +135,7 @@ func runTrain(args []string) error {
 	foreignEO := fs.Float64("example-only-foreign", 0, "probability that an example-only task (palette permutation, tone curve, --seeded family) carries a seen family's instructions: the seen families keep their words, and only an example that shows something else overrules them")
 	paletteShared := fs.Float64("palette-shared", 0, "probability that a palette permutation's example holds the query's colours, so it shows where each of them goes (drawn apart, an example shows about a third)")
 	stampShared := fs.Float64("stamp-shared", 0, "probability that a stamp's example adds it in the region the query's goes (--seeded), so it shows where as well as what (drawn apart, only what)")
+	dropWords := fs.Float64("drop-words", 0, "probability that each instruction token is replaced by the unknown-word token (word dropout), so that a word the model never read — a held-out instruction's — leaves it to the other words and the example")
 	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
 	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
 	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
@@ -161,7 +162,7 @@ func runTrain(args []string) error {
 	if err := parseFlags(fs, args,
 		atLeast("steps", 0), atLeast("batch", 0), atLeast("lr", 0), atLeast("min-lr", 0), inRange("checkpoint-every", 1, 1e9), inRange("examples", 1, 8), inRange("xp", 0, 256), inRange("layers", 0, 64), inRange("changed-weight", 0, 100), inRange("ema", 0, 0.999999),
 		excludes("resume", resumeWhy, "preset", "seed", "examples", "batch", "lr", "min-lr", "ablate", "vq", "init",
-			"hide-instruction", "hide-example-instruction", "hide-determined-only", "shared-params", "foreign-instruction", "example-only-foreign", "palette", "palette-shared", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights", "ema"),
+			"hide-instruction", "hide-example-instruction", "hide-determined-only", "shared-params", "foreign-instruction", "example-only-foreign", "palette", "palette-shared", "curves", "seeded", "seeded-kinds", "changed-weight", "family-weights", "ema", "drop-words"),
 		excludes("init", "takes the preset of the checkpoint it starts from", "preset"),
 	); err != nil {
 		return err
@@ -184,8 +185,8 @@ func runTrain(args []string) error {
 		return fmt.Errorf("%w: --hide-determined-only narrows --hide-instruction, which is 0", errUsage)
 	}
 	prob := func(v float64) bool { return v >= 0 && v <= 1 } // false for NaN
-	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) || !prob(*shared) || !prob(*foreign) || !prob(*foreignEO) || !prob(*paletteShared) || !prob(*stampShared) {
-		return fmt.Errorf("%w: --palette, --palette-shared, --stamp-shared, --curves, --seeded, --shared-params, --foreign-instruction, --example-only-foreign and --hide-instruction(s) are probabilities in [0,1]", errUsage)
+	if !(prob(*palette) || *palette == -1) || !prob(*curves) || !prob(*seeded) || !prob(*hide) || !prob(*hideEx) || !prob(*shared) || !prob(*foreign) || !prob(*foreignEO) || !prob(*paletteShared) || !prob(*stampShared) || !prob(*dropWords) {
+		return fmt.Errorf("%w: --palette, --palette-shared, --stamp-shared, --drop-words, --curves, --seeded, --shared-params, --foreign-instruction, --example-only-foreign and --hide-instruction(s) are probabilities in [0,1]", errUsage)
 	}
 	var ck *model.Checkpoint
 	if from := *resume + *initFrom; from != "" {
@@ -229,6 +230,7 @@ func runTrain(args []string) error {
 		o.Data.ExampleOnlyForeign = *foreignEO
 		o.Data.PaletteShared = *paletteShared
 		o.Data.StampShared = *stampShared
+		o.Data.DropWords = *dropWords
 		if *palette >= 0 {
 			o.Data.PaletteWeight = *palette
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -168,6 +169,7 @@ func trainRun(s *session.Session, e *infer.Engine, lr float32) (*train.Run, erro
 		if r, err = train.NewRunFrom(o, e.Model, e.Text, e.VQ, vb); err != nil {
 			return nil, err
 		}
+		r.Known = slices.Clone(e.Known())
 	}
 	if lr > 0 && r.Opts.LR != lr {
 		if r, err = withLR(r, lr, e); err != nil {
