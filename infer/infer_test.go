@@ -246,3 +246,21 @@ func TestKnownWordsFromCheckpoint(t *testing.T) {
 		t.Fatalf("nothing known: %d of %d text tokens unknown, want all", unk, text)
 	}
 }
+
+// TestAsRead: an instruction reads as itself without a known set, and with
+// one each unknown token shows as "·".
+func TestAsRead(t *testing.T) {
+	e := testEngine(t)
+	const inst = "flip the image"
+	if got := e.AsRead(inst); got != inst {
+		t.Fatalf("no known set: AsRead = %q", got)
+	}
+	ids := e.Text.Encode(inst)
+	known := make([]bool, e.Model.Cfg.Vocab.TextSize)
+	known[ids[len(ids)-1]] = true // the last token only
+	e.pipe.Builder.Known = known
+	want := strings.Repeat("·", len(ids)-1) + e.Text.Token(ids[len(ids)-1])
+	if got := e.AsRead(inst); got != want {
+		t.Fatalf("AsRead = %q, want %q", got, want)
+	}
+}
