@@ -73,9 +73,9 @@ type Config struct {
 	// where the query's goes; drawn apart, it shows only what the stamp is.
 	StampShared float64 `json:",omitempty"`
 	// DropWords is the probability that each instruction token is laid out
-	// as model.UnknownText instead (word dropout): the model learns to read
-	// what an instruction's other words and the example say when a word is
-	// one it does not know, as held-out instructions hold (model.Builder.Known).
+	// as model.UnknownText instead (word dropout): the model learns to do
+	// what the rest of the instruction and the example say when a word is
+	// missing, as a held-out instruction's words mean nothing it was taught.
 	DropWords float64 `json:",omitempty"`
 	// ForeignInstruction is the probability that a sequence whose example
 	// shows its query's operation (see Determined) carries, on every

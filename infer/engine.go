@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"xprompt/data"
 	"xprompt/img"
@@ -57,32 +56,7 @@ func FromCheckpoint(ck *model.Checkpoint, source string) (*Engine, error) {
 		return nil, err
 	}
 	e.Trained, e.TrainedKnown = trainedMode(ck)
-	e.pipe.Builder.Known = ck.Known
 	return e, nil
-}
-
-// Known returns the text ids the model read in training, as its checkpoint
-// said (model.Checkpoint.Known), or nil; instruction tokens outside it are
-// laid out as model.UnknownText.
-func (e *Engine) Known() []bool { return e.pipe.Builder.Known }
-
-// AsRead returns an instruction as the model reads it: each token it never
-// read in training (Known) shown as "·". Without a known set it returns
-// the instruction unchanged.
-func (e *Engine) AsRead(instruction string) string {
-	known := e.Known()
-	if known == nil {
-		return instruction
-	}
-	var b strings.Builder
-	for _, id := range e.Text.Encode(instruction) {
-		if id < len(known) && known[id] {
-			b.WriteString(e.Text.Token(id))
-		} else {
-			b.WriteString("·")
-		}
-	}
-	return b.String()
 }
 
 // trainedMode reads the mask a checkpoint's model was trained with from its

@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -189,78 +188,5 @@ func TestTrainedModeFromCheckpoint(t *testing.T) {
 		if _, known := trainedMode(ck); known {
 			t.Fatal("a checkpoint without training state reported a training mode")
 		}
-	}
-}
-
-// TestKnownWordsFromCheckpoint: an engine lays out the instruction tokens
-// its checkpoint does not know as the unknown word, and leaves every token
-// alone when the checkpoint does not say.
-func TestKnownWordsFromCheckpoint(t *testing.T) {
-	codec := vq.New(vq.DefaultConfig, 1)
-	var blob bytes.Buffer
-	if err := codec.SaveFloat16(&blob); err != nil {
-		t.Fatal(err)
-	}
-	tok := data.NewTextTokenizer(1, 512)
-	r, err := train.NewRun(train.DefaultOptions("tiny"), tok, codec, blob.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck, err := r.Checkpoint()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := ck.Model.Cfg.Vocab
-	unknowns := func(known []bool) (int, int) {
-		ck.Known = known
-		e, err := FromCheckpoint(ck, "run")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(e.Known(), known) {
-			t.Fatal("the engine does not keep its checkpoint's known text ids")
-		}
-		p, err := e.NewPrompt("flip_h", 1, 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := p.Sequence(model.ModeXPrompt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		unk, text := 0, 0
-		for _, id := range s.Tokens {
-			if v.IsText(id) {
-				text++
-				if id == model.UnknownText {
-					unk++
-				}
-			}
-		}
-		return unk, text
-	}
-	if unk, text := unknowns(nil); unk != 0 || text == 0 {
-		t.Fatalf("no known set: %d of %d text tokens unknown, want none", unk, text)
-	}
-	if unk, text := unknowns(make([]bool, v.TextSize)); unk != text || text == 0 {
-		t.Fatalf("nothing known: %d of %d text tokens unknown, want all", unk, text)
-	}
-}
-
-// TestAsRead: an instruction reads as itself without a known set, and with
-// one each unknown token shows as "·".
-func TestAsRead(t *testing.T) {
-	e := testEngine(t)
-	const inst = "flip the image"
-	if got := e.AsRead(inst); got != inst {
-		t.Fatalf("no known set: AsRead = %q", got)
-	}
-	ids := e.Text.Encode(inst)
-	known := make([]bool, e.Model.Cfg.Vocab.TextSize)
-	known[ids[len(ids)-1]] = true // the last token only
-	e.pipe.Builder.Known = known
-	want := strings.Repeat("·", len(ids)-1) + e.Text.Token(ids[len(ids)-1])
-	if got := e.AsRead(inst); got != want {
-		t.Fatalf("AsRead = %q, want %q", got, want)
 	}
 }

@@ -33,9 +33,6 @@ type Checkpoint struct {
 	Optim *OptimState
 	// Train is the training loop's own state (opaque here).
 	Train []byte
-	// Known holds the text ids the model read in training, indexed by id
-	// (Builder.Known); nil when the checkpoint does not say.
-	Known []bool
 }
 
 // OptimState is AdamW's state: step count and moments per parameter.
@@ -123,7 +120,6 @@ type checkpointFile struct {
 	V       tensorList `msgpack:"optim_v"`
 	EMA     tensorList `msgpack:"ema,omitempty"`
 	Train   []byte     `msgpack:"train"`
-	Known   []int32    `msgpack:"known,omitempty"`
 }
 
 func encodeTensor(t *core.Tensor, half bool) tensorRecord {
@@ -180,7 +176,7 @@ func decodeTensor(r tensorRecord, want *core.Tensor) (*core.Tensor, error) {
 // state is always float32).
 func (c *Checkpoint) Encode(w io.Writer, half bool) error {
 	f := checkpointFile{Magic: checkpointMagic, Version: checkpointVersion, Config: c.Model.Cfg,
-		Text: c.Text, VQ: c.VQ, Train: c.Train, Known: knownIDs(c.Known)}
+		Text: c.Text, VQ: c.VQ, Train: c.Train}
 	for _, p := range c.Model.Params.List() {
 		f.Tensors = append(f.Tensors, encodeTensor(p, half))
 	}
@@ -306,9 +302,6 @@ func Decode(data []byte) (c *Checkpoint, err error) {
 		copy(p.Data, t.Data)
 	}
 	c = &Checkpoint{Model: m, Text: f.Text, VQ: f.VQ, Train: f.Train}
-	if c.Known, err = knownSet(f.Known, f.Config.Vocab.TextSize); err != nil {
-		return nil, err
-	}
 	if len(f.M) > 0 || len(f.V) > 0 {
 		if len(f.M) != len(params) || len(f.V) != len(params) {
 			return nil, fmt.Errorf("optimizer state has %d/%d moments for %d parameters", len(f.M), len(f.V), len(params))

@@ -127,14 +127,9 @@ type Builder struct {
 	// no change), so that an edit of a few codes is not drowned by the
 	// codes a copy of the input gets right.
 	ChangedWeight float32
-	// Known, when not nil, holds the text ids the model read in training
-	// (Checkpoint.Known): an instruction token outside it is laid out as
-	// UnknownText, so a word the model never read carries no meaning it
-	// was never taught. Nil keeps every token.
-	Known []bool
 	// DropWord, when not nil, is asked for every instruction token and
 	// replaces it by UnknownText when it returns true: word dropout in
-	// training, which teaches the model what UnknownText means.
+	// training (data.Config.DropWords).
 	DropWord func() bool
 }
 
@@ -215,11 +210,11 @@ func (b *Builder) text(s *Sequence, txt string, seg int32, w float32) {
 	}
 }
 
-// instruction appends the tokens of an instruction, each token outside
-// Known or chosen by DropWord replaced by UnknownText.
+// instruction appends the tokens of an instruction, each token DropWord
+// chooses replaced by UnknownText.
 func (b *Builder) instruction(s *Sequence, txt string, seg int32) {
 	for _, id := range b.Text.Encode(txt) {
-		if (b.Known != nil && (id >= len(b.Known) || !b.Known[id])) || (b.DropWord != nil && b.DropWord()) {
+		if b.DropWord != nil && b.DropWord() {
 			id = int(UnknownText)
 		}
 		s.push(int32(id), seg)

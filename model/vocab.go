@@ -39,9 +39,9 @@ var specialNames = [...]string{"<bos>", "<eos>", "<boi>", "<eoi>", "<eol>", "<in
 // NumSpecials is the number of special tokens.
 const NumSpecials = int(numSpecials)
 
-// UnknownText is the text id an instruction token becomes when the model
-// never read it in training (Builder.Known) or word dropout takes it
-// (Builder.DropWord): byte 0x00, which no instruction holds.
+// UnknownText is the text id an instruction token becomes when word
+// dropout takes it (Builder.DropWord): byte 0x00, which no instruction
+// holds.
 const UnknownText int32 = 0
 
 // Vocab is the unified vocabulary: text ids [0, TextSize), image codes

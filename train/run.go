@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"xprompt/core"
@@ -75,18 +74,14 @@ var ErrNonFinite = errors.New("non-finite loss or gradient")
 // Run is a training run: model, optimizer, data stream, and history. Its
 // state changes only at step boundaries, so an interrupted run is consistent.
 type Run struct {
-	Opts    Options
-	Model   *model.Model
-	Opt     *ops.AdamW
-	Text    *text.Tokenizer
-	Pipe    *data.Pipeline
-	Step    int
-	History []float32 // loss per step
-	Tokens  int64     // tokens processed
-	// Known holds the text ids the model has read (model.Checkpoint.Known):
-	// those of the checkpoint it started from, when it says, and every
-	// text id of the sequences this run trained on.
-	Known    []bool
+	Opts     Options
+	Model    *model.Model
+	Opt      *ops.AdamW
+	Text     *text.Tokenizer
+	Pipe     *data.Pipeline
+	Step     int
+	History  []float32 // loss per step
+	Tokens   int64     // tokens processed
 	rng      *core.RNG // data stream
 	vqBlob   []byte
 	schedule ops.Schedule
@@ -215,9 +210,6 @@ func (r *Run) step() (loss, gnorm float64, tokens int, err error) {
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		for _, s := range seqs {
-			r.Known = model.MarkKnown(r.Known, r.Model.Cfg.Vocab, s.Tokens)
-		}
 		b, err := model.Collate(seqs, r.maxSeqLen(), r.Model.Cfg.Vocab.Tok(model.Pad))
 		if err != nil {
 			return 0, 0, 0, err
@@ -277,7 +269,7 @@ func (r *Run) Checkpoint() (*model.Checkpoint, error) {
 	if r.avg != nil {
 		optim.EMA = r.avg.w
 	}
-	return &model.Checkpoint{Model: r.Model, Text: tb, VQ: r.vqBlob, Train: state, Optim: optim, Known: r.Known}, nil
+	return &model.Checkpoint{Model: r.Model, Text: tb, VQ: r.vqBlob, Train: state, Optim: optim}, nil
 }
 
 // Save writes the run's checkpoint atomically (float32, resumable).
@@ -304,7 +296,7 @@ func Resume(ck *model.Checkpoint, codec data.ImageCodec) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Step, r.History, r.Tokens, r.Known = st.Step, st.History, st.Tokens, slices.Clone(ck.Known)
+	r.Step, r.History, r.Tokens = st.Step, st.History, st.Tokens
 	if err := r.rng.SetState(st.RNG); err != nil {
 		return nil, fmt.Errorf("checkpoint data-stream state: %w", err)
 	}
@@ -347,12 +339,7 @@ func InitFrom(o Options, ck *model.Checkpoint, codec data.ImageCodec, vqBlob []b
 			return nil, err
 		}
 	}
-	r, err := NewRunFrom(o, m, tok, codec, vqBlob)
-	if err != nil {
-		return nil, err
-	}
-	r.Known = slices.Clone(ck.Known)
-	return r, nil
+	return NewRunFrom(o, m, tok, codec, vqBlob)
 }
 
 // checkpointText decodes a checkpoint's text tokenizer.

@@ -45,7 +45,7 @@ func runAverage(args []string) error {
 	if resized {
 		fmt.Printf("X-Prompt tokens: %d and %d; the model with fewer resized to %d first (as train --xp does)\n", a.Model.Cfg.XP, b.Model.Cfg.XP, avg.Cfg.XP)
 	}
-	ck := &model.Checkpoint{Model: avg, Text: b.Text, VQ: b.VQ, Known: model.UnionKnown(a.Known, b.Known)}
+	ck := &model.Checkpoint{Model: avg, Text: b.Text, VQ: b.VQ}
 	if err := ck.Save(out, true); err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func runExport(args []string) error {
 		fmt.Printf("wrote %s (%d bytes, float32 safetensors, %d parameters)\n", out, buf.Len(), ck.Model.Params.Count())
 		return nil
 	}
-	compact := &model.Checkpoint{Model: ck.Model, Text: ck.Text, VQ: ck.VQ, Train: ck.Train, Known: ck.Known}
+	compact := &model.Checkpoint{Model: ck.Model, Text: ck.Text, VQ: ck.VQ, Train: ck.Train}
 	if err := compact.Save(out, true); err != nil {
 		return err
 	}

@@ -120,11 +120,6 @@ func runGen(args []string) error {
 			fmt.Printf("%-16s %-8s %3d %7.2f %6.3f %7.4f %10.2f %9.2f %d of %d bytes\n", s.Task, s.Mode, s.N, s.PSNR, s.SSIM, s.RMSE, s.CopyPSNR, s.CeilingPSNR, s.PromptKV, s.FullKV)
 		}
 		fmt.Printf("Mean PSNR (dB) of %d queries from one prompt (seed %d); copy input: the query's input as the answer; ceiling: the truth through the image tokenizer.\n", *n, *sf.seed)
-		if len(rs) > 0 {
-			if read := eng.AsRead(rs[0].Instruction); read != rs[0].Instruction {
-				fmt.Printf("The model reads %q as %q: · is a word it never read in training.\n", rs[0].Instruction, read)
-			}
-		}
 	}
 	if *show {
 		for _, r := range rs {

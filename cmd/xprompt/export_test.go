@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -49,9 +48,6 @@ func TestExportWeightAverage(t *testing.T) {
 	}
 	if a.Model.Params.List()[0].Data[0] == l.Model.Params.List()[0].Data[0] {
 		t.Fatal("export --ema wrote the last weights")
-	}
-	if ck.Known == nil || !slices.Equal(a.Known, ck.Known) || !slices.Equal(l.Known, ck.Known) {
-		t.Fatal("export lost the text ids the run read (model.Checkpoint.Known)")
 	}
 	plain := filepath.Join(dir, "plain.ckpt")
 	if err := commands["train"].run([]string{"--preset", "tiny", "--steps", "1", "--batch", "1", "--quiet", "--out", plain}); err != nil {
@@ -135,22 +131,12 @@ func TestAverageCommand(t *testing.T) {
 		t.Fatalf("average of models with different tokenizers: %v, want an error naming them", err)
 	}
 	var vals []float32
-	var known [][]bool
 	for _, p := range []string{pa, pb, out} {
 		ck, err := model.Load(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		vals = append(vals, ck.Model.Params.List()[0].Data[0])
-		known = append(known, ck.Known)
-	}
-	if known[2] == nil {
-		t.Fatal("the average lost the text ids its models read")
-	}
-	for id := range known[2] {
-		if known[2][id] != (known[0][id] || known[1][id]) {
-			t.Fatalf("the average knows text id %d: %v, its models %v and %v", id, known[2][id], known[0][id], known[1][id])
-		}
 	}
 	want := 0.75*vals[0] + 0.25*vals[1]
 	if absDiff(vals[2], want) > 1e-3*(1+absDiff(want, 0)) || vals[0] == vals[1] {

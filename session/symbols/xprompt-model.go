@@ -30,7 +30,6 @@ func init() {
 		"In":                 reflect.ValueOf(model.In),
 		"Inst":               reflect.ValueOf(model.Inst),
 		"Load":               reflect.ValueOf(model.Load),
-		"MarkKnown":          reflect.ValueOf(model.MarkKnown),
 		"MaskImage":          reflect.ValueOf(model.MaskImage),
 		"MaxCheckpointBytes": reflect.ValueOf(constant.MakeFromLiteral("2147483648", token.INT, 0)),
 		"ModeCausal":         reflect.ValueOf(model.ModeCausal),
@@ -51,7 +50,6 @@ func init() {
 		"Size4":              reflect.ValueOf(model.Size4),
 		"Size8":              reflect.ValueOf(model.Size8),
 		"Txt":                reflect.ValueOf(model.Txt),
-		"UnionKnown":         reflect.ValueOf(model.UnionKnown),
 		"UnknownText":        reflect.ValueOf(model.UnknownText),
 
 		// type definitions

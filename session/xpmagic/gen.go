@@ -60,7 +60,7 @@ func runGen(ctx context.Context, s *session.Session, args string, sink display.S
 			return nil, err
 		}
 		t := view.NewTable("output", "text")
-		t.Title = fmt.Sprintf("%%gen: %s, %s", p.Task, readAs(e, q.Instruction))
+		t.Title = fmt.Sprintf("%%gen: %s, %q", p.Task, q.Instruction)
 		t.Add("generated", got[0])
 		t.Add("ground truth", q.Text)
 		b := t.Display()
@@ -88,19 +88,10 @@ func runGen(ctx context.Context, s *session.Session, args string, sink display.S
 	strip.Data[display.MIMEText] = "query input | example input | example output | generated | ground truth"
 	sink.Display(strip, "", false)
 	t := view.NewTable("metric", "generated", "tokenizer ceiling")
-	t.Title = fmt.Sprintf("%%gen: %s, %s (prompt: %d tokens kept, %s bytes)", p.Task, readAs(e, q.Instruction), cp.Kept(), view.GroupDigits(cp.Bytes))
+	t.Title = fmt.Sprintf("%%gen: %s, %q (prompt: %d tokens kept, %s bytes)", p.Task, q.Instruction, cp.Kept(), view.GroupDigits(cp.Bytes))
 	t.Add("PSNR (dB)", fmt.Sprintf("%.2f", score.PSNR), fmt.Sprintf("%.2f", ceil.PSNR))
 	t.Add("SSIM", fmt.Sprintf("%.4f", score.SSIM), fmt.Sprintf("%.4f", ceil.SSIM))
 	t.Add("RMSE", fmt.Sprintf("%.4f", score.RMSE), fmt.Sprintf("%.4f", ceil.RMSE))
 	b := t.Display()
 	return &b, nil
-}
-
-// readAs quotes an instruction and, when the model reads some of its words
-// as unknown (infer.Engine.AsRead), how it reads it.
-func readAs(e *infer.Engine, instruction string) string {
-	if read := e.AsRead(instruction); read != instruction {
-		return fmt.Sprintf("%q, read as %q", instruction, read)
-	}
-	return fmt.Sprintf("%q", instruction)
 }

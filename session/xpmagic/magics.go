@@ -246,7 +246,7 @@ func runSave(_ context.Context, s *session.Session, args string, _ display.Sink)
 		if err != nil {
 			return nil, err
 		}
-		ck := &model.Checkpoint{Model: e.Model, Text: tb, VQ: vb, Known: e.Known()}
+		ck := &model.Checkpoint{Model: e.Model, Text: tb, VQ: vb}
 		if st.ck != nil && st.loaded == e {
 			ck.Optim, ck.Train = st.ck.Optim, st.ck.Train // kept from the loaded file
 			if ck.Optim != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html"
 	"math"
-	"slices"
 	"strconv"
 	"time"
 
@@ -169,7 +168,6 @@ func trainRun(s *session.Session, e *infer.Engine, lr float32) (*train.Run, erro
 		if r, err = train.NewRunFrom(o, e.Model, e.Text, e.VQ, vb); err != nil {
 			return nil, err
 		}
-		r.Known = slices.Clone(e.Known())
 	}
 	if lr > 0 && r.Opts.LR != lr {
 		if r, err = withLR(r, lr, e); err != nil {
