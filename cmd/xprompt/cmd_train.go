@@ -135,7 +135,7 @@ func runTrain(args []string) error {
 	foreignEO := fs.Float64("example-only-foreign", 0, "probability that an example-only task (palette permutation, tone curve, --seeded family) carries a seen family's instructions: the seen families keep their words, and only an example that shows something else overrules them")
 	paletteShared := fs.Float64("palette-shared", 0, "probability that a palette permutation's example holds the query's colours, so it shows where each of them goes (drawn apart, an example shows about a third)")
 	stampShared := fs.Float64("stamp-shared", 0, "probability that a stamp's example adds it in the region the query's goes (--seeded), so it shows where as well as what (drawn apart, only what)")
-	dropWords := fs.Float64("drop-words", 0, "probability that each instruction token is replaced by the unknown-word token (word dropout), so that a word the model never read — a held-out instruction's — leaves it to the other words and the example")
+	dropWords := fs.Float64("drop-words", 0, "probability that each instruction token is replaced by the unknown-word token (word dropout), so the model learns to follow the other words and the example when a word means nothing to it, as a held-out instruction's may")
 	hideEx := fs.Float64("hide-example-instruction", 0, "probability that the in-context examples come without their instructions (the task is read from the images)")
 	palette := fs.Float64("palette", -1, "share of image sequences that are random palette permutations (default: the preset's)")
 	curves := fs.Float64("curves", 0, "share of the other image sequences that are random tone curves v → clip(a·v^e), a new task each time")
