@@ -40,11 +40,17 @@ func instructionTokens(t *testing.T, s *model.Sequence, v model.Vocab, seg int32
 func imageSequences(t *testing.T, dc Config, cfg model.Config) []*model.Sequence {
 	t.Helper()
 	dc.CaptionWeight, dc.DifferenceWeight, dc.TextToImageWeight = 0, 0, 0
+	return drawSequences(t, dc, cfg, 12, 3)
+}
+
+// drawSequences draws n sequences of dc for a model of cfg from seed.
+func drawSequences(t *testing.T, dc Config, cfg model.Config, n int, seed uint64) []*model.Sequence {
+	t.Helper()
 	p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	seqs, err := p.Sequences(rand.New(rand.NewPCG(3, 4)), 12)
+	seqs, err := p.Sequences(rand.New(rand.NewPCG(seed, seed+1)), n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,16 +402,8 @@ func TestDropWords(t *testing.T) {
 	}
 	dc := DefaultConfig()
 	dc.DropWords = 0.3
-	p, err := NewPipeline(dc, cfg, NewTextTokenizer(1, 512), PatchCodec{F: 4}, 0.5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seqs, err := p.Sequences(rand.New(rand.NewPCG(5, 6)), 200)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dropped, words := 0, 0
-	for _, s := range seqs {
+	for _, s := range drawSequences(t, dc, cfg, 200, 5) {
 		for j, on := range inInstruction(s) {
 			if on {
 				words++
