@@ -33,7 +33,7 @@ func parseFlags(fs *flag.FlagSet, args []string, rules ...argRule) error {
 		}
 	}
 	if !positional && fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q (flags are --name value; see -h)", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: unexpected argument %q (flags take the form --flag value; see -h)", errUsage, fs.Arg(0))
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"xprompt/img"
 )
 
 // TestBadArgumentsAreUsageErrors: bad numbers, stray positional arguments and
@@ -107,5 +109,22 @@ func TestUsageExitStatus(t *testing.T) {
 	}
 	if !strings.Contains(string(outb), "--examples -1") {
 		t.Errorf("output does not name the flag:\n%s", outb)
+	}
+}
+
+// TestTasksNameShows: 'xprompt tasks NAME' writes NAME's example grid as
+// 'xprompt tasks show NAME' does; a name that is no family is refused by name.
+func TestTasksNameShows(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "recolour.png")
+	if err := runTasks([]string{"recolour", "--n", "1", "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := img.LoadFile(out); err != nil {
+		t.Fatalf("the grid is not a readable PNG: %v", err)
+	}
+	err := runTasks([]string{"recolor"})
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), `"recolor"`) {
+		t.Errorf("tasks recolor: error %v, want a usage error naming it", err)
 	}
 }

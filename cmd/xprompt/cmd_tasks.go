@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"xprompt/img"
@@ -33,13 +34,19 @@ func runTasks(args []string) error {
 	if len(args) > 0 && args[0] == "show" {
 		return runTasksShow(args[1:])
 	}
+	// 'xprompt tasks NAME' is read as 'xprompt tasks show NAME'.
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		if _, err := tasks.ByName(args[0]); err == nil {
+			return runTasksShow(args)
+		}
+	}
 	fs := newFlags("tasks", "[--json] | show NAME [--out FILE.png] [--n 4] [--seed S] [--size 32]")
 	asJSON := fs.Bool("json", false, "one JSON object per family and line")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, anyArgs); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: unexpected argument %q (no such family; 'xprompt tasks' lists them, 'xprompt tasks show NAME' shows one)", errUsage, fs.Arg(0))
 	}
 	return listFamilies(os.Stdout, *asJSON)
 }
@@ -139,7 +146,7 @@ func runTasksShow(args []string) error {
 	if err := img.SavePNG(*out, tasks.Sheet(exs, *scale)); err != nil {
 		return err
 	}
-	fmt.Printf("%s — %d examples, columns input | output, written to %s\n", fam, *n, *out)
+	fmt.Printf("%s — %d example(s), columns input | output, written to %s\n", fam, *n, *out)
 	for i, e := range exs {
 		fmt.Printf("%d. %s\n", i+1, e.Instruction)
 		if e.Text != "" && e.Output == nil {
