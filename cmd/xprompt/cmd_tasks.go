@@ -46,7 +46,7 @@ func runTasks(args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q (no such family; 'xprompt tasks' lists them, 'xprompt tasks show NAME' shows one)", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: unexpected argument %q ('xprompt tasks' lists the families, 'xprompt tasks show NAME' shows one)", errUsage, fs.Arg(0))
 	}
 	return listFamilies(os.Stdout, *asJSON)
 }
